@@ -272,7 +272,13 @@ impl ArticleInput {
                 Some(at) if at <= now => status = ArticleStatus::Published,
                 Some(_) => {}
             },
-            ArticleStatus::Published | ArticleStatus::Archived => {
+            ArticleStatus::Published => match published_at {
+                // Published with a time still to come means: publish then.
+                Some(at) if at > now => status = ArticleStatus::Scheduled,
+                Some(_) => {}
+                None => published_at = Some(now),
+            },
+            ArticleStatus::Archived => {
                 published_at.get_or_insert(now);
             }
             ArticleStatus::Draft => {}
@@ -627,6 +633,14 @@ mod tests {
         .validate(&Language::english(), now())
         .unwrap();
         assert_eq!(past.status, ArticleStatus::Published);
+
+        let future_published = ArticleInput {
+            published_at: Some(later),
+            ..input()
+        }
+        .validate(&Language::english(), now())
+        .unwrap();
+        assert_eq!(future_published.status, ArticleStatus::Scheduled);
 
         let missing = ArticleInput {
             status: Some("scheduled".into()),

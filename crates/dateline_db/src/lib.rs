@@ -1,1 +1,200 @@
+//! Dateline's storage. This is the only crate that holds SQL.
+//!
+//! One code path serves SQLite and PostgreSQL: queries go through sqlx's `Any`
+//! driver and are written in the SQL both databases share (`$1` placeholders,
+//! `RETURNING`, `ON CONFLICT`, BIGINT Unix-second times). The two places where
+//! the dialects differ, column types in migrations and how a write transaction
+//! begins, are handled here and nowhere else.
+//!
+//! This crate knows nothing of HTTP or templates.
 
+pub mod articles;
+mod error;
+mod migrate;
+pub mod people;
+pub mod rows;
+pub mod search;
+pub mod site;
+mod sql;
+pub mod views;
+
+pub use error::DbError;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Transaction};
+use std::time::Duration;
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// Which database is behind a [`Db`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Tells the backend from a connection URL, or says what URLs work.
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(DbError::Config(format!(
+                "unsupported database URL \"{}\": use sqlite://PATH or postgres://USER@HOST/DB",
+                redact_url(url)
+            )))
+        }
+    }
+}
+
+/// Options for opening a database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    /// Statements run on every new connection (PostgreSQL), e.g. a
+    /// `SET search_path` for a test schema.
+    pub pg_after_connect: Option<String>,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            pg_after_connect: None,
+        }
+    }
+}
+
+/// A connection pool to SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens (and for SQLite, creates) the database at `url`. Does not migrate.
+    pub async fn connect(url: &str, options: DbOptions) -> Result<Self> {
+        install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let after = options.pg_after_connect.clone();
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                let after = after.clone();
+                Box::pin(async move {
+                    let setup = match backend {
+                        // WAL lets readers go on while one writer writes;
+                        // NORMAL sync is durable across crashes of the process.
+                        Backend::Sqlite => "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;".to_owned(),
+                        Backend::Postgres => after.unwrap_or_default(),
+                    };
+                    if !setup.is_empty() {
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(setup)).execute(conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(|e| DbError::Connect {
+                url: redact_url(url),
+                source: e,
+            })?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Brings the schema up to date. Safe to run from several processes at
+    /// once on PostgreSQL (an advisory lock serialises them).
+    pub async fn migrate(&self) -> Result<()> {
+        migrate::run(self).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at
+    /// once, so two writers wait for each other instead of failing midway.
+    pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Any>> {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        Ok(self.pool.begin_with(begin).await?)
+    }
+
+    /// Answers when the database can run a query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Unix seconds, the way times are stored.
+pub(crate) fn ts(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp()
+}
+
+pub(crate) fn from_ts(secs: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:secret@host/db"),
+            "postgres://u:***@host/db"
+        );
+        assert_eq!(redact_url("postgres://u@host/db"), "postgres://u@host/db");
+        assert_eq!(redact_url("sqlite://a.db"), "sqlite://a.db");
+    }
+
+    #[test]
+    fn tells_backends_apart() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::from_url("postgresql://h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(Backend::from_url("mysql://h/db").is_err());
+    }
+}
+
+#[cfg(feature = "test-support")]
+pub mod testing;

@@ -1,0 +1,81 @@
+//! Site-wide state: settings an editor changes, and the content version that
+//! tells every process its cached pages are out of date.
+
+use crate::{Db, Result};
+use dateline_core::Language;
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+/// Raises the content version. Call inside the transaction that changes
+/// anything a public page shows.
+pub(crate) async fn bump_content_version(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("UPDATE site_state SET value = value + 1 WHERE key = 'content_version'")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The current content version.
+pub async fn content_version(db: &Db) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM site_state WHERE key = 'content_version'")
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
+/// A link in the site's navigation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NavLink {
+    pub label: String,
+    pub url: String,
+}
+
+/// What an editor sets about the site as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteSettings {
+    pub title: String,
+    pub description: String,
+    pub language: Language,
+    /// Articles per page on the front page and in lists.
+    pub per_page: u32,
+    /// Extra navigation links; sections are always listed.
+    pub navigation: Vec<NavLink>,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            title: "Dateline".into(),
+            description: "Independent reporting, translated and explained.".into(),
+            language: Language::english(),
+            per_page: 20,
+            navigation: Vec::new(),
+        }
+    }
+}
+
+/// The site's settings (defaults for anything never set).
+pub async fn settings(db: &Db) -> Result<SiteSettings> {
+    let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'site'")
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(raw
+        .and_then(|r| serde_json::from_str(&r).ok())
+        .unwrap_or_default())
+}
+
+/// Replaces the site's settings.
+pub async fn save_settings(db: &Db, settings: &SiteSettings) -> Result<()> {
+    let json =
+        serde_json::to_string(settings).map_err(|e| crate::DbError::Config(e.to_string()))?;
+    let mut tx = db.write_tx().await?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('site', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(json)
+        .execute(&mut *tx)
+        .await?;
+    bump_content_version(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

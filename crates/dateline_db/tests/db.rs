@@ -1,0 +1,574 @@
+//! Storage tests, each run on SQLite and on PostgreSQL.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use dateline_core::article::ArticleInput;
+use dateline_core::article::{AuthorInput, FeaturedImageInput, ProvenanceInput};
+use dateline_core::{ArticleDraft, ArticleId, ArticleStatus, Language};
+use dateline_db::articles::{self, ArticleFilter, SaveTarget, SlugLookup};
+use dateline_db::people::{self, TermKind};
+use dateline_db::testing::TestDb;
+use dateline_db::views::PageRequest;
+use dateline_db::{DbError, both_databases, search, site};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()
+}
+
+fn draft(headline: &str, f: impl FnOnce(&mut ArticleInput)) -> ArticleDraft {
+    let mut input = ArticleInput {
+        headline: headline.into(),
+        body: format!("{headline}. A report in several words.\n\nSecond paragraph."),
+        status: Some("published".into()),
+        published_at: Some(now() - Duration::hours(1)),
+        authors: vec![AuthorInput::Name("Rana Haddad".into())],
+        ..Default::default()
+    };
+    f(&mut input);
+    input
+        .validate(&Language::english(), now())
+        .expect("valid draft")
+}
+
+async fn add(t: &TestDb, d: &ArticleDraft) -> ArticleId {
+    articles::save(&t.db, SaveTarget::New, d, now())
+        .await
+        .expect("save")
+        .id
+}
+
+async fn migrating_twice_changes_nothing(t: TestDb) {
+    t.db.migrate().await.unwrap();
+    assert_eq!(site::content_version(&t.db).await.unwrap(), 1);
+}
+
+async fn saves_every_field_and_reads_it_back(t: TestDb) {
+    let d = draft("Water talks resume in Baghdad", |i| {
+        i.deck = Some("Negotiators meet for the first time since spring.".into());
+        i.dateline = Some("BAGHDAD, Iraq.".into());
+        i.authors = vec![
+            AuthorInput::Full {
+                name: "Rana Haddad".into(),
+                slug: None,
+                bio: Some("Covers water.".into()),
+            },
+            AuthorInput::Name("Omar Aziz".into()),
+        ];
+        i.section = Some("World".into());
+        i.tags = vec!["Water".into(), "Iraq".into()];
+        i.featured_image = Some(FeaturedImageInput {
+            url: "/media/river.svg".into(),
+            alt: "The river at dawn".into(),
+            caption: "The Tigris".into(),
+            credit: "Staff".into(),
+        });
+        i.original = Some(ProvenanceInput {
+            outlet: "Al-Mada".into(),
+            url: Some("https://example.org/r".into()),
+            language: Some("ar".into()),
+            translators: vec!["Layla Hassan".into(), "Sami Noor".into()],
+        });
+        i.body = "First *paragraph*.\n\n<script>alert(1)</script>Second.".into();
+    });
+    let id = add(&t, &d).await;
+    let v = articles::find(&t.db, id).await.unwrap().unwrap();
+    let s = &v.summary;
+    assert_eq!(s.headline, "Water talks resume in Baghdad");
+    assert_eq!(s.deck, "Negotiators meet for the first time since spring.");
+    assert_eq!(s.dateline, "BAGHDAD, Iraq.");
+    assert_eq!(s.status, ArticleStatus::Published);
+    assert_eq!(
+        s.authors
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Rana Haddad", "Omar Aziz"]
+    );
+    assert_eq!(s.authors[0].bio, "Covers water.");
+    assert_eq!(s.section.as_ref().unwrap().name, "World");
+    assert_eq!(
+        s.tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
+        ["water", "iraq"]
+    );
+    assert_eq!(s.featured_image.as_ref().unwrap().credit, "Staff");
+    let p = s.provenance.as_ref().unwrap();
+    assert_eq!(p.outlet, "Al-Mada");
+    assert_eq!(p.language.as_ref().unwrap().as_str(), "ar");
+    assert_eq!(p.translators, ["Layla Hassan", "Sami Noor"]);
+    assert!(v.body_html.contains("<em>paragraph</em>"));
+    assert!(!v.body_html.contains("<script"), "{}", v.body_html);
+    assert_eq!(s.excerpt, "First paragraph.");
+    assert_eq!(s.published_at, Some(now() - Duration::hours(1)));
+    assert_eq!(s.revision, 1);
+}
+
+async fn links_translations_both_ways(t: TestDb) {
+    let en = add(&t, &draft("Farmers count the cost", |_| {})).await;
+    let ar = add(
+        &t,
+        &draft("المزارعون يحصون الخسائر", |i| {
+            i.slug = Some("farmers-count-the-cost-ar".into());
+            i.language = Some("ar".into());
+            i.translation_of = Some("farmers-count-the-cost".into());
+        }),
+    )
+    .await;
+    let fr = add(
+        &t,
+        &draft("Les agriculteurs comptent", |i| {
+            i.language = Some("fr".into());
+            i.translation_of = Some("farmers-count-the-cost-ar".into());
+        }),
+    )
+    .await;
+    let en_view = articles::find(&t.db, en).await.unwrap().unwrap();
+    let langs: Vec<&str> = en_view
+        .translations
+        .iter()
+        .map(|l| l.language.as_str())
+        .collect();
+    assert_eq!(langs, ["ar", "fr"]);
+    let ar_view = articles::find(&t.db, ar).await.unwrap().unwrap();
+    assert_eq!(ar_view.summary.direction, dateline_core::Direction::Rtl);
+    assert_eq!(ar_view.translations.len(), 2);
+    let fr_view = articles::find(&t.db, fr).await.unwrap().unwrap();
+    assert_eq!(fr_view.translations.len(), 2);
+}
+
+async fn refuses_unknown_translation_and_saves_nothing(t: TestDb) {
+    let d = draft("Orphan", |i| {
+        i.translation_of = Some("no-such-article".into())
+    });
+    let err = articles::save(&t.db, SaveTarget::New, &d, now())
+        .await
+        .unwrap_err();
+    match err {
+        DbError::Invalid(e) => assert!(
+            e.for_field("translation_of")
+                .unwrap()
+                .contains("no-such-article")
+        ),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    let all = articles::list(&t.db, &ArticleFilter::default(), PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(all.total, 0);
+    assert!(
+        people::author(&t.db, "rana-haddad")
+            .await
+            .unwrap()
+            .is_none(),
+        "author row left behind"
+    );
+    assert_eq!(site::content_version(&t.db).await.unwrap(), 1);
+}
+
+async fn a_changed_slug_redirects(t: TestDb) {
+    let d = draft("Old headline", |_| {});
+    let id = add(&t, &d).await;
+    let renamed = draft("New headline", |_| {});
+    articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id,
+            expected_revision: Some(1),
+        },
+        &renamed,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        articles::find_published(&t.db, "old-headline")
+            .await
+            .unwrap(),
+        SlugLookup::Moved("new-headline".into())
+    );
+    assert!(matches!(
+        articles::find_published(&t.db, "new-headline")
+            .await
+            .unwrap(),
+        SlugLookup::Found(_)
+    ));
+    assert_eq!(
+        articles::find_published(&t.db, "never-was").await.unwrap(),
+        SlugLookup::NotFound
+    );
+
+    // A new article may take the old slug; it then stops redirecting.
+    add(&t, &draft("Old headline", |_| {})).await;
+    assert!(matches!(
+        articles::find_published(&t.db, "old-headline")
+            .await
+            .unwrap(),
+        SlugLookup::Found(_)
+    ));
+}
+
+async fn a_taken_slug_is_a_conflict(t: TestDb) {
+    add(&t, &draft("Same slug", |_| {})).await;
+    let err = articles::save(&t.db, SaveTarget::New, &draft("Same slug", |_| {}), now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DbError::Conflict { ref field, .. } if field == "slug"),
+        "{err:?}"
+    );
+}
+
+async fn a_stale_revision_is_refused(t: TestDb) {
+    let id = add(&t, &draft("Contested", |_| {})).await;
+    let first = draft("Contested", |i| i.deck = Some("first".into()));
+    let second = draft("Contested", |i| i.deck = Some("second".into()));
+    let saved = articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id,
+            expected_revision: Some(1),
+        },
+        &first,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.revision, 2);
+    let err = articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id,
+            expected_revision: Some(1),
+        },
+        &second,
+        now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DbError::StaleRevision {
+                expected: 1,
+                actual: 2
+            }
+        ),
+        "{err:?}"
+    );
+    let v = articles::find(&t.db, id).await.unwrap().unwrap();
+    assert_eq!(v.summary.deck, "first");
+    let revs = articles::revisions(&t.db, id).await.unwrap();
+    assert_eq!(revs.iter().map(|r| r.revision).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(revs[1].draft.deck, "");
+}
+
+async fn scheduled_articles_publish_when_due(t: TestDb) {
+    let at = now() + Duration::hours(2);
+    let id = add(
+        &t,
+        &draft("Embargoed", |i| {
+            i.status = Some("scheduled".into());
+            i.published_at = Some(at);
+        }),
+    )
+    .await;
+    let listed = |t: &TestDb| {
+        let db = t.db.clone();
+        async move {
+            articles::list(&db, &ArticleFilter::published(), PageRequest::new(1, 10))
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(listed(&t).await, 0);
+    assert_eq!(
+        articles::find_published(&t.db, "embargoed").await.unwrap(),
+        SlugLookup::NotFound
+    );
+    assert_eq!(
+        articles::publish_due(&t.db, at - Duration::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
+    let before = site::content_version(&t.db).await.unwrap();
+    assert_eq!(articles::publish_due(&t.db, at).await.unwrap(), 1);
+    assert!(site::content_version(&t.db).await.unwrap() > before);
+    assert_eq!(listed(&t).await, 1);
+    assert_eq!(
+        articles::find(&t.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .status,
+        ArticleStatus::Published
+    );
+}
+
+async fn lists_filter_and_paginate(t: TestDb) {
+    for n in 0..25 {
+        add(
+            &t,
+            &draft(&format!("Story number {n}"), |i| {
+                i.published_at = Some(now() - Duration::days(n));
+                i.section = Some(if n % 2 == 0 { "World" } else { "Economy" }.into());
+                i.tags = vec![format!("tag-{}", n % 3)];
+                if n % 5 == 0 {
+                    i.authors = vec![AuthorInput::Name("Omar Aziz".into())];
+                    i.language = Some("ar".into());
+                }
+            }),
+        )
+        .await;
+    }
+    add(&t, &draft("A draft", |i| i.status = Some("draft".into()))).await;
+
+    let p1 = articles::list(&t.db, &ArticleFilter::published(), PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    assert_eq!((p1.total, p1.items.len(), p1.pages()), (25, 10, 3));
+    assert_eq!(p1.items[0].headline, "Story number 0");
+    assert!(p1.has_next() && !p1.has_previous());
+    let p3 = articles::list(&t.db, &ArticleFilter::published(), PageRequest::new(3, 10))
+        .await
+        .unwrap();
+    assert_eq!(p3.items.len(), 5);
+    assert_eq!(p3.items[4].headline, "Story number 24");
+
+    let count = |f: ArticleFilter| {
+        let db = t.db.clone();
+        async move {
+            articles::list(&db, &f, PageRequest::new(1, 100))
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(
+        count(ArticleFilter {
+            section: Some("world".into()),
+            ..ArticleFilter::published()
+        })
+        .await,
+        13
+    );
+    assert_eq!(
+        count(ArticleFilter {
+            tag: Some("tag-0".into()),
+            ..ArticleFilter::published()
+        })
+        .await,
+        9
+    );
+    assert_eq!(
+        count(ArticleFilter {
+            author: Some("omar-aziz".into()),
+            ..ArticleFilter::published()
+        })
+        .await,
+        5
+    );
+    assert_eq!(
+        count(ArticleFilter {
+            language: Some("ar".into()),
+            ..ArticleFilter::published()
+        })
+        .await,
+        5
+    );
+    assert_eq!(
+        count(ArticleFilter {
+            since: Some(now() - Duration::days(3) - Duration::hours(2)),
+            ..ArticleFilter::published()
+        })
+        .await,
+        4
+    );
+    assert_eq!(count(ArticleFilter::default()).await, 26);
+
+    let sections = people::terms(&t.db, TermKind::Section).await.unwrap();
+    assert_eq!(
+        sections
+            .iter()
+            .map(|s| (s.name.as_str(), s.article_count))
+            .collect::<Vec<_>>(),
+        [("World", Some(13)), ("Economy", Some(12))]
+    );
+    let months = articles::months_with_articles(&t.db).await.unwrap();
+    assert_eq!(months.iter().map(|m| m.2).sum::<i64>(), 25);
+    assert_eq!((months[0].0, months[0].1), (2026, 11));
+}
+
+async fn search_ranks_in_english_and_arabic(t: TestDb) {
+    add(
+        &t,
+        &draft("Farmers fear the drought", |i| {
+            i.body = "The river is low and farmers worry about the harvest.".into();
+        }),
+    )
+    .await;
+    add(
+        &t,
+        &draft("Bank raises rates", |i| {
+            i.body =
+                "The central bank raised rates. Farmers were not mentioned until the end: farming."
+                    .into();
+        }),
+    )
+    .await;
+    add(
+        &t,
+        &draft("المزارعون يخشون الجفاف", |i| {
+            i.slug = Some("drought-ar".into());
+            i.language = Some("ar".into());
+            i.body = "انخفض منسوب النهر ويخشى المُزارعون على المحصول.".into();
+        }),
+    )
+    .await;
+    add(
+        &t,
+        &draft("Unpublished farmers", |i| i.status = Some("draft".into())),
+    )
+    .await;
+
+    let hits = search::search(&t.db, "farmer", PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    let heads: Vec<&str> = hits.items.iter().map(|a| a.headline.as_str()).collect();
+    assert_eq!(
+        heads,
+        ["Farmers fear the drought", "Bank raises rates"],
+        "headline match ranks first; drafts never show"
+    );
+
+    let both = search::search(&t.db, "farmers drought", PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(both.items[0].headline, "Farmers fear the drought");
+
+    // Arabic: without the short vowels, with a different spelling of hamza.
+    let ar = search::search(&t.db, "المزارعون", PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(ar.items.len(), 1);
+    assert_eq!(ar.items[0].slug, "drought-ar");
+    let ar2 = search::search(&t.db, "الجفاف", PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(ar2.total, 1);
+
+    assert_eq!(
+        search::search(&t.db, "", PageRequest::new(1, 10))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        search::search(&t.db, "zebra", PageRequest::new(1, 10))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        search::search(&t.db, "farming", PageRequest::new(1, 10))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    // Search follows edits: the old words no longer find the article.
+    let id = articles::id_for_slug(&t.db, "bank-raises-rates", None)
+        .await
+        .unwrap()
+        .unwrap();
+    articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id,
+            expected_revision: None,
+        },
+        &draft("Bank raises rates", |i| i.body = "Rates rose.".into()),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        search::search(&t.db, "farming", PageRequest::new(1, 10))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        search::search(&t.db, "rates", PageRequest::new(1, 10))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+
+    let reindexed = search::reindex_all(&t.db, |_, _| {}).await.unwrap();
+    assert_eq!(reindexed, 4);
+    assert_eq!(
+        search::search(&t.db, "farmer", PageRequest::new(1, 10))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+}
+
+async fn settings_round_trip(t: TestDb) {
+    let mut s = site::settings(&t.db).await.unwrap();
+    assert_eq!(s.title, "Dateline");
+    s.title = "The Tigris Ledger".into();
+    s.navigation.push(site::NavLink {
+        label: "About".into(),
+        url: "/about".into(),
+    });
+    site::save_settings(&t.db, &s).await.unwrap();
+    assert_eq!(site::settings(&t.db).await.unwrap(), s);
+    assert_eq!(site::content_version(&t.db).await.unwrap(), 2);
+}
+
+async fn writers_in_parallel_lose_nothing(t: TestDb) {
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let db = t.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let d = draft(&format!("Parallel {n}"), |i| i.tags = vec!["Shared".into()]);
+            articles::save(&db, SaveTarget::New, &d, now()).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().expect("every parallel save succeeds");
+    }
+    let all = articles::list(
+        &t.db,
+        &ArticleFilter {
+            tag: Some("shared".into()),
+            ..ArticleFilter::published()
+        },
+        PageRequest::new(1, 50),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.total, 20);
+}
+
+both_databases!(
+    migrating_twice_changes_nothing,
+    saves_every_field_and_reads_it_back,
+    links_translations_both_ways,
+    refuses_unknown_translation_and_saves_nothing,
+    a_changed_slug_redirects,
+    a_taken_slug_is_a_conflict,
+    a_stale_revision_is_refused,
+    scheduled_articles_publish_when_due,
+    lists_filter_and_paginate,
+    search_ranks_in_english_and_arabic,
+    settings_round_trip,
+    writers_in_parallel_lose_nothing,
+);
