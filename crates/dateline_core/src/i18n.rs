@@ -101,17 +101,21 @@ impl Phrases {
         format!("{} {} {}", at.day(), month, at.year())
     }
 
+    /// What goes before the `i`-th of `n` names in a list: nothing, a comma,
+    /// or "and" before the last.
+    pub fn separator_before(&self, i: usize, n: usize) -> &'static str {
+        match i {
+            0 => "",
+            i if i + 1 == n => self.and_last,
+            _ => self.list_separator,
+        }
+    }
+
     /// "A", "A and B", "A, B and C".
     pub fn join(&self, names: &[impl AsRef<str>]) -> String {
         let mut out = String::new();
         for (i, name) in names.iter().enumerate() {
-            if i > 0 {
-                out.push_str(if i + 1 == names.len() {
-                    self.and_last
-                } else {
-                    self.list_separator
-                });
-            }
+            out.push_str(self.separator_before(i, names.len()));
             out.push_str(name.as_ref());
         }
         out

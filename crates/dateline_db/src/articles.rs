@@ -36,6 +36,9 @@ pub struct Saved {
     pub slug: String,
     pub revision: i64,
     pub created: bool,
+    /// False when the draft was identical to the latest revision: nothing was
+    /// written (importing the same file twice is harmless).
+    pub changed: bool,
     pub status: ArticleStatus,
 }
 
@@ -50,7 +53,9 @@ pub async fn save(
 ) -> Result<Saved> {
     let mut tx = db.write_tx().await?;
     let saved = save_in(&mut tx, target, draft, now).await?;
-    site::bump_content_version(&mut tx).await?;
+    if saved.changed {
+        site::bump_content_version(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(saved)
 }
@@ -61,6 +66,31 @@ async fn save_in(
     draft: &ArticleDraft,
     now: DateTime<Utc>,
 ) -> Result<Saved> {
+    let snapshot = serde_json::to_string(draft).map_err(|e| DbError::Config(e.to_string()))?;
+    if let SaveTarget::Existing {
+        id,
+        expected_revision,
+    } = target
+    {
+        let latest = sqlx::query("SELECT a.slug, a.revision, r.draft FROM articles a LEFT JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.revision WHERE a.id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(DbError::NotFound)?;
+        let revision: i64 = latest.try_get("revision")?;
+        let same =
+            latest.try_get::<Option<String>, _>("draft")?.as_deref() == Some(snapshot.as_str());
+        if same && expected_revision.is_none_or(|e| e == revision) {
+            return Ok(Saved {
+                id,
+                slug: latest.try_get("slug")?,
+                revision,
+                created: false,
+                changed: false,
+                status: draft.status,
+            });
+        }
+    }
     let rendered = dateline_render::render_article(&draft.body_markdown);
     let excerpt = if draft.excerpt.is_empty() {
         dateline_render::excerpt(&rendered.text, AUTO_EXCERPT_CHARS)
@@ -187,7 +217,6 @@ async fn save_in(
         .bind(id.0)
         .fetch_one(&mut *conn)
         .await?;
-    let snapshot = serde_json::to_string(draft).map_err(|e| DbError::Config(e.to_string()))?;
     sqlx::query("INSERT INTO article_revisions (article_id, revision, created_at, draft) VALUES ($1, $2, $3, $4)")
         .bind(id.0)
         .bind(revision)
@@ -203,6 +232,7 @@ async fn save_in(
         slug: draft.slug.to_string(),
         revision,
         created,
+        changed: true,
         status: draft.status,
     })
 }
@@ -727,4 +757,40 @@ pub async fn published_slugs(db: &Db, page: PageRequest) -> Result<Vec<(String, 
     rows.into_iter()
         .map(|r| Ok((r.try_get("slug")?, from_ts(r.try_get("updated_at")?))))
         .collect()
+}
+
+/// The rendered bodies of some articles, by id (for feeds).
+pub async fn bodies(db: &Db, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new("SELECT id, body_html FROM articles WHERE id IN (");
+    sql.bind_list(ids.iter().copied()).push(")");
+    let rows = sql.query().fetch_all(db.pool()).await?;
+    rows.into_iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("body_html")?)))
+        .collect()
+}
+
+/// Published articles whose publication time is at or after `since`, newest
+/// first, at most `limit` (for the news sitemap).
+pub async fn published_since(
+    db: &Db,
+    since: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<ArticleSummary>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE status = 'published' AND published_at >= $1 ORDER BY published_at DESC, id DESC LIMIT $2")
+        .bind(ts(since))
+        .bind(i64::from(limit))
+        .fetch_all(db.pool())
+        .await?;
+    load_summaries(db, &ids).await
+}
+
+/// How many articles are published.
+pub async fn published_count(db: &Db) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE status = 'published'")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n as u64)
 }

@@ -205,6 +205,33 @@ async fn a_changed_slug_redirects(t: TestDb) {
     ));
 }
 
+async fn saving_the_same_draft_again_writes_nothing(t: TestDb) {
+    let d = draft("Unchanged report", |_| {});
+    let id = add(&t, &d).await;
+    let version = site::content_version(&t.db).await.unwrap();
+    let again = articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id,
+            expected_revision: None,
+        },
+        &d,
+        now() + Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    assert!(!again.changed);
+    assert_eq!(again.revision, 1);
+    assert_eq!(site::content_version(&t.db).await.unwrap(), version);
+    let v = articles::find(&t.db, id).await.unwrap().unwrap();
+    assert_eq!(
+        v.summary.updated_at,
+        now(),
+        "an unchanged save must not look like an update"
+    );
+    assert_eq!(articles::revisions(&t.db, id).await.unwrap().len(), 1);
+}
+
 async fn a_taken_slug_is_a_conflict(t: TestDb) {
     add(&t, &draft("Same slug", |_| {})).await;
     let err = articles::save(&t.db, SaveTarget::New, &draft("Same slug", |_| {}), now())
@@ -565,6 +592,7 @@ both_databases!(
     refuses_unknown_translation_and_saves_nothing,
     a_changed_slug_redirects,
     a_taken_slug_is_a_conflict,
+    saving_the_same_draft_again_writes_nothing,
     a_stale_revision_is_refused,
     scheduled_articles_publish_when_due,
     lists_filter_and_paginate,

@@ -1,1 +1,26 @@
+//! Dateline's HTTP side: the router, one handler file per resource, the view
+//! structs templates see, feeds, the Content API, and the page cache.
+//!
+//! This crate holds no SQL: it asks `dateline_db` for read models and turns
+//! them into pages. Every error leaves through `error.rs`.
 
+mod assets;
+mod cache;
+mod error;
+mod extract;
+mod handlers;
+pub mod metrics;
+mod openapi;
+mod refresh;
+mod router;
+mod state;
+mod templates;
+mod urls;
+mod views;
+
+pub use cache::PageCache;
+pub use error::AppError;
+pub use refresh::run_refresh_loop;
+pub use router::router;
+pub use state::{AppState, WebConfig};
+pub use urls::Urls;

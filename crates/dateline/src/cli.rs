@@ -1,0 +1,117 @@
+//! The command line, one struct per command (clap conventions: every command
+//! has `--help`, every setting a flag and an environment variable).
+
+use crate::logging::LogFormat;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dateline",
+    version,
+    about = "A self-hosted newsroom in one binary: articles, feeds, search and a Content API, on SQLite or PostgreSQL.",
+    after_help = "Start with `dateline demo` then `dateline serve`, and open http://127.0.0.1:8080."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// How logs are written to standard error.
+    #[arg(
+        long,
+        global = true,
+        env = "DATELINE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site. The database is created and migrated on first start.
+    Serve(ServeArgs),
+    /// Load the demo newsroom: a dozen reports in English and Arabic (run it again to refresh them).
+    Demo(StorageArgs),
+    /// Add, update and list articles from the command line.
+    #[command(subcommand)]
+    Article(ArticleCommand),
+    /// Maintain the full-text search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
+    /// Create or update the database schema, then exit.
+    Migrate(StorageArgs),
+}
+
+/// Where Dateline keeps its data.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Directory for the SQLite database, uploaded media and template overrides.
+    /// Default: ./dateline-data
+    #[arg(long, env = "DATELINE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Database URL: sqlite://PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+    /// Default: SQLite in the data directory.
+    #[arg(long, env = "DATELINE_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+
+    /// TOML configuration file; flags and environment variables override it.
+    #[arg(long, env = "DATELINE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+
+    /// Address to listen on. Default: 127.0.0.1:8080
+    #[arg(long, env = "DATELINE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// Public address of the site, used in links, feeds and sitemaps.
+    /// Default: http:// and the listen address.
+    #[arg(long, env = "DATELINE_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Memory for the page cache, in MiB. Default: 32
+    #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
+    pub page_cache_mb: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArticleCommand {
+    /// Add or update articles from Markdown files with TOML front matter
+    /// (see docs/article-files.md). Directories are searched for *.md files.
+    Add {
+        /// Files or directories.
+        #[arg(required = true, value_name = "FILE")]
+        paths: Vec<PathBuf>,
+
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// List articles, newest first.
+    List {
+        /// Only articles in this status: draft, scheduled, published or archived.
+        #[arg(long)]
+        status: Option<String>,
+
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Rebuild the search index of every article, with progress.
+    Reindex {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}

@@ -1,0 +1,84 @@
+use crate::cli::ServeArgs;
+use crate::commands::open;
+use crate::config::Serve;
+use anyhow::Context;
+use dateline_db::redact_url;
+use dateline_web::{AppState, WebConfig, router, run_refresh_loop};
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How often the process looks for scheduled articles and for changes made
+/// by other processes.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = Serve::resolve(args)?;
+    let db = open(&config.storage).await?;
+    let state = AppState::new(
+        db.clone(),
+        WebConfig {
+            base_url: config.base_url.clone(),
+            data_dir: config.storage.data_dir.clone(),
+            page_cache_bytes: config.page_cache_bytes,
+        },
+    )?;
+    dateline_web::metrics::handle();
+
+    let shutdown = CancellationToken::new();
+    let refresher = tokio::spawn(run_refresh_loop(
+        state.clone(),
+        REFRESH_EVERY,
+        shutdown.clone(),
+    ));
+
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!(
+            "cannot listen on {}; is another server using it? Pass --listen with another address",
+            config.listen
+        )
+    })?;
+    tracing::info!(
+        listen = %config.listen,
+        base_url = %config.base_url,
+        database = %redact_url(&config.storage.database_url),
+        data_dir = %config.storage.data_dir.display(),
+        "Dateline is serving"
+    );
+    let app = router(state);
+    let stop = shutdown.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            stop.cancel();
+        })
+        .await
+        .context("the server stopped with an error")?;
+    shutdown.cancel();
+    let _ = refresher.await;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

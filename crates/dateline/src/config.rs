@@ -1,0 +1,233 @@
+//! Configuration: flags and environment variables (through clap), over an
+//! optional TOML file, over defaults. Validated before anything starts: a
+//! wrong value stops the process with a message that names the setting.
+
+use crate::cli::{ServeArgs, StorageArgs};
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The TOML file. Relative paths in it are relative to the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    base_url: Option<String>,
+    page_cache_mb: Option<u64>,
+}
+
+fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    let mut config: FileConfig = toml::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "the configuration file {} is invalid: {}",
+            path.display(),
+            e.to_string().trim()
+        )
+    })?;
+    if let Some(dir) = &config.data_dir {
+        if dir.is_relative() {
+            let base = path.parent().unwrap_or(Path::new("."));
+            config.data_dir = Some(base.join(dir));
+        }
+    }
+    Ok(config)
+}
+
+/// Where data lives.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+}
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct Serve {
+    pub storage: Storage,
+    pub listen: SocketAddr,
+    pub base_url: url::Url,
+    pub page_cache_bytes: u64,
+}
+
+fn storage_from(args: &StorageArgs, file: &FileConfig) -> anyhow::Result<Storage> {
+    let data_dir = args
+        .data_dir
+        .clone()
+        .or_else(|| file.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("dateline-data"));
+    let database_url = match args.database.clone().or_else(|| file.database_url.clone()) {
+        Some(url) => {
+            dateline_db::Backend::from_url(&url).map_err(|e| {
+                anyhow::anyhow!("database (--database, DATELINE_DATABASE_URL or database_url): {e}")
+            })?;
+            url
+        }
+        None => {
+            let path = std::path::absolute(data_dir.join("dateline.db")).with_context(|| {
+                format!("cannot resolve the data directory {}", data_dir.display())
+            })?;
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+    };
+    Ok(Storage {
+        data_dir,
+        database_url,
+    })
+}
+
+impl Storage {
+    pub fn resolve(args: &StorageArgs) -> anyhow::Result<Self> {
+        let file = read_file(args.config.as_deref())?;
+        storage_from(args, &file)
+    }
+
+    /// Creates the data directory and its media folder when missing.
+    pub fn prepare(&self) -> anyhow::Result<()> {
+        let media = self.data_dir.join("media");
+        std::fs::create_dir_all(&media).with_context(|| {
+            format!(
+                "cannot create the data directory {}; pass --data-dir (or DATELINE_DATA_DIR) with a directory you can write to",
+                media.display()
+            )
+        })
+    }
+}
+
+impl Serve {
+    pub fn resolve(args: &ServeArgs) -> anyhow::Result<Self> {
+        let file = read_file(args.storage.config.as_deref())?;
+        let storage = storage_from(&args.storage, &file)?;
+        let listen_text = args
+            .listen
+            .clone()
+            .or_else(|| file.listen.clone())
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "listen (--listen, DATELINE_LISTEN or listen): \"{listen_text}\" is not an address; use IP:PORT such as 127.0.0.1:8080 or 0.0.0.0:80"
+            )
+        })?;
+        let base_text = args
+            .base_url
+            .clone()
+            .or_else(|| file.base_url.clone())
+            .unwrap_or_else(|| {
+                let host = if listen.ip().is_unspecified() {
+                    "localhost".to_owned()
+                } else {
+                    listen.ip().to_string()
+                };
+                format!("http://{host}:{}", listen.port())
+            });
+        let base_url = parse_base_url(&base_text)?;
+        let page_cache_mb = args.page_cache_mb.or(file.page_cache_mb).unwrap_or(32);
+        if page_cache_mb > 64 * 1024 {
+            bail!(
+                "page_cache_mb (--page-cache-mb, DATELINE_PAGE_CACHE_MB): {page_cache_mb} MiB is more than 64 GiB; give a size in MiB such as 64"
+            );
+        }
+        Ok(Self {
+            storage,
+            listen,
+            base_url,
+            page_cache_bytes: page_cache_mb * 1024 * 1024,
+        })
+    }
+}
+
+fn parse_base_url(text: &str) -> anyhow::Result<url::Url> {
+    let explain = || {
+        anyhow::anyhow!(
+            "base URL (--base-url, DATELINE_BASE_URL or base_url): \"{text}\" is not an absolute http(s) address such as https://news.example"
+        )
+    };
+    let url = url::Url::parse(text).map_err(|_| explain())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(explain());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail!(
+            "base URL (--base-url, DATELINE_BASE_URL or base_url): \"{text}\" must not have a query or fragment"
+        );
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(listen: Option<&str>, base: Option<&str>, config: Option<PathBuf>) -> ServeArgs {
+        ServeArgs {
+            storage: StorageArgs {
+                data_dir: Some(PathBuf::from("/tmp/dl-test")),
+                database: None,
+                config,
+            },
+            listen: listen.map(str::to_owned),
+            base_url: base.map(str::to_owned),
+            page_cache_mb: None,
+        }
+    }
+
+    #[test]
+    fn defaults_are_local_sqlite() {
+        let s = Serve::resolve(&serve_args(None, None, None)).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(
+            s.storage.database_url,
+            "sqlite:///tmp/dl-test/dateline.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let e = Serve::resolve(&serve_args(Some("localhost"), None, None))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--listen") && e.contains("localhost"), "{e}");
+        let e = Serve::resolve(&serve_args(None, Some("news.example"), None))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--base-url"), "{e}");
+        let mut args = serve_args(None, None, None);
+        args.storage.database = Some("mysql://x".into());
+        let e = Serve::resolve(&args).unwrap_err().to_string();
+        assert!(e.contains("--database") && e.contains("sqlite://"), "{e}");
+    }
+
+    #[test]
+    fn reads_the_file_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dateline.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nbase_url = \"https://news.example\"\ndata_dir = \"data\"\n").unwrap();
+        let mut args = serve_args(None, None, Some(path.clone()));
+        args.storage.data_dir = None;
+        let s = Serve::resolve(&args).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.base_url.host_str(), Some("news.example"));
+        assert_eq!(s.storage.data_dir, dir.path().join("data"));
+        let s = Serve::resolve(&serve_args(
+            Some("127.0.0.1:9001"),
+            None,
+            Some(path.clone()),
+        ))
+        .unwrap();
+        assert_eq!(s.listen.port(), 9001);
+
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let e = Serve::resolve(&serve_args(None, None, Some(path)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lisen"), "{e}");
+    }
+}

@@ -1,0 +1,223 @@
+use crate::error::AppError;
+use crate::handlers::html_page;
+use crate::state::AppState;
+use crate::urls::Urls;
+use crate::views::article::og_locale;
+use crate::views::{ArticlePageView, Link, PageMeta};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dateline_db::articles::{self, SlugLookup};
+use dateline_db::search;
+use dateline_db::site::{self, SiteSettings};
+use dateline_db::views::{ArticleView, PageRequest};
+use serde_json::json;
+
+/// `GET /{slug}`: an article; an old slug answers 301 to the current one.
+pub async fn article(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    match articles::find_published(&state.db, &slug).await? {
+        SlugLookup::Found(view) => {
+            let settings = site::settings(&state.db).await?;
+            let meta = article_meta(&view, &settings, &state.urls);
+            let page = ArticlePageView::new(&view, &state.urls);
+            html_page(
+                &state,
+                "article.html",
+                meta,
+                page,
+                Some(view.summary.updated_at),
+            )
+            .await
+        }
+        SlugLookup::Moved(new_slug) => {
+            let location = state.urls.article(&new_slug);
+            let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, v);
+            }
+            Ok(response)
+        }
+        SlugLookup::NotFound => Err(not_found_with_suggestions(&state, &slug).await),
+    }
+}
+
+/// A 404 that offers the articles the mistyped slug's words find.
+async fn not_found_with_suggestions(state: &AppState, slug: &str) -> AppError {
+    let query = slug.replace(['-', '_'], " ");
+    let suggestions = match search::search(&state.db, &query, PageRequest::new(1, 5)).await {
+        Ok(hits) => hits
+            .items
+            .iter()
+            .map(|a| Link {
+                url: state.urls.article(&a.slug),
+                label: a.headline.clone(),
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    AppError::NotFoundWithSuggestions {
+        message: "There is no article at this address. It may have been unpublished, or the link may be mistyped.".into(),
+        query,
+        suggestions,
+    }
+}
+
+fn article_meta(v: &ArticleView, settings: &SiteSettings, urls: &Urls) -> PageMeta {
+    let a = &v.summary;
+    let canonical = urls.absolute(&urls.article(&a.slug));
+    let description = if a.deck.is_empty() {
+        a.excerpt.clone()
+    } else {
+        a.deck.clone()
+    };
+    let image = a.featured_image.as_ref().map(|img| {
+        if img.url.starts_with('/') {
+            urls.absolute(&img.url)
+        } else {
+            img.url.clone()
+        }
+    });
+    let iso =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+
+    let mut og: Vec<(String, String)> = vec![
+        ("og:type".into(), "article".into()),
+        ("og:site_name".into(), settings.title.clone()),
+        ("og:title".into(), a.headline.clone()),
+        ("og:description".into(), description.clone()),
+        ("og:url".into(), canonical.clone()),
+        ("og:locale".into(), og_locale(&a.language)),
+    ];
+    for t in &v.translations {
+        og.push(("og:locale:alternate".into(), og_locale(&t.language)));
+    }
+    if let Some(img) = &image {
+        og.push(("og:image".into(), img.clone()));
+        if let Some(fi) = &a.featured_image {
+            og.push(("og:image:alt".into(), fi.alt.clone()));
+        }
+    }
+    if let Some(p) = a.published_at {
+        og.push(("article:published_time".into(), iso(p)));
+    }
+    og.push(("article:modified_time".into(), iso(a.updated_at)));
+    if let Some(s) = &a.section {
+        og.push(("article:section".into(), s.name.clone()));
+    }
+    for t in &a.tags {
+        og.push(("article:tag".into(), t.name.clone()));
+    }
+    og.push((
+        "twitter:card".into(),
+        if image.is_some() {
+            "summary_large_image"
+        } else {
+            "summary"
+        }
+        .into(),
+    ));
+
+    let person = |name: &str, url: Option<String>| match url {
+        Some(u) => json!({"@type": "Person", "name": name, "url": u}),
+        None => json!({"@type": "Person", "name": name}),
+    };
+    let mut ld = json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "url": canonical,
+        "headline": a.headline,
+        "description": description,
+        "inLanguage": a.language.as_str(),
+        "dateModified": iso(a.updated_at),
+        "author": a.authors.iter().map(|au| person(&au.name, Some(urls.absolute(&urls.author(&au.slug))))).collect::<Vec<_>>(),
+        "publisher": {"@type": "Organization", "name": settings.title, "url": urls.absolute("/")},
+        "keywords": a.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+    });
+    if let Some(p) = a.published_at {
+        ld["datePublished"] = json!(iso(p));
+    }
+    if !a.dateline.is_empty() {
+        ld["dateline"] = json!(a.dateline);
+    }
+    if let Some(s) = &a.section {
+        ld["articleSection"] = json!(s.name);
+    }
+    if let Some(img) = &image {
+        ld["image"] = json!([img]);
+    }
+    if let Some(p) = &a.provenance {
+        let mut original = json!({
+            "@type": "NewsArticle",
+            "publisher": {"@type": "Organization", "name": p.outlet},
+        });
+        if let Some(u) = &p.url {
+            original["url"] = json!(u);
+        }
+        if let Some(l) = &p.language {
+            original["inLanguage"] = json!(l.as_str());
+        }
+        ld["isBasedOn"] = original;
+        if !p.translators.is_empty() {
+            ld["translator"] = json!(
+                p.translators
+                    .iter()
+                    .map(|t| person(t, None))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+    if !v.translations.is_empty() {
+        ld["workTranslation"] = json!(v
+            .translations
+            .iter()
+            .map(|t| json!({"@type": "NewsArticle", "url": urls.absolute(&urls.article(&t.slug)), "inLanguage": t.language.as_str(), "headline": t.headline}))
+            .collect::<Vec<_>>());
+    }
+
+    PageMeta {
+        title: format!("{} — {}", a.headline, settings.title),
+        description,
+        canonical,
+        feeds: PageMeta::feeds_for(urls, &settings.title, ""),
+        alternates: std::iter::once((
+            a.language.to_string(),
+            urls.absolute(&urls.article(&a.slug)),
+        ))
+        .chain(v.translations.iter().map(|t| {
+            (
+                t.language.to_string(),
+                urls.absolute(&urls.article(&t.slug)),
+            )
+        }))
+        .collect(),
+        open_graph: og,
+        json_ld: Some(script_safe_json(&ld)),
+        ..PageMeta::default()
+    }
+}
+
+/// JSON that cannot end the `<script>` element it sits in.
+pub(crate) fn script_safe_json(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_safe_json;
+
+    #[test]
+    fn json_ld_cannot_close_its_script() {
+        let v = serde_json::json!({"headline": "</script><script>alert(1)</script>"});
+        let s = script_safe_json(&v);
+        assert!(!s.contains("</script"));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+    }
+}

@@ -1,0 +1,149 @@
+//! One file per resource, one function per endpoint. Handlers take
+//! `State<AppState>` and return `Result<_, AppError>`.
+
+pub mod api;
+pub mod articles;
+pub mod feeds;
+pub mod home;
+pub mod lists;
+pub mod ops;
+pub mod search;
+pub mod sitemaps;
+pub mod static_files;
+
+use crate::cache::Cacheable;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::templates::ser;
+use crate::views::{ErrorView, Link, PageMeta, SiteView};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Datelike, Utc};
+use dateline_db::people::{self, TermKind};
+use dateline_db::site;
+use serde::Serialize;
+
+/// The site around every page: title, navigation (sections, then the
+/// editor's links), asset URLs.
+pub(crate) async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
+    let settings = site::settings(&state.db).await?;
+    let mut nav: Vec<Link> = people::terms(&state.db, TermKind::Section)
+        .await?
+        .into_iter()
+        .filter(|s| s.article_count.unwrap_or(0) > 0)
+        .map(|s| Link {
+            url: state.urls.section(&s.slug),
+            label: s.name,
+        })
+        .collect();
+    nav.extend(settings.navigation.iter().map(|n| Link {
+        url: n.url.clone(),
+        label: n.label.clone(),
+    }));
+    Ok(SiteView {
+        dir: settings.language.direction().as_str(),
+        language: settings.language.to_string(),
+        title: settings.title,
+        description: settings.description,
+        nav,
+        css_url: state.assets.url("style.css"),
+        icon_url: state.assets.url("icon.svg"),
+        year: Utc::now().year(),
+    })
+}
+
+/// How long clients and proxies may reuse a response without asking.
+#[derive(Clone, Copy)]
+pub(crate) enum Freshness {
+    /// Always revalidate (cheap: ETag).
+    Revalidate,
+    /// Reuse for a few minutes (feeds, sitemaps, API).
+    Minutes(u32),
+    /// Never changes (versioned asset names).
+    Immutable,
+}
+
+impl Freshness {
+    fn header(self) -> HeaderValue {
+        match self {
+            Freshness::Revalidate => HeaderValue::from_static("public, no-cache"),
+            Freshness::Immutable => HeaderValue::from_static("public, max-age=31536000, immutable"),
+            Freshness::Minutes(m) => HeaderValue::from_str(&format!("public, max-age={}", m * 60))
+                .unwrap_or_else(|_| HeaderValue::from_static("public, no-cache")),
+        }
+    }
+}
+
+/// A cacheable response with a body, type, freshness and last change.
+pub(crate) fn cacheable(
+    body: impl Into<axum::body::Body>,
+    content_type: &'static str,
+    freshness: Freshness,
+    last_modified: Option<DateTime<Utc>>,
+) -> Response {
+    let mut response = axum::body::Body::into_response(body.into());
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, freshness.header());
+    if let Some(at) = last_modified {
+        if let Ok(v) = HeaderValue::from_str(&at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+            h.insert(header::LAST_MODIFIED, v);
+        }
+    }
+    response.extensions_mut().insert(Cacheable);
+    response
+}
+
+/// Renders an HTML page with the layout's `site` and `meta` around `page`.
+pub(crate) async fn html_page<P: Serialize>(
+    state: &AppState,
+    template: &str,
+    meta: PageMeta,
+    page: P,
+    last_modified: Option<DateTime<Utc>>,
+) -> Result<Response, AppError> {
+    let site = site_view(state).await?;
+    let html = state.templates.render(
+        template,
+        minijinja::context! { site => ser(&site), meta => ser(&meta), page => ser(&page) },
+    )?;
+    Ok(cacheable(
+        html,
+        "text/html; charset=utf-8",
+        Freshness::Revalidate,
+        last_modified,
+    ))
+}
+
+/// The error page, in the site's layout.
+pub(crate) async fn render_error_page(
+    state: &AppState,
+    view: &ErrorView,
+) -> Result<String, AppError> {
+    let site = site_view(state).await?;
+    let meta = PageMeta {
+        title: view.title.clone(),
+        noindex: true,
+        ..PageMeta::default()
+    };
+    Ok(state.templates.render(
+        "error.html",
+        minijinja::context! { site => ser(&site), meta => ser(&meta), page => ser(view) },
+    )?)
+}
+
+/// The newest of some times, for Last-Modified.
+pub(crate) fn newest<'a>(
+    times: impl IntoIterator<Item = &'a DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    times.into_iter().max().copied()
+}
+
+/// A 404 for a page number past the end of a list.
+pub(crate) fn past_the_end(page: u32, pages: u32) -> AppError {
+    AppError::NotFound(format!(
+        "There is no page {page} here; this list has {} page{}.",
+        pages.max(1),
+        if pages == 1 { "" } else { "s" }
+    ))
+}

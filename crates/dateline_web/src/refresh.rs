@@ -1,0 +1,34 @@
+//! The loop that keeps this process in step with the database: it publishes
+//! scheduled articles whose time has come, and moves the page cache to the
+//! current content version, which any process (a second server, the command
+//! line) may have raised.
+
+use crate::state::AppState;
+use chrono::Utc;
+use dateline_db::{articles, site};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Runs once now, then every `interval` until `shutdown` is cancelled.
+pub async fn run_refresh_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = refresh_once(&state).await {
+            tracing::warn!(error = %e, "refresh failed; will retry");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+/// One pass: publish what is due, then follow the content version.
+pub async fn refresh_once(state: &AppState) -> Result<(), dateline_db::DbError> {
+    let published = articles::publish_due(&state.db, Utc::now()).await?;
+    if published > 0 {
+        tracing::info!(count = published, "published scheduled articles");
+    }
+    let version = site::content_version(&state.db).await?;
+    state.cache.set_version(version);
+    Ok(())
+}

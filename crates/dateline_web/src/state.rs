@@ -1,0 +1,48 @@
+use crate::assets::Assets;
+use crate::cache::PageCache;
+use crate::templates::Templates;
+use crate::urls::Urls;
+use dateline_db::Db;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What the web side needs to know from the operator.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The public address of the site, e.g. `https://news.example` (no trailing
+    /// slash); used for canonical links, feeds and sitemaps.
+    pub base_url: url::Url,
+    /// Where `media/` and template overrides (`templates/`) live.
+    pub data_dir: PathBuf,
+    /// Most memory the page cache may hold, in bytes.
+    pub page_cache_bytes: u64,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub urls: Urls,
+    pub cache: Arc<PageCache>,
+    pub(crate) templates: Arc<Templates>,
+    pub(crate) assets: Arc<Assets>,
+    pub(crate) config: Arc<WebConfig>,
+}
+
+impl AppState {
+    /// Builds the state, loading templates (with the data directory's
+    /// overrides) and embedded assets. Fails with a message naming the template
+    /// when an override does not parse.
+    pub fn new(db: Db, config: WebConfig) -> anyhow::Result<Self> {
+        let assets = Arc::new(Assets::embedded());
+        let templates = Arc::new(Templates::load(&config.data_dir.join("templates"))?);
+        Ok(Self {
+            db,
+            urls: Urls::new(&config.base_url),
+            cache: Arc::new(PageCache::new(config.page_cache_bytes)),
+            templates,
+            assets,
+            config: Arc::new(config),
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! Templates: built into the binary, and overridable per site by putting a file
+//! of the same name in `DATA_DIR/templates/`.
+//!
+//! Autoescaping is on for `.html` and `.xml`: a value reaches a page escaped
+//! unless a view marks it as already-safe HTML (only sanitized article bodies
+//! and JSON-LD are).
+
+use anyhow::Context;
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+use std::path::Path;
+
+const BUILT_IN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("article.html", include_str!("../templates/article.html")),
+    ("list.html", include_str!("../templates/list.html")),
+    ("search.html", include_str!("../templates/search.html")),
+    ("archive.html", include_str!("../templates/archive.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("rss.xml", include_str!("../templates/rss.xml")),
+    ("atom.xml", include_str!("../templates/atom.xml")),
+    (
+        "sitemap_index.xml",
+        include_str!("../templates/sitemap_index.xml"),
+    ),
+    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+    (
+        "news_sitemap.xml",
+        include_str!("../templates/news_sitemap.xml"),
+    ),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Loads the built-in templates, each replaced by a file of the same name
+    /// in `override_dir` when there is one.
+    pub fn load(override_dir: &Path) -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") || name.ends_with(".xml") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_formatter(|out, state, value| {
+            // Escape the five characters that matter in HTML and XML text and
+            // attributes; minijinja's default also escapes "/", which bloats
+            // every URL on a page for no safety gain.
+            match value.as_str() {
+                Some(text) if *state.auto_escape() != AutoEscape::None && !value.is_safe() => {
+                    write_escaped(out, text)
+                }
+                _ => minijinja::escape_formatter(out, state, value),
+            }
+        });
+        for (name, source) in BUILT_IN {
+            let path = override_dir.join(name);
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read template override {}", path.display()))?;
+                env.add_template_owned(*name, text).with_context(|| {
+                    format!("template override {} does not parse", path.display())
+                })?;
+                tracing::info!(template = name, path = %path.display(), "using template override");
+            } else {
+                env.add_template(name, source)
+                    .with_context(|| format!("built-in template {name} does not parse"))?;
+            }
+        }
+        Ok(Self { env })
+    }
+
+    pub fn render<S: Serialize>(&self, name: &str, context: S) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(Serde(context))
+    }
+}
+
+fn write_escaped(out: &mut minijinja::Output, text: &str) -> Result<(), minijinja::Error> {
+    let mut last = 0;
+    for (i, c) in text.char_indices() {
+        let entity = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i])
+            .map_err(minijinja::Error::from)?;
+        out.write_str(entity).map_err(minijinja::Error::from)?;
+        last = i + c.len_utf8();
+    }
+    out.write_str(&text[last..]).map_err(minijinja::Error::from)
+}
+
+/// A serializable value as a template value.
+pub fn ser<T: Serialize>(value: T) -> Value {
+    Value::from(Serde(value))
+}

@@ -1,0 +1,215 @@
+use crate::urls::Urls;
+use crate::views::Link;
+use chrono::{DateTime, Utc};
+use dateline_core::i18n::Phrases;
+use dateline_core::{FeaturedImage, Language};
+use dateline_db::views::{ArticleSummary, ArticleView};
+use minijinja::HtmlEscape;
+use serde::Serialize;
+
+/// A time as a page shows it: machine-readable and in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    pub iso: String,
+    pub display: String,
+}
+
+impl DateView {
+    pub fn new(at: DateTime<Utc>, phrases: &Phrases) -> Self {
+        Self {
+            iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            display: phrases.date(at),
+        }
+    }
+}
+
+/// A name in a byline, with what goes before it ("", ", ", " and ").
+#[derive(Debug, Clone, Serialize)]
+pub struct BylineName {
+    pub sep: &'static str,
+    pub url: String,
+    pub label: String,
+}
+
+/// An article in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleCard {
+    pub url: String,
+    pub headline: String,
+    pub deck: String,
+    pub excerpt: String,
+    pub dateline: String,
+    pub lang: String,
+    pub dir: &'static str,
+    pub by: &'static str,
+    pub authors: Vec<BylineName>,
+    pub section: Option<Link>,
+    pub published: Option<DateView>,
+    pub image: Option<FeaturedImage>,
+    /// "From Al-Mada" for reports first published elsewhere.
+    pub source: Option<String>,
+}
+
+impl ArticleCard {
+    pub fn new(a: &ArticleSummary, urls: &Urls) -> Self {
+        let phrases = Phrases::for_language(&a.language);
+        Self {
+            url: urls.article(&a.slug),
+            headline: a.headline.clone(),
+            deck: a.deck.clone(),
+            excerpt: a.excerpt.clone(),
+            dateline: a.dateline.clone(),
+            lang: a.language.to_string(),
+            dir: a.direction.as_str(),
+            by: phrases.by,
+            authors: a
+                .authors
+                .iter()
+                .enumerate()
+                .map(|(i, au)| BylineName {
+                    sep: phrases.separator_before(i, a.authors.len()),
+                    url: urls.author(&au.slug),
+                    label: au.name.clone(),
+                })
+                .collect(),
+            section: a.section.as_ref().map(|s| Link {
+                url: urls.section(&s.slug),
+                label: s.name.clone(),
+            }),
+            published: a.published_at.map(|t| DateView::new(t, phrases)),
+            image: a.featured_image.clone(),
+            source: a.provenance.as_ref().map(|p| p.outlet.clone()),
+        }
+    }
+}
+
+/// "Original report: Outlet, translated from Arabic by Name."
+#[derive(Debug, Clone, Serialize)]
+pub struct CreditView {
+    pub label: &'static str,
+    pub outlet: String,
+    pub outlet_url: Option<String>,
+    /// Starts with the list separator when there is a note.
+    pub note: Option<String>,
+    pub separator: &'static str,
+    pub end: &'static str,
+}
+
+/// Another language's version, for "Also in".
+#[derive(Debug, Clone, Serialize)]
+pub struct TranslationView {
+    pub url: String,
+    pub headline: String,
+    pub lang: String,
+    pub dir: &'static str,
+    pub language_name: String,
+}
+
+/// Everything the article page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticlePageView {
+    #[serde(flatten)]
+    pub card: ArticleCard,
+    /// Sanitized when saved; the dateline, escaped, opens the first paragraph.
+    pub body_html: String,
+    pub updated: Option<DateView>,
+    pub credit: Option<CreditView>,
+    pub translations: Vec<TranslationView>,
+    pub tags: Vec<Link>,
+    pub published_label: &'static str,
+    pub updated_label: &'static str,
+    pub also_in_label: &'static str,
+    pub tags_label: &'static str,
+    pub photo_label: &'static str,
+}
+
+impl ArticlePageView {
+    pub fn new(v: &ArticleView, urls: &Urls) -> Self {
+        let a = &v.summary;
+        let phrases = Phrases::for_language(&a.language);
+        let credit = a.provenance.as_ref().map(|p| CreditView {
+            label: phrases.original_report,
+            outlet: p.outlet.clone(),
+            outlet_url: p.url.clone(),
+            note: phrases.translation_note(p.language.as_ref(), &p.translators, &a.language),
+            separator: phrases.list_separator,
+            end: phrases.sentence_end,
+        });
+        let updated = match a.published_at {
+            // Only a change made after publication counts as an update.
+            Some(published) if a.updated_at - published > chrono::Duration::minutes(5) => {
+                Some(DateView::new(a.updated_at, phrases))
+            }
+            _ => None,
+        };
+        Self {
+            card: ArticleCard::new(a, urls),
+            body_html: with_dateline(&v.body_html, &a.dateline),
+            updated,
+            credit,
+            translations: v
+                .translations
+                .iter()
+                .map(|t| TranslationView {
+                    url: urls.article(&t.slug),
+                    headline: t.headline.clone(),
+                    lang: t.language.to_string(),
+                    dir: t.direction.as_str(),
+                    language_name: t.language.native_name().to_owned(),
+                })
+                .collect(),
+            tags: a
+                .tags
+                .iter()
+                .map(|t| Link {
+                    url: urls.tag(&t.slug),
+                    label: t.name.clone(),
+                })
+                .collect(),
+            published_label: phrases.published,
+            updated_label: phrases.updated,
+            also_in_label: phrases.also_in,
+            tags_label: phrases.tags,
+            photo_label: phrases.photo,
+        }
+    }
+}
+
+/// Puts the dateline at the head of the first paragraph, as newspapers do.
+fn with_dateline(body_html: &str, dateline: &str) -> String {
+    if dateline.is_empty() {
+        return body_html.to_owned();
+    }
+    let span = format!(
+        "<span class=\"dateline\">{}</span> — ",
+        HtmlEscape(dateline)
+    );
+    match body_html.strip_prefix("<p>") {
+        Some(rest) => format!("<p>{span}{rest}"),
+        None => format!("<p class=\"dateline-alone\">{span}</p>\n{body_html}"),
+    }
+}
+
+/// The language code OpenGraph expects ("ar", "en_GB").
+pub fn og_locale(language: &Language) -> String {
+    language.as_str().replace('-', "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dateline_opens_the_first_paragraph_escaped() {
+        assert_eq!(
+            with_dateline("<p>Text.</p>", "BAGHDAD, Iraq."),
+            "<p><span class=\"dateline\">BAGHDAD, Iraq.</span> — Text.</p>"
+        );
+        assert_eq!(
+            with_dateline("<p>x</p>", "<b>A&B</b>"),
+            "<p><span class=\"dateline\">&lt;b&gt;A&amp;B&lt;&#x2f;b&gt;</span> — x</p>"
+        );
+        assert_eq!(with_dateline("<p>x</p>", ""), "<p>x</p>");
+        assert!(with_dateline("<h2>x</h2>", "ROME").starts_with("<p class=\"dateline-alone\">"));
+    }
+}
