@@ -20,7 +20,7 @@ mod views;
 
 pub use cache::PageCache;
 pub use error::AppError;
-pub use refresh::run_refresh_loop;
+pub use refresh::{refresh_once, run_refresh_loop};
 pub use router::router;
 pub use state::{AppState, WebConfig};
 pub use urls::Urls;

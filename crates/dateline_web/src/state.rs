@@ -34,6 +34,7 @@ impl AppState {
     /// overrides) and embedded assets. Fails with a message naming the template
     /// when an override does not parse.
     pub fn new(db: Db, config: WebConfig) -> anyhow::Result<Self> {
+        crate::metrics::handle();
         let assets = Arc::new(Assets::embedded());
         let templates = Arc::new(Templates::load(&config.data_dir.join("templates"))?);
         Ok(Self {

