@@ -98,6 +98,20 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A URL another process can open to reach this very database (for
+    /// PostgreSQL, with this test's schema as its search path).
+    pub fn child_url(&self) -> String {
+        match &self.schema {
+            Some(schema) => {
+                let sep = if self.url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}options[search_path]={schema}", self.url)
+            }
+            None => self.url.clone(),
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some(schema) = self.schema.take() else {

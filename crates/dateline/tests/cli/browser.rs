@@ -1,0 +1,275 @@
+//! End to end in headless Chromium, over WebDriver: a reader opens the front
+//! page, follows an article, and sees its dateline, byline, credit line, and,
+//! in the Arabic translation, a right-to-left page. Pages are also audited
+//! with axe-core for accessibility.
+
+use crate::support::{Server, fixtures, free_port, run, stderr};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver, stopped when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser() -> (Driver, Client) {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists(),
+        "{CHROMEDRIVER} is missing: run scripts/test, which installs chromium and chromium-driver"
+    );
+    let port = free_port();
+    let driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let profile = tempfile::tempdir().unwrap().keep();
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = match caps {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return (driver, client),
+            Err(e) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "cannot start a browser session: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+fn axe_source() -> Option<String> {
+    let path = std::env::var("DATELINE_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../.tools/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(path).ok()
+}
+
+/// Runs axe-core on the current page; returns the serious and critical
+/// violations as "rule: target" lines.
+async fn accessibility_violations(client: &Client, axe: &str) -> Vec<String> {
+    client.execute(axe, vec![]).await.expect("axe loads");
+    let result = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+                .then(r => done(r.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .flatMap(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ')))))
+                .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe runs");
+    serde_json::from_value(result).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_follows_an_article_and_its_translation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = run(&[
+        "article",
+        "add",
+        fixtures().join("01-port-strike.md").to_str().unwrap(),
+        fixtures().join("02-port-strike-ar.md").to_str().unwrap(),
+        "--data-dir",
+        data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut server = Server::start(dir.path(), None).await;
+    let (_driver, client) = browser().await;
+    client.set_ua("Dateline end-to-end test").await.ok();
+    let axe = axe_source()
+        .expect("axe-core is missing: run scripts/test, or set DATELINE_AXE_JS to axe.min.js");
+
+    client.goto(&server.base).await.unwrap();
+    assert_eq!(client.title().await.unwrap(), "Dateline");
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "front page"
+    );
+
+    // Follow the English report from the front page.
+    client
+        .find(Locator::LinkText(
+            "Dockworkers end a nine-day strike at Basra's main port",
+        ))
+        .await
+        .expect("the article is on the front page")
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_url(&url::Url::parse(&format!("{}/basra-port-strike-ends", server.base)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&client, "h1").await,
+        "Dockworkers end a nine-day strike at Basra's main port"
+    );
+    assert_eq!(
+        text(&client, ".story-body .dateline").await,
+        "BASRA, IRAQ.",
+        "the dateline is set in capitals by the stylesheet"
+    );
+    assert!(
+        text(&client, ".story-body p")
+            .await
+            .starts_with("BASRA, IRAQ. — Cranes at the northern quay")
+    );
+    assert_eq!(
+        text(&client, ".story-meta .byline").await,
+        "By Rana Haddad and Omar Aziz"
+    );
+    assert_eq!(
+        text(&client, ".credit-line").await,
+        "Original report: Shatt al-Arab Daily, translated from Arabic by Layla Hassan."
+    );
+    let direction = client
+        .execute(
+            "return getComputedStyle(document.querySelector('article.story')).direction",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(direction, "ltr");
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "article page"
+    );
+
+    // Then its Arabic translation: a right-to-left page.
+    client
+        .find(Locator::Css(".translations a[hreflang=ar]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_url(&url::Url::parse(&format!("{}/basra-port-strike-ends-ar", server.base)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&client, "h1").await,
+        "عمال الرصيف ينهون إضرابًا دام تسعة أيام في ميناء البصرة"
+    );
+    let direction = client
+        .execute(
+            "return getComputedStyle(document.querySelector('article.story')).direction",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(direction, "rtl");
+    // In a right-to-left block the headline starts at the right edge.
+    let edges = client
+        .execute(
+            "const h = document.querySelector('h1').getBoundingClientRect();
+             const a = document.querySelector('article.story').getBoundingClientRect();
+             return [Math.round(a.right - h.right), Math.round(h.left - a.left)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        edges[0], 0,
+        "the Arabic headline is not aligned right: {edges}"
+    );
+    assert_eq!(
+        text(&client, ".story-body .dateline").await,
+        "البصرة، العراق."
+    );
+    assert_eq!(text(&client, ".story-meta .byline").await, "بقلم رنا حداد");
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "Arabic article page"
+    );
+
+    // Search, as a reader would use it, without JavaScript doing anything.
+    client.goto(&server.base).await.unwrap();
+    let search = client.find(Locator::Id("site-search-q")).await.unwrap();
+    search.send_keys("dockworkers").await.unwrap();
+    client
+        .find(Locator::Css(".site-search button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".list-count"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&client, ".list-count").await,
+        "1 result for “dockworkers”"
+    );
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "search page"
+    );
+
+    client.close().await.unwrap();
+    assert!(
+        server.terminate(),
+        "serve did not exit cleanly:\n{}",
+        server.log()
+    );
+}

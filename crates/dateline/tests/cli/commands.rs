@@ -1,0 +1,215 @@
+//! Commands an operator runs, and how they answer mistakes.
+
+use crate::support::{fixtures, run, stderr, stdout};
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["article", "--help"],
+        vec!["article", "add", "--help"],
+        vec!["article", "list", "--help"],
+        vec!["search", "reindex", "--help"],
+        vec!["migrate", "--help"],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("Usage: dateline"), "{args:?}");
+    }
+    let serve = stdout(&run(&["serve", "--help"]));
+    for flag in [
+        "--data-dir",
+        "--listen",
+        "--database",
+        "--base-url",
+        "--config",
+        "DATELINE_DATA_DIR",
+        "DATELINE_LISTEN",
+        "DATELINE_DATABASE_URL",
+        "DATELINE_BASE_URL",
+    ] {
+        assert!(serve.contains(flag), "serve --help does not mention {flag}");
+    }
+}
+
+#[test]
+fn article_add_adds_updates_and_links_translations() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let first = fixtures().join("01-port-strike.md");
+    let o = run(&[
+        "article",
+        "add",
+        first.to_str().unwrap(),
+        "--data-dir",
+        data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Added article 1 \"basra-port-strike-ends\" (revision 1), published."),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "article",
+        "add",
+        fixtures().join("02-port-strike-ar.md").to_str().unwrap(),
+        first.to_str().unwrap(),
+        "--data-dir",
+        data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 added, 0 updated, 1 unchanged, 0 refused"),
+        "{}",
+        stdout(&o)
+    );
+    let list = stdout(&run(&["article", "list", "--data-dir", data]));
+    assert!(
+        list.contains("basra-port-strike-ends-ar") && list.contains("2 of 2 shown"),
+        "{list}"
+    );
+    let o = run(&[
+        "article",
+        "list",
+        "--status",
+        "nonsense",
+        "--data-dir",
+        data,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("use draft, scheduled, published or archived"));
+}
+
+#[test]
+fn broken_files_are_refused_with_reasons_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = run(&[
+        "article",
+        "add",
+        fixtures().join("broken.md").to_str().unwrap(),
+        "--data-dir",
+        data,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("broken.md: line 3:") && err.contains("hedline"),
+        "{err}"
+    );
+
+    let o = run(&[
+        "article",
+        "add",
+        fixtures().join("invalid.md").to_str().unwrap(),
+        "--data-dir",
+        data,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for needle in [
+        "headline: A headline is required.",
+        "language: \"english\" is not a language tag",
+        "status: \"live\" is not a status",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in {err}");
+    }
+    let list = stdout(&run(&["article", "list", "--data-dir", data]));
+    assert!(list.contains("0 of 0 shown"), "{list}");
+
+    let o = run(&["article", "add", "/no/such/file.md", "--data-dir", data]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("cannot read /no/such/file.md"));
+}
+
+#[test]
+fn bad_configuration_stops_with_the_setting_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = run(&["serve", "--data-dir", data, "--listen", "not-an-address"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(
+            "listen (--listen, DATELINE_LISTEN or listen): \"not-an-address\" is not an address"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["serve", "--data-dir", data, "--base-url", "ftp://x"]);
+    assert!(
+        stderr(&o).contains("base URL (--base-url"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "serve",
+        "--database",
+        "mysql://localhost/x",
+        "--data-dir",
+        data,
+    ]);
+    assert!(
+        stderr(&o).contains("use sqlite://PATH or postgres://"),
+        "{}",
+        stderr(&o)
+    );
+    let config = dir.path().join("dateline.toml");
+    std::fs::write(
+        &config,
+        "listen = \"127.0.0.1:1\"\nbase_ulr = \"https://x\"\n",
+    )
+    .unwrap();
+    let o = run(&["serve", "--config", config.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("dateline.toml is invalid") && err.contains("base_ulr"),
+        "{err}"
+    );
+    let o = run(&["serve", "--config", "/no/such.toml"]);
+    assert!(stderr(&o).contains("cannot read the configuration file /no/such.toml"));
+}
+
+#[test]
+fn the_demo_newsroom_has_what_it_promises() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = run(&["demo", "--data-dir", data]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("scheduled"), "{}", stdout(&o));
+    let list = stdout(&run(&[
+        "article",
+        "list",
+        "--limit",
+        "200",
+        "--data-dir",
+        data,
+    ]));
+    let rows: Vec<&str> = list.lines().filter(|l| l.contains(" — ")).skip(1).collect();
+    assert!(
+        rows.len() >= 12,
+        "only {} demo articles:\n{list}",
+        rows.len()
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r.contains("scheduled")).count(),
+        1,
+        "{list}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))),
+        "no Arabic article"
+    );
+    // Loading it again changes nothing but the times.
+    let again = run(&["demo", "--data-dir", data]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        std::fs::read_dir(dir.path().join("media/demo"))
+            .unwrap()
+            .count()
+            > 0
+    );
+}

@@ -1,0 +1,7 @@
+//! The `dateline` binary as an operator and a reader meet it: commands, a
+//! served site on SQLite and PostgreSQL, and a real browser.
+
+mod browser;
+mod commands;
+mod serve;
+mod support;
