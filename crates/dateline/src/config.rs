@@ -32,11 +32,11 @@ fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
             e.to_string().trim()
         )
     })?;
-    if let Some(dir) = &config.data_dir {
-        if dir.is_relative() {
-            let base = path.parent().unwrap_or(Path::new("."));
-            config.data_dir = Some(base.join(dir));
-        }
+    if let Some(dir) = &config.data_dir
+        && dir.is_relative()
+    {
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.data_dir = Some(base.join(dir));
     }
     Ok(config)
 }

@@ -424,10 +424,10 @@ fn validate_tags(errors: &mut ValidationErrors, tags: Vec<String>) -> Vec<TagRef
         if name.is_empty() {
             continue;
         }
-        if let Some(tag) = named_ref(errors, "tags", name, "tag") {
-            if !out.iter().any(|t| t.slug == tag.slug) {
-                out.push(tag);
-            }
+        if let Some(tag) = named_ref(errors, "tags", name, "tag")
+            && !out.iter().any(|t| t.slug == tag.slug)
+        {
+            out.push(tag);
         }
     }
     if out.len() > MAX_TAGS {
@@ -500,14 +500,14 @@ fn validate_provenance(errors: &mut ValidationErrors, p: ProvenanceInput) -> Opt
         );
         ok = false;
     }
-    if let Some(u) = &url {
-        if !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
-            errors.add(
-                "original.url",
-                "The original report's address must start with http:// or https://.",
-            );
-            ok = false;
-        }
+    if let Some(u) = &url
+        && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        errors.add(
+            "original.url",
+            "The original report's address must start with http:// or https://.",
+        );
+        ok = false;
     }
     let language = match language.map(Language::parse) {
         Some(Ok(l)) => Some(l),

@@ -98,7 +98,7 @@ async fn save_in(
         draft.excerpt.clone()
     };
     let section_id = match &draft.section {
-        Some(s) => Some(upsert_section(conn, &s.slug.to_string(), &s.name, now).await?),
+        Some(s) => Some(upsert_section(conn, s.slug.as_ref(), &s.name, now).await?),
         None => None,
     };
     let group = match &draft.translation_of {
@@ -165,13 +165,13 @@ async fn save_in(
             let old_slug: String = current.try_get("slug")?;
             let revision: i64 = current.try_get("revision")?;
             let current_group: Option<i64> = current.try_get("translation_group")?;
-            if let Some(expected) = expected_revision {
-                if expected != revision {
-                    return Err(DbError::StaleRevision {
-                        expected,
-                        actual: revision,
-                    });
-                }
+            if let Some(expected) = expected_revision
+                && expected != revision
+            {
+                return Err(DbError::StaleRevision {
+                    expected,
+                    actual: revision,
+                });
             }
             sql.push("UPDATE articles SET (slug, headline, deck, body_markdown, body_html, excerpt, dateline, language, direction, section_id, status, published_at, image_url, image_alt, image_caption, image_credit, original_outlet, original_url, original_language, translation_group) = (");
             push_article_values(
@@ -299,13 +299,13 @@ async fn translation_group_of(
             )
         })?;
     let other_id: i64 = row.try_get("id")?;
-    if let SaveTarget::Existing { id, .. } = target {
-        if id.0 == other_id {
-            return Err(DbError::invalid(
-                "translation_of",
-                "An article cannot be a translation of itself.",
-            ));
-        }
+    if let SaveTarget::Existing { id, .. } = target
+        && id.0 == other_id
+    {
+        return Err(DbError::invalid(
+            "translation_of",
+            "An article cannot be a translation of itself.",
+        ));
     }
     let group: Option<i64> = row.try_get("translation_group")?;
     Ok(group.unwrap_or(other_id))

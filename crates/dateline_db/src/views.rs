@@ -97,7 +97,7 @@ impl ArticleSummary {
     /// Builds a summary from a row; the joined lists are filled in by the caller.
     pub(crate) fn from_row(r: ArticleRow) -> Self {
         let language = Language::parse(&r.language).unwrap_or_else(|_| Language::english());
-        let featured_image = (!r.image_url.is_empty()).then(|| FeaturedImage {
+        let featured_image = (!r.image_url.is_empty()).then_some(FeaturedImage {
             url: r.image_url,
             alt: r.image_alt,
             caption: r.image_caption,

@@ -1,5 +1,7 @@
 //! Storage tests, each run on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dateline_core::article::ArticleInput;
 use dateline_core::article::{AuthorInput, FeaturedImageInput, ProvenanceInput};

@@ -172,8 +172,8 @@ pub async fn list(storage: &Storage, status: Option<&str>, limit: u32) -> anyhow
     };
     let page = articles::list(&db, &filter, PageRequest::new(1, limit.clamp(1, 200))).await?;
     println!(
-        "{:>6}  {:<10}  {:<16}  {}",
-        "ID", "STATUS", "PUBLISHED", "SLUG — HEADLINE"
+        "{:>6}  {:<10}  {:<16}  SLUG — HEADLINE",
+        "ID", "STATUS", "PUBLISHED"
     );
     for a in &page.items {
         let when = a

@@ -1,6 +1,8 @@
 //! The `dateline` binary as an operator and a reader meet it: commands, a
 //! served site on SQLite and PostgreSQL, and a real browser.
 
+#![allow(clippy::unwrap_used)]
+
 mod browser;
 mod commands;
 mod serve;

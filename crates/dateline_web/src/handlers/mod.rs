@@ -85,10 +85,10 @@ pub(crate) fn cacheable(
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, freshness.header());
-    if let Some(at) = last_modified {
-        if let Ok(v) = HeaderValue::from_str(&at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
-            h.insert(header::LAST_MODIFIED, v);
-        }
+    if let Some(at) = last_modified
+        && let Ok(v) = HeaderValue::from_str(&at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+    {
+        h.insert(header::LAST_MODIFIED, v);
     }
     response.extensions_mut().insert(Cacheable);
     response

@@ -1,5 +1,7 @@
 //! The reader site through the router, on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used)]
+
 mod api;
 mod caching;
 mod feeds;
