@@ -50,21 +50,15 @@ impl Backend {
 }
 
 /// Options for opening a database.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DbOptions {
-    pub max_connections: u32,
+    /// Connections in the pool; `None` picks per backend: SQLite has one
+    /// writer and reads from the page cache, so a few connections serve as well
+    /// as many and hold less memory (each has its own page cache and thread).
+    pub max_connections: Option<u32>,
     /// Statements run on every new connection (PostgreSQL), e.g. a
     /// `SET search_path` for a test schema.
     pub pg_after_connect: Option<String>,
-}
-
-impl Default for DbOptions {
-    fn default() -> Self {
-        Self {
-            max_connections: 8,
-            pg_after_connect: None,
-        }
-    }
 }
 
 /// A connection pool to SQLite or PostgreSQL.
@@ -80,8 +74,12 @@ impl Db {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
         let after = options.pg_after_connect.clone();
+        let max_connections = options.max_connections.unwrap_or(match backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 10,
+        });
         let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections)
+            .max_connections(max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {

@@ -62,7 +62,7 @@ impl TestDb {
         let admin = Db::connect(
             &url,
             DbOptions {
-                max_connections: 1,
+                max_connections: Some(1),
                 pg_after_connect: None,
             },
         )
@@ -81,7 +81,7 @@ impl TestDb {
         let db = Db::connect(
             &url,
             DbOptions {
-                max_connections: 8,
+                max_connections: Some(8),
                 pg_after_connect: Some(after.clone()),
             },
         )
@@ -131,7 +131,7 @@ impl Drop for TestDb {
                 if let Ok(admin) = Db::connect(
                     &url,
                     DbOptions {
-                        max_connections: 1,
+                        max_connections: Some(1),
                         pg_after_connect: None,
                     },
                 )

@@ -42,6 +42,6 @@ pub async fn open(storage: &Storage) -> anyhow::Result<Db> {
     storage.prepare()?;
     let db = Db::connect(&storage.database_url, DbOptions::default()).await?;
     db.migrate().await?;
-    tracing::info!(database = %redact_url(&storage.database_url), "database ready");
+    tracing::debug!(database = %redact_url(&storage.database_url), "database ready");
     Ok(db)
 }
