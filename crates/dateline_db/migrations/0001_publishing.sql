@@ -49,8 +49,6 @@ CREATE TABLE articles (
     slug TEXT NOT NULL UNIQUE,
     headline TEXT NOT NULL,
     deck TEXT NOT NULL DEFAULT '',
-    body_markdown TEXT NOT NULL,
-    body_html TEXT NOT NULL,
     excerpt TEXT NOT NULL DEFAULT '',
     dateline TEXT NOT NULL DEFAULT '',
     language TEXT NOT NULL,
@@ -75,8 +73,16 @@ CREATE TABLE articles (
     revision BIGINT NOT NULL DEFAULT 1
 );
 CREATE INDEX articles_by_status_time ON articles (status, published_at, id);
-CREATE INDEX articles_by_section ON articles (section_id, published_at);
+CREATE INDEX articles_by_section ON articles (section_id, status, published_at);
 CREATE INDEX articles_by_group ON articles (translation_group);
+
+-- Bodies live apart, so that lists, counts and search statistics scan narrow
+-- rows; only an article's own page and the feeds read them.
+CREATE TABLE article_bodies (
+    article_id BIGINT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    body_markdown TEXT NOT NULL,
+    body_html TEXT NOT NULL
+);
 
 CREATE TABLE article_authors (
     article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,

@@ -105,15 +105,6 @@ async fn save_in(
         Some(other) => Some(translation_group_of(conn, other.as_str(), &target).await?),
         None => None,
     };
-    let image = draft
-        .featured_image
-        .clone()
-        .unwrap_or(dateline_core::FeaturedImage {
-            url: String::new(),
-            alt: String::new(),
-            caption: String::new(),
-            credit: String::new(),
-        });
     let (outlet, original_url, original_language) = match &draft.provenance {
         Some(p) => (
             p.outlet.clone(),
@@ -125,21 +116,31 @@ async fn save_in(
         ),
         None => Default::default(),
     };
+    let columns = Columns {
+        draft,
+        excerpt,
+        section_id,
+        image: draft
+            .featured_image
+            .clone()
+            .unwrap_or(dateline_core::FeaturedImage {
+                url: String::new(),
+                alt: String::new(),
+                caption: String::new(),
+                credit: String::new(),
+            }),
+        outlet,
+        original_url,
+        original_language,
+    };
 
     let mut sql = Sql::new("");
     let (id, created, old_slug) = match target {
         SaveTarget::New => {
-            sql.push("INSERT INTO articles (slug, headline, deck, body_markdown, body_html, excerpt, dateline, language, direction, section_id, status, published_at, image_url, image_alt, image_caption, image_credit, original_outlet, original_url, original_language, translation_group, created_at, updated_at, revision) VALUES (");
-            push_article_values(
-                &mut sql,
-                draft,
-                &rendered.html,
-                &excerpt,
-                section_id,
-                &image,
-                (&outlet, &original_url, &original_language),
-                group,
-            );
+            sql.push(&format!(
+                "INSERT INTO articles ({COLUMN_LIST}, created_at, updated_at, revision) VALUES ("
+            ));
+            columns.bind_into(&mut sql, group);
             sql.push(", ")
                 .bind(ts(now))
                 .push(", ")
@@ -173,17 +174,8 @@ async fn save_in(
                     actual: revision,
                 });
             }
-            sql.push("UPDATE articles SET (slug, headline, deck, body_markdown, body_html, excerpt, dateline, language, direction, section_id, status, published_at, image_url, image_alt, image_caption, image_credit, original_outlet, original_url, original_language, translation_group) = (");
-            push_article_values(
-                &mut sql,
-                draft,
-                &rendered.html,
-                &excerpt,
-                section_id,
-                &image,
-                (&outlet, &original_url, &original_language),
-                group.or(current_group),
-            );
+            sql.push(&format!("UPDATE articles SET ({COLUMN_LIST}) = ("));
+            columns.bind_into(&mut sql, group.or(current_group));
             sql.push("), updated_at = ").bind(ts(now));
             sql.push(", revision = revision + 1 WHERE id = ").bind(id.0);
             sql.push(" AND revision = ").bind(revision);
@@ -210,6 +202,12 @@ async fn save_in(
             .await?;
     }
 
+    sqlx::query("INSERT INTO article_bodies (article_id, body_markdown, body_html) VALUES ($1, $2, $3) ON CONFLICT (article_id) DO UPDATE SET body_markdown = excluded.body_markdown, body_html = excluded.body_html")
+        .bind(id.0)
+        .bind(draft.body_markdown.clone())
+        .bind(rendered.html.clone())
+        .execute(&mut *conn)
+        .await?;
     replace_people(conn, id, draft, now).await?;
     update_redirects(conn, id, old_slug.as_deref(), draft.slug.as_str()).await?;
 
@@ -237,37 +235,42 @@ async fn save_in(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn push_article_values(
-    sql: &mut Sql,
-    d: &ArticleDraft,
-    html: &str,
-    excerpt: &str,
+/// The `articles` columns a save writes, in the order the INSERT and UPDATE
+/// statements name them.
+struct Columns<'a> {
+    draft: &'a ArticleDraft,
+    excerpt: String,
     section_id: Option<i64>,
-    image: &dateline_core::FeaturedImage,
-    (outlet, original_url, original_language): (&str, &str, &str),
-    group: Option<i64>,
-) {
-    sql.bind(d.slug.to_string()).push(", ");
-    sql.bind(d.headline.clone()).push(", ");
-    sql.bind(d.deck.clone()).push(", ");
-    sql.bind(d.body_markdown.clone()).push(", ");
-    sql.bind(html.to_owned()).push(", ");
-    sql.bind(excerpt.to_owned()).push(", ");
-    sql.bind(d.dateline.clone()).push(", ");
-    sql.bind(d.language.to_string()).push(", ");
-    sql.bind(d.direction.as_str().to_owned()).push(", ");
-    sql.bind(section_id).push(", ");
-    sql.bind(d.status.as_str().to_owned()).push(", ");
-    sql.bind(d.published_at.map(ts)).push(", ");
-    sql.bind(image.url.clone()).push(", ");
-    sql.bind(image.alt.clone()).push(", ");
-    sql.bind(image.caption.clone()).push(", ");
-    sql.bind(image.credit.clone()).push(", ");
-    sql.bind(outlet.to_owned()).push(", ");
-    sql.bind(original_url.to_owned()).push(", ");
-    sql.bind(original_language.to_owned()).push(", ");
-    sql.bind(group);
+    image: dateline_core::FeaturedImage,
+    outlet: String,
+    original_url: String,
+    original_language: String,
+}
+
+const COLUMN_LIST: &str = "slug, headline, deck, excerpt, dateline, language, direction, section_id, status, published_at, image_url, image_alt, image_caption, image_credit, original_outlet, original_url, original_language, translation_group";
+
+impl Columns<'_> {
+    fn bind_into(&self, sql: &mut Sql, group: Option<i64>) {
+        let d = self.draft;
+        sql.bind(d.slug.to_string()).push(", ");
+        sql.bind(d.headline.clone()).push(", ");
+        sql.bind(d.deck.clone()).push(", ");
+        sql.bind(self.excerpt.clone()).push(", ");
+        sql.bind(d.dateline.clone()).push(", ");
+        sql.bind(d.language.to_string()).push(", ");
+        sql.bind(d.direction.as_str().to_owned()).push(", ");
+        sql.bind(self.section_id).push(", ");
+        sql.bind(d.status.as_str().to_owned()).push(", ");
+        sql.bind(d.published_at.map(ts)).push(", ");
+        sql.bind(self.image.url.clone()).push(", ");
+        sql.bind(self.image.alt.clone()).push(", ");
+        sql.bind(self.image.caption.clone()).push(", ");
+        sql.bind(self.image.credit.clone()).push(", ");
+        sql.bind(self.outlet.clone()).push(", ");
+        sql.bind(self.original_url.clone()).push(", ");
+        sql.bind(self.original_language.clone()).push(", ");
+        sql.bind(group);
+    }
 }
 
 fn slug_conflict(e: sqlx::Error) -> DbError {
@@ -480,7 +483,7 @@ pub async fn find(db: &Db, id: ArticleId) -> Result<Option<ArticleView>> {
         return Ok(None);
     };
     let body: ArticleBodyRow =
-        sqlx::query_as("SELECT body_markdown, body_html FROM articles WHERE id = $1")
+        sqlx::query_as("SELECT body_markdown, body_html FROM article_bodies WHERE article_id = $1")
             .bind(id.0)
             .fetch_one(db.pool())
             .await?;
@@ -764,11 +767,12 @@ pub async fn bodies(db: &Db, ids: &[i64]) -> Result<HashMap<i64, String>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut sql = Sql::new("SELECT id, body_html FROM articles WHERE id IN (");
+    let mut sql =
+        Sql::new("SELECT article_id, body_html FROM article_bodies WHERE article_id IN (");
     sql.bind_list(ids.iter().copied()).push(")");
     let rows = sql.query().fetch_all(db.pool()).await?;
     rows.into_iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("body_html")?)))
+        .map(|r| Ok((r.try_get("article_id")?, r.try_get("body_html")?)))
         .collect()
 }
 

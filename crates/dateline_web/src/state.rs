@@ -18,6 +18,13 @@ pub struct WebConfig {
     pub page_cache_bytes: u64,
 }
 
+/// The site's settings with the frame every page shares, cached per content
+/// version (see `handlers::site`).
+pub struct SiteContext {
+    pub settings: dateline_db::site::SiteSettings,
+    pub view: crate::views::SiteView,
+}
+
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -27,6 +34,7 @@ pub struct AppState {
     pub(crate) templates: Arc<Templates>,
     pub(crate) assets: Arc<Assets>,
     pub(crate) config: Arc<WebConfig>,
+    pub(crate) site: Arc<std::sync::Mutex<Option<(i64, Arc<SiteContext>)>>>,
 }
 
 impl AppState {
@@ -44,6 +52,7 @@ impl AppState {
             templates,
             assets,
             config: Arc::new(config),
+            site: Arc::default(),
         })
     }
 }

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_db::articles::{self, SlugLookup};
 use dateline_db::search;
-use dateline_db::site::{self, SiteSettings};
+use dateline_db::site::SiteSettings;
 use dateline_db::views::{ArticleView, PageRequest};
 use serde_json::json;
 
@@ -20,8 +20,9 @@ pub async fn article(
 ) -> Result<Response, AppError> {
     match articles::find_published(&state.db, &slug).await? {
         SlugLookup::Found(view) => {
-            let settings = site::settings(&state.db).await?;
-            let meta = article_meta(&view, &settings, &state.urls);
+            let site = crate::handlers::site(&state).await?;
+            let settings = &site.settings;
+            let meta = article_meta(&view, settings, &state.urls);
             let page = ArticlePageView::new(&view, &state.urls);
             html_page(
                 &state,

@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{DateTime, Datelike, Utc};
 use dateline_db::articles::{self, ArticleFilter};
-use dateline_db::site;
 use dateline_db::views::{ArticleSummary, PageRequest};
 use serde::Serialize;
 use serde_json::json;
@@ -63,7 +62,8 @@ async fn feed(
     scope: Option<Scope>,
     format: Format,
 ) -> Result<Response, AppError> {
-    let settings = site::settings(&state.db).await?;
+    let site = crate::handlers::site(state).await?;
+    let settings = &site.settings;
     let (title, description, home_path, prefix, filter) = match scope {
         Some(s) => (
             format!("{} — {}", settings.title, s.heading),

@@ -6,7 +6,6 @@ use crate::views::{ArticleCard, PageMeta, PaginationView};
 use axum::extract::State;
 use axum::response::Response;
 use dateline_db::articles::{self, ArticleFilter};
-use dateline_db::site;
 use dateline_db::views::PageRequest;
 use serde::Serialize;
 
@@ -23,7 +22,8 @@ pub async fn front_page(
     Q(params): Q<PageParam>,
 ) -> Result<Response, AppError> {
     let page = params.number()?;
-    let settings = site::settings(&state.db).await?;
+    let site = crate::handlers::site(&state).await?;
+    let settings = &site.settings;
     let list = articles::list(
         &state.db,
         &ArticleFilter::published(),

@@ -10,7 +10,6 @@ use axum::response::Response;
 use chrono::{NaiveDate, TimeZone, Utc};
 use dateline_db::articles::{self, ArticleFilter};
 use dateline_db::people::{self, TermKind};
-use dateline_db::site;
 use dateline_db::views::PageRequest;
 use serde::Serialize;
 
@@ -103,7 +102,8 @@ impl Scope {
 }
 
 async fn list_page(state: &AppState, scope: Scope, page: u32) -> Result<Response, AppError> {
-    let settings = site::settings(&state.db).await?;
+    let site = crate::handlers::site(state).await?;
+    let settings = &site.settings;
     let list = articles::list(
         &state.db,
         &scope.filter,
@@ -241,7 +241,8 @@ struct ArchivePage {
 
 /// `GET /archive`: every month with articles, newest first.
 pub async fn archive(State(state): State<AppState>) -> Result<Response, AppError> {
-    let settings = site::settings(&state.db).await?;
+    let site = crate::handlers::site(&state).await?;
+    let settings = &site.settings;
     let months = articles::months_with_articles(&state.db).await?;
     let mut years: Vec<ArchiveYear> = Vec::new();
     for (y, m, n) in months {

@@ -14,6 +14,7 @@ pub mod static_files;
 use crate::cache::Cacheable;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::state::SiteContext;
 use crate::templates::ser;
 use crate::views::{ErrorView, Link, PageMeta, SiteView};
 use axum::http::{HeaderValue, header};
@@ -22,10 +23,27 @@ use chrono::{DateTime, Datelike, Utc};
 use dateline_db::people::{self, TermKind};
 use dateline_db::site;
 use serde::Serialize;
+use std::sync::Arc;
 
-/// The site around every page: title, navigation (sections, then the
-/// editor's links), asset URLs.
-pub(crate) async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
+/// The site's settings and the frame around every page (title, navigation,
+/// asset URLs), built once per content version: every write that could
+/// change them raises the version.
+pub(crate) async fn site(state: &AppState) -> Result<Arc<SiteContext>, AppError> {
+    let version = state.cache.version();
+    if let Ok(guard) = state.site.lock()
+        && let Some((v, ctx)) = guard.as_ref()
+        && *v == version
+    {
+        return Ok(ctx.clone());
+    }
+    let ctx = Arc::new(build_site(state).await?);
+    if let Ok(mut guard) = state.site.lock() {
+        *guard = Some((version, ctx.clone()));
+    }
+    Ok(ctx)
+}
+
+async fn build_site(state: &AppState) -> Result<SiteContext, AppError> {
     let settings = site::settings(&state.db).await?;
     let mut nav: Vec<Link> = people::terms(&state.db, TermKind::Section)
         .await?
@@ -40,16 +58,17 @@ pub(crate) async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
         url: n.url.clone(),
         label: n.label.clone(),
     }));
-    Ok(SiteView {
+    let view = SiteView {
         dir: settings.language.direction().as_str(),
         language: settings.language.to_string(),
-        title: settings.title,
-        description: settings.description,
+        title: settings.title.clone(),
+        description: settings.description.clone(),
         nav,
         css_url: state.assets.url("style.css"),
         icon_url: state.assets.url("icon.svg"),
         year: Utc::now().year(),
-    })
+    };
+    Ok(SiteContext { settings, view })
 }
 
 /// How long clients and proxies may reuse a response without asking.
@@ -102,10 +121,10 @@ pub(crate) async fn html_page<P: Serialize>(
     page: P,
     last_modified: Option<DateTime<Utc>>,
 ) -> Result<Response, AppError> {
-    let site = site_view(state).await?;
+    let site = site(state).await?;
     let html = state.templates.render(
         template,
-        minijinja::context! { site => ser(&site), meta => ser(&meta), page => ser(&page) },
+        minijinja::context! { site => ser(&site.view), meta => ser(&meta), page => ser(&page) },
     )?;
     Ok(cacheable(
         html,
@@ -120,7 +139,7 @@ pub(crate) async fn render_error_page(
     state: &AppState,
     view: &ErrorView,
 ) -> Result<String, AppError> {
-    let site = site_view(state).await?;
+    let site = site(state).await?;
     let meta = PageMeta {
         title: view.title.clone(),
         noindex: true,
@@ -128,7 +147,7 @@ pub(crate) async fn render_error_page(
     };
     Ok(state.templates.render(
         "error.html",
-        minijinja::context! { site => ser(&site), meta => ser(&meta), page => ser(view) },
+        minijinja::context! { site => ser(&site.view), meta => ser(&meta), page => ser(view) },
     )?)
 }
 

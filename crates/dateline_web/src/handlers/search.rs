@@ -6,7 +6,6 @@ use crate::views::{ArticleCard, PageMeta, PaginationView};
 use axum::extract::State;
 use axum::response::Response;
 use dateline_db::search;
-use dateline_db::site;
 use dateline_db::views::PageRequest;
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +55,8 @@ pub async fn search_page(
         Some(n) => n,
         None => 1,
     };
-    let settings = site::settings(&state.db).await?;
+    let site = crate::handlers::site(&state).await?;
+    let settings = &site.settings;
     let hits = search::search(&state.db, &query, PageRequest::new(page, settings.per_page)).await?;
     if page > 1 && hits.items.is_empty() {
         return Err(past_the_end(page, hits.pages()));

@@ -9,7 +9,6 @@ use axum::response::Response;
 use chrono::{Duration, Utc};
 use dateline_db::articles;
 use dateline_db::people::{self, TermKind};
-use dateline_db::site;
 use dateline_db::views::PageRequest;
 use serde::Serialize;
 
@@ -168,7 +167,8 @@ struct NewsItem {
 }
 
 async fn news(state: &AppState) -> Result<Response, AppError> {
-    let settings = site::settings(&state.db).await?;
+    let site = crate::handlers::site(state).await?;
+    let settings = &site.settings;
     let recent = articles::published_since(
         &state.db,
         Utc::now() - Duration::hours(NEWS_WINDOW_HOURS),
@@ -190,7 +190,7 @@ async fn news(state: &AppState) -> Result<Response, AppError> {
         .collect();
     let xml = state.templates.render(
         "news_sitemap.xml",
-        minijinja::context! { publication => settings.title, items => ser(&items) },
+        minijinja::context! { publication => settings.title.clone(), items => ser(&items) },
     )?;
     Ok(cacheable(xml, XML, Freshness::Minutes(5), None))
 }
