@@ -25,6 +25,9 @@ pub struct SiteContext {
     pub view: crate::views::SiteView,
 }
 
+/// A `SiteContext` and the content version it was built at.
+pub(crate) type CachedSite = (i64, Arc<SiteContext>);
+
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -34,7 +37,7 @@ pub struct AppState {
     pub(crate) templates: Arc<Templates>,
     pub(crate) assets: Arc<Assets>,
     pub(crate) config: Arc<WebConfig>,
-    pub(crate) site: Arc<std::sync::Mutex<Option<(i64, Arc<SiteContext>)>>>,
+    pub(crate) site: Arc<std::sync::Mutex<Option<CachedSite>>>,
 }
 
 impl AppState {
