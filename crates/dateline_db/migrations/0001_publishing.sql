@@ -75,6 +75,7 @@ CREATE TABLE articles (
 CREATE INDEX articles_by_status_time ON articles (status, published_at, id);
 CREATE INDEX articles_by_section ON articles (section_id, status, published_at);
 CREATE INDEX articles_by_group ON articles (translation_group);
+CREATE INDEX articles_by_language ON articles (status, language);
 
 -- Bodies live apart, so that lists, counts and search statistics scan narrow
 -- rows; only an article's own page and the feeds read them.
@@ -126,11 +127,14 @@ CREATE TABLE slug_redirects (
 
 -- The search index: terms made in Rust (dateline_core::search_text) so both
 -- databases rank alike. weight sums the term's occurrences, headline and deck
--- counting more than the body.
+-- counting more than the body. published_at is set only while the article is
+-- published, so a search never has to look at the articles table.
 CREATE TABLE search_docs (
     article_id BIGINT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
-    length BIGINT NOT NULL
+    length BIGINT NOT NULL,
+    published_at BIGINT
 );
+CREATE INDEX search_docs_published ON search_docs (published_at);
 CREATE TABLE search_terms (
     term TEXT NOT NULL,
     article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,

@@ -425,15 +425,18 @@ async fn update_redirects(
 /// many moved; bumps the content version when any did.
 pub async fn publish_due(db: &Db, now: DateTime<Utc>) -> Result<u64> {
     let mut tx = db.write_tx().await?;
-    let done = sqlx::query("UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
+    let published: Vec<(i64, Option<i64>)> = sqlx::query_as("UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1 RETURNING id, published_at")
         .bind(ts(now))
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-    if done.rows_affected() > 0 {
+    for (id, at) in &published {
+        search::set_published(&mut tx, ArticleId(*id), *at).await?;
+    }
+    if !published.is_empty() {
         site::bump_content_version(&mut tx).await?;
     }
     tx.commit().await?;
-    Ok(done.rows_affected())
+    Ok(published.len() as u64)
 }
 
 /// What a slug leads to on the public site.

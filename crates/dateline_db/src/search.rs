@@ -10,7 +10,7 @@ use crate::sql::Sql;
 use crate::views::{ArticleSummary, PageRequest, Paged};
 use crate::{Db, Result};
 use dateline_core::search_text::{Analyzer, query_terms};
-use dateline_core::{ArticleDraft, ArticleId, Language};
+use dateline_core::{ArticleDraft, ArticleId, ArticleStatus, Language};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -65,9 +65,14 @@ pub(crate) async fn index_article(
         .bind(id.0)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO search_docs (article_id, length) VALUES ($1, $2) ON CONFLICT (article_id) DO UPDATE SET length = excluded.length")
+    let published_at = (draft.status == ArticleStatus::Published)
+        .then_some(draft.published_at)
+        .flatten()
+        .map(crate::ts);
+    sqlx::query("INSERT INTO search_docs (article_id, length, published_at) VALUES ($1, $2, $3) ON CONFLICT (article_id) DO UPDATE SET length = excluded.length, published_at = excluded.published_at")
         .bind(id.0)
         .bind(length)
+        .bind(published_at)
         .execute(&mut *conn)
         .await?;
     let terms: Vec<(String, f64)> = weights.into_iter().collect();
@@ -87,6 +92,22 @@ pub(crate) async fn index_article(
         }
         sql.query().execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Makes an article findable from `published_at` on (`None`: not at all),
+/// for status changes that do not re-index, such as a scheduled article
+/// going live.
+pub(crate) async fn set_published(
+    conn: &mut AnyConnection,
+    id: ArticleId,
+    published_at: Option<i64>,
+) -> Result<()> {
+    sqlx::query("UPDATE search_docs SET published_at = $1 WHERE article_id = $2")
+        .bind(published_at)
+        .bind(id.0)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -130,57 +151,60 @@ pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<Art
         t
     };
 
-    let stats = sqlx::query("SELECT COUNT(*) AS n, CAST(AVG(d.length) AS DOUBLE PRECISION) AS avg_len FROM search_docs d JOIN articles a ON a.id = d.article_id WHERE a.status = 'published'")
+    let stats = sqlx::query("SELECT COUNT(*) AS n, CAST(AVG(length) AS DOUBLE PRECISION) AS avg_len FROM search_docs WHERE published_at IS NOT NULL")
         .fetch_one(db.pool())
         .await?;
     let docs: i64 = stats.try_get("n")?;
     let avg_len: Option<f64> = stats.try_get("avg_len")?;
     let avg_len = avg_len.unwrap_or(1.0).max(1.0);
 
-    let mut sql = Sql::new(
-        "SELECT t.term, t.article_id, t.weight, d.length, a.published_at FROM search_terms t JOIN search_docs d ON d.article_id = t.article_id JOIN articles a ON a.id = t.article_id WHERE a.status = 'published' AND t.term IN (",
-    );
-    sql.bind_list(all_terms.iter().cloned()).push(")");
-    let rows = sql.query().fetch_all(db.pool()).await?;
-
+    // One query per term: the term need not travel back with every row.
     struct Posting {
-        term: String,
+        term: usize,
         article: i64,
         weight: f64,
         length: i64,
     }
-    let mut postings = Vec::with_capacity(rows.len());
+    let mut postings = Vec::new();
     let mut published_at: HashMap<i64, i64> = HashMap::new();
-    let mut doc_freq: HashMap<String, f64> = HashMap::new();
-    for row in rows {
-        let p = Posting {
-            term: row.try_get("term")?,
-            article: row.try_get("article_id")?,
-            weight: row.try_get("weight")?,
-            length: row.try_get("length")?,
-        };
-        published_at.insert(
-            p.article,
-            row.try_get::<Option<i64>, _>("published_at")?.unwrap_or(0),
-        );
-        *doc_freq.entry(p.term.clone()).or_default() += 1.0;
-        postings.push(p);
+    let mut doc_freq = vec![0.0f64; all_terms.len()];
+    for (term, text) in all_terms.iter().enumerate() {
+        let rows = sqlx::query("SELECT t.article_id, t.weight, d.length, d.published_at FROM search_terms t JOIN search_docs d ON d.article_id = t.article_id WHERE t.term = $1 AND d.published_at IS NOT NULL")
+            .bind(text.clone())
+            .fetch_all(db.pool())
+            .await?;
+        doc_freq[term] = rows.len() as f64;
+        for row in rows {
+            let article: i64 = row.try_get(0)?;
+            published_at.insert(article, row.try_get(3)?);
+            postings.push(Posting {
+                term,
+                article,
+                weight: row.try_get(1)?,
+                length: row.try_get(2)?,
+            });
+        }
     }
+    // Which query words each term stands for.
+    let words_of_term: Vec<Vec<usize>> = all_terms
+        .iter()
+        .map(|t| (0..words.len()).filter(|w| words[*w].contains(t)).collect())
+        .collect();
 
     // Per article, the best score each query word reached through any of its
     // variants.
     let mut per_word: HashMap<i64, Vec<f64>> = HashMap::new();
     for p in &postings {
-        let df = doc_freq.get(&p.term).copied().unwrap_or(1.0);
+        let df = doc_freq[p.term].max(1.0);
         let idf = (1.0 + (docs as f64 - df + 0.5) / (df + 0.5)).ln();
         let norm = K1 * (1.0 - B + B * p.length as f64 / avg_len);
         let score = idf * p.weight * (K1 + 1.0) / (p.weight + norm);
         let scores = per_word
             .entry(p.article)
             .or_insert_with(|| vec![0.0; words.len()]);
-        for (i, variants) in words.iter().enumerate() {
-            if variants.contains(&p.term) && score > scores[i] {
-                scores[i] = score;
+        for &w in &words_of_term[p.term] {
+            if score > scores[w] {
+                scores[w] = score;
             }
         }
     }
