@@ -141,10 +141,13 @@ async fn save_in(
                 "INSERT INTO articles ({COLUMN_LIST}, created_at, updated_at, revision) VALUES ("
             ));
             columns.bind_into(&mut sql, group);
+            // A report imported after the fact has not been updated since
+            // it was published: its content dates from publication.
+            let updated_at = draft.published_at.map_or(now, |p| p.min(now));
             sql.push(", ")
                 .bind(ts(now))
                 .push(", ")
-                .bind(ts(now))
+                .bind(ts(updated_at))
                 .push(", 1) RETURNING id");
             let id: i64 = sql
                 .query_scalar()

@@ -120,7 +120,7 @@ pub struct ArticlePageView {
     pub updated_label: &'static str,
     pub also_in_label: &'static str,
     pub tags_label: &'static str,
-    pub photo_label: &'static str,
+    pub image_credit_label: &'static str,
 }
 
 impl ArticlePageView {
@@ -131,7 +131,14 @@ impl ArticlePageView {
             label: phrases.original_report,
             outlet: p.outlet.clone(),
             outlet_url: p.url.clone(),
-            note: phrases.translation_note(p.language.as_ref(), &p.translators, &a.language),
+            // A report republished in its own language was not translated.
+            note: phrases.translation_note(
+                p.language
+                    .as_ref()
+                    .filter(|l| l.primary() != a.language.primary()),
+                &p.translators,
+                &a.language,
+            ),
             separator: phrases.list_separator,
             end: phrases.sentence_end,
         });
@@ -170,7 +177,7 @@ impl ArticlePageView {
             updated_label: phrases.updated,
             also_in_label: phrases.also_in,
             tags_label: phrases.tags,
-            photo_label: phrases.photo,
+            image_credit_label: phrases.image_credit,
         }
     }
 }

@@ -90,7 +90,7 @@ async fn the_article_page_shows_the_report(db: TestDb) {
     );
     assert_eq!(
         page.select(".featured figcaption"),
-        ["Fields near Mosul in October. Photo: Dateline"]
+        ["Fields near Mosul in October. Image: Dateline"]
     );
     assert_eq!(page.select(".kicker a"), ["Economy"]);
     assert_eq!(page.attrs("article.story", "dir"), ["ltr"]);
@@ -126,6 +126,24 @@ async fn the_article_page_shows_the_report(db: TestDb) {
     assert_eq!(ld["isBasedOn"]["publisher"]["name"], "Nineveh Ledger");
     assert_eq!(ld["translator"][0]["name"], "Layla Hassan");
     assert_eq!(ld["workTranslation"][0]["inLanguage"], "ar");
+}
+
+async fn a_republished_report_is_credited_without_a_translation_note(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add("Reprinted report", |i| {
+        i.original = Some(ProvenanceInput {
+            outlet: "Harbour Gazette".into(),
+            url: None,
+            language: Some("en".into()),
+            translators: Vec::new(),
+        });
+    })
+    .await;
+    let page = app.get("/reprinted-report").await;
+    assert_eq!(
+        page.select(".credit-line"),
+        ["Original report: Harbour Gazette."]
+    );
 }
 
 async fn right_to_left_articles_render_right_to_left(db: TestDb) {
@@ -447,6 +465,7 @@ async fn operators_endpoints_answer(db: TestDb) {
 
 both_databases!(
     the_article_page_shows_the_report,
+    a_republished_report_is_credited_without_a_translation_note,
     right_to_left_articles_render_right_to_left,
     the_front_page_lists_published_articles_and_paginates,
     scheduled_articles_appear_by_themselves,
