@@ -58,6 +58,9 @@ impl Weighter<(i64, String), Arc<CachedPage>> for PageWeighter {
 pub struct PageCache {
     entries: Cache<(i64, String), Arc<CachedPage>, PageWeighter>,
     version: AtomicI64,
+    /// False when configured with no memory: pages still get validators (and
+    /// 304s), and are compressed per request by the compression layer.
+    enabled: bool,
 }
 
 impl PageCache {
@@ -68,6 +71,7 @@ impl PageCache {
         Self {
             entries: Cache::with_weighter(estimated_items, max_bytes.max(1), PageWeighter),
             version: AtomicI64::new(0),
+            enabled: max_bytes > 0,
         }
     }
 
@@ -143,8 +147,12 @@ fn compress_gzip(data: &[u8]) -> Option<Bytes> {
 
 fn compress_brotli(data: &[u8]) -> Option<Bytes> {
     let mut out = Vec::with_capacity(data.len() / 4);
+    // A 256 KiB window is plenty for a page and keeps the encoder's tables
+    // (which it allocates and clears on every call) small.
     let params = brotli::enc::BrotliEncoderParams {
         quality: 5,
+        lgwin: 18,
+        size_hint: data.len(),
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params).ok()?;
@@ -160,7 +168,9 @@ fn is_compressible(content_type: &HeaderValue) -> bool {
 }
 
 impl CachedPage {
-    fn build(headers: &HeaderMap, body: Bytes) -> Self {
+    /// With `precompress`, gzip and brotli copies are made now, for a page
+    /// that will be served many times from the cache.
+    fn build(headers: &HeaderMap, body: Bytes, precompress: bool) -> Self {
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .cloned()
@@ -178,11 +188,12 @@ impl CachedPage {
         let hash = xxhash_rust::xxh3::xxh3_128(&body);
         let etag = HeaderValue::from_str(&format!("\"{hash:032x}\""))
             .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-        let (gzip, brotli) = if body.len() >= MIN_COMPRESS && is_compressible(&content_type) {
-            (compress_gzip(&body), compress_brotli(&body))
-        } else {
-            (None, None)
-        };
+        let (gzip, brotli) =
+            if precompress && body.len() >= MIN_COMPRESS && is_compressible(&content_type) {
+                (compress_gzip(&body), compress_brotli(&body))
+            } else {
+                (None, None)
+            };
         Self {
             content_type,
             cache_control,
@@ -272,10 +283,10 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
         )
             .into_response();
     };
-    let page = Arc::new(CachedPage::build(&parts.headers, bytes));
+    let page = Arc::new(CachedPage::build(&parts.headers, bytes, cache.enabled));
     // A page rendered while the content changed may be stale: serve it to this
     // request, but do not keep it.
-    if cache.version() == version {
+    if cache.enabled && cache.version() == version {
         cache.entries.insert((version, key), page.clone());
     }
     page.respond(&req_headers)
@@ -314,6 +325,7 @@ mod tests {
                 (header::LAST_MODIFIED, "Tue, 24 Nov 2026 08:00:00 GMT"),
             ]),
             Bytes::from_static(b"<p>hello</p>"),
+            true,
         );
         let etag = page.etag.to_str().unwrap().to_owned();
         assert!(page.not_modified(&headers(&[(header::IF_NONE_MATCH, &etag)])));
@@ -335,6 +347,7 @@ mod tests {
         let page = CachedPage::build(
             &headers(&[(header::CONTENT_TYPE, "text/html")]),
             Bytes::from(body.clone()),
+            true,
         );
         let gz = page.gzip.as_ref().unwrap();
         let mut out = String::new();
@@ -345,12 +358,20 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_without_memory_keeps_nothing() {
+        let cache = PageCache::new(0);
+        assert!(!cache.enabled);
+        assert!(PageCache::new(1024).enabled);
+    }
+
+    #[test]
     fn a_new_version_empties_the_cache() {
         let cache = PageCache::new(1 << 20);
         cache.set_version(1);
         let page = Arc::new(CachedPage::build(
             &HeaderMap::new(),
             Bytes::from_static(b"x"),
+            true,
         ));
         cache.entries.insert((1, "/".into()), page);
         assert_eq!(cache.len(), 1);

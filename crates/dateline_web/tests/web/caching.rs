@@ -126,7 +126,33 @@ async fn assets_are_versioned_and_immutable(db: TestDb) {
     assert_eq!(app.get("/media/photo.svg").await.status, StatusCode::OK);
 }
 
+async fn without_a_page_cache_pages_still_validate_and_compress(db: TestDb) {
+    let app = TestApp::with_page_cache(db, 0).await;
+    app.add("Uncached report", |i| i.body = "Words. ".repeat(300))
+        .await;
+    let first = app.get("/uncached-report").await;
+    let etag = first.header("etag").to_owned();
+    assert!(!etag.is_empty());
+    assert_eq!(
+        app.get_with("/uncached-report", &[("if-none-match", &etag)])
+            .await
+            .status,
+        StatusCode::NOT_MODIFIED
+    );
+    let gz = app
+        .get_with("/uncached-report", &[("accept-encoding", "gzip")])
+        .await;
+    assert_eq!(gz.header("content-encoding"), "gzip");
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out, first.text());
+    assert!(app.state.cache.is_empty());
+}
+
 both_databases!(
+    without_a_page_cache_pages_still_validate_and_compress,
     etags_and_dates_answer_304,
     compressed_when_asked,
     a_write_invalidates_cached_pages,

@@ -78,6 +78,10 @@ pub fn recently() -> DateTime<Utc> {
 
 impl TestApp {
     pub async fn new(db: TestDb) -> Self {
+        Self::with_page_cache(db, 8 * 1024 * 1024).await
+    }
+
+    pub async fn with_page_cache(db: TestDb, page_cache_bytes: u64) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("media")).expect("media dir");
         let state = AppState::new(
@@ -85,7 +89,7 @@ impl TestApp {
             WebConfig {
                 base_url: url::Url::parse("http://news.test").expect("url"),
                 data_dir: dir.path().to_path_buf(),
-                page_cache_bytes: 8 * 1024 * 1024,
+                page_cache_bytes,
             },
         )
         .expect("state");
