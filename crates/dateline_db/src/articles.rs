@@ -640,14 +640,7 @@ pub(crate) async fn load_summaries(db: &Db, ids: &[i64]) -> Result<Vec<ArticleSu
     );
     sql.bind_list(ids.iter().copied())
         .push(") ORDER BY aa.article_id, aa.position");
-    for row in sql.query().fetch_all(db.pool()).await? {
-        let article: i64 = row.try_get("article_id")?;
-        let author = AuthorRow {
-            id: row.try_get("id")?,
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-            bio: row.try_get("bio")?,
-        };
+    for (article, author) in per_article::<AuthorRow>(db, sql).await? {
         if let Some(s) = by_id.get_mut(&article) {
             s.authors.push(AuthorView::from(author));
         }
@@ -658,14 +651,7 @@ pub(crate) async fn load_summaries(db: &Db, ids: &[i64]) -> Result<Vec<ArticleSu
     );
     sql.bind_list(ids.iter().copied())
         .push(") ORDER BY at.article_id, at.position");
-    for row in sql.query().fetch_all(db.pool()).await? {
-        let article: i64 = row.try_get("article_id")?;
-        let tag = TermRow {
-            id: row.try_get("id")?,
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-            description: row.try_get("description")?,
-        };
+    for (article, tag) in per_article::<TermRow>(db, sql).await? {
         if let Some(s) = by_id.get_mut(&article) {
             s.tags.push(TermView::from(tag));
         }
@@ -683,6 +669,17 @@ pub(crate) async fn load_summaries(db: &Db, ids: &[i64]) -> Result<Vec<ArticleSu
     }
 
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// Rows that belong to an article: each with its `article_id` column.
+async fn per_article<T>(db: &Db, sql: Sql) -> Result<Vec<(i64, T)>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    let rows = sql.query().fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("article_id")?, T::from_row(r)?)))
+        .collect()
 }
 
 async fn terms_by_id(db: &Db, table: &'static str, ids: &[i64]) -> Result<HashMap<i64, TermView>> {

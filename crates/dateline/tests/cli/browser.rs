@@ -83,6 +83,18 @@ async fn text(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// The direction the browser lays the article out in.
+async fn story_direction(client: &Client) -> String {
+    let v = client
+        .execute(
+            "return getComputedStyle(document.querySelector('article.story')).direction",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_owned()
+}
+
 fn axe_source() -> Option<String> {
     let path = std::env::var("DATELINE_AXE_JS")
         .map(PathBuf::from)
@@ -176,13 +188,7 @@ async fn a_reader_follows_an_article_and_its_translation() {
         text(&client, ".credit-line").await,
         "Original report: Shatt al-Arab Daily, translated from Arabic by Layla Hassan."
     );
-    let direction = client
-        .execute(
-            "return getComputedStyle(document.querySelector('article.story')).direction",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let direction = story_direction(&client).await;
     assert_eq!(direction, "ltr");
     assert_eq!(
         accessibility_violations(&client, &axe).await,
@@ -207,13 +213,7 @@ async fn a_reader_follows_an_article_and_its_translation() {
         text(&client, "h1").await,
         "عمال الرصيف ينهون إضرابًا دام تسعة أيام في ميناء البصرة"
     );
-    let direction = client
-        .execute(
-            "return getComputedStyle(document.querySelector('article.story')).direction",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let direction = story_direction(&client).await;
     assert_eq!(direction, "rtl");
     // In a right-to-left block the headline starts at the right edge.
     let edges = client

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use dateline_db::articles::{self, ArticleFilter, SlugLookup};
 use dateline_db::people::{self, TermKind};
 use dateline_db::search;
-use dateline_db::views::{ArticleSummary, ArticleView, PageRequest, Paged, TermView};
+use dateline_db::views::{ArticleSummary, ArticleView, AuthorView, PageRequest, Paged, TermView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -187,6 +187,16 @@ fn term(t: &TermView, url: String) -> ApiTerm {
     }
 }
 
+fn api_author(a: &AuthorView, article_count: Option<i64>, urls: &Urls) -> ApiAuthor {
+    ApiAuthor {
+        slug: a.slug.clone(),
+        name: a.name.clone(),
+        bio: a.bio.clone(),
+        url: urls.absolute(&urls.author(&a.slug)),
+        article_count,
+    }
+}
+
 fn api_article(a: &ArticleSummary, urls: &Urls) -> ApiArticle {
     ApiArticle {
         id: a.id.0,
@@ -203,13 +213,7 @@ fn api_article(a: &ArticleSummary, urls: &Urls) -> ApiArticle {
         authors: a
             .authors
             .iter()
-            .map(|au| ApiAuthor {
-                slug: au.slug.clone(),
-                name: au.name.clone(),
-                bio: au.bio.clone(),
-                url: urls.absolute(&urls.author(&au.slug)),
-                article_count: None,
-            })
+            .map(|au| api_author(au, None, urls))
             .collect(),
         section: a
             .section
@@ -500,14 +504,8 @@ pub async fn get_tag(
 pub async fn list_authors(State(state): State<AppState>) -> Result<Response, AppError> {
     let authors = people::authors(&state.db)
         .await?
-        .into_iter()
-        .map(|(a, n)| ApiAuthor {
-            url: state.urls.absolute(&state.urls.author(&a.slug)),
-            slug: a.slug,
-            name: a.name,
-            bio: a.bio,
-            article_count: Some(n),
-        })
+        .iter()
+        .map(|(a, n)| api_author(a, Some(*n), &state.urls))
         .collect();
     json_response(&AuthorList { authors }, None)
 }
@@ -523,14 +521,5 @@ pub async fn get_author(
     let a = people::author(&state.db, &slug)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No author has the slug \"{slug}\".")))?;
-    json_response(
-        &ApiAuthor {
-            url: state.urls.absolute(&state.urls.author(&a.slug)),
-            slug: a.slug,
-            name: a.name,
-            bio: a.bio,
-            article_count: None,
-        },
-        None,
-    )
+    json_response(&api_author(&a, None, &state.urls), None)
 }

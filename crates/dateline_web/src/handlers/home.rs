@@ -56,11 +56,7 @@ pub async fn front_page(
     };
     let last_modified = newest(list.items.iter().map(|a| &a.updated_at));
     let view = HomePage {
-        articles: list
-            .items
-            .iter()
-            .map(|a| ArticleCard::new(a, &state.urls))
-            .collect(),
+        articles: ArticleCard::all(&list.items, &state.urls),
         pagination,
         is_first_page: page == 1,
     };

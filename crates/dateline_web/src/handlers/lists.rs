@@ -147,11 +147,7 @@ async fn list_page(state: &AppState, scope: Scope, page: u32) -> Result<Response
         kind: scope.kind,
         heading: scope.heading,
         description: scope.description,
-        articles: list
-            .items
-            .iter()
-            .map(|a| ArticleCard::new(a, &state.urls))
-            .collect(),
+        articles: ArticleCard::all(&list.items, &state.urls),
         pagination,
         total: list.total,
     };

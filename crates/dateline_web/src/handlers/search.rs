@@ -77,11 +77,7 @@ pub async fn search_page(
         ..PageMeta::default()
     };
     let view = SearchPage {
-        articles: hits
-            .items
-            .iter()
-            .map(|a| ArticleCard::new(a, &state.urls))
-            .collect(),
+        articles: ArticleCard::all(&hits.items, &state.urls),
         total: hits.total,
         query,
         pagination,

@@ -51,6 +51,11 @@ pub struct ArticleCard {
 }
 
 impl ArticleCard {
+    /// Cards for a list of articles, in order.
+    pub fn all(articles: &[ArticleSummary], urls: &Urls) -> Vec<Self> {
+        articles.iter().map(|a| Self::new(a, urls)).collect()
+    }
+
     pub fn new(a: &ArticleSummary, urls: &Urls) -> Self {
         let phrases = Phrases::for_language(&a.language);
         Self {
