@@ -427,6 +427,16 @@ async fn update_redirects(
 /// Moves scheduled articles whose time has come to published. Returns how
 /// many moved; bumps the content version when any did.
 pub async fn publish_due(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    // Called every second by every server: look before taking the write lock.
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM articles WHERE status = 'scheduled' AND published_at <= $1 LIMIT 1",
+    )
+    .bind(ts(now))
+    .fetch_optional(db.pool())
+    .await?;
+    if due.is_none() {
+        return Ok(0);
+    }
     let mut tx = db.write_tx().await?;
     let published: Vec<(i64, Option<i64>)> = sqlx::query_as("UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1 RETURNING id, published_at")
         .bind(ts(now))

@@ -33,9 +33,10 @@ where
     }
 }
 
-/// `?page=N` on any list.
+/// `?page=N` on any list. Other parameters (a campaign's `utm_source`, a
+/// social network's click id) are ignored: reader pages must open from any
+/// shared link.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PageParam {
     pub page: Option<u32>,
 }

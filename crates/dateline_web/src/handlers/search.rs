@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 pub const MAX_QUERY_CHARS: usize = 200;
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SearchParams {
     #[serde(default)]
     pub q: String,
