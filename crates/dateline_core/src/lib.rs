@@ -5,6 +5,7 @@
 //! crate may depend on it, and it depends on none of them.
 
 pub mod article;
+pub mod auth;
 pub mod front_matter;
 pub mod i18n;
 pub mod ids;
@@ -16,6 +17,7 @@ pub mod validation;
 pub use article::{
     ArticleDraft, ArticleStatus, AuthorRef, FeaturedImage, Provenance, SectionRef, TagRef,
 };
+pub use auth::{Actor, Capability, Role, UserId};
 pub use ids::{ArticleId, AuthorId, SectionId, TagId};
 pub use language::{Direction, Language};
 pub use slug::Slug;

@@ -10,7 +10,7 @@ use crate::views::{
 };
 use crate::{Db, DbError, Result, from_ts, ts};
 use chrono::{DateTime, Utc};
-use dateline_core::{ArticleDraft, ArticleId, ArticleStatus, Language};
+use dateline_core::{ArticleDraft, ArticleId, ArticleStatus, Language, UserId};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -45,14 +45,17 @@ pub struct Saved {
 /// Stores a validated draft with its authors, section, tags, translators,
 /// translation links, a revision, a redirect from a changed slug and its search
 /// terms: all in one transaction, or nothing.
+/// `by` is the user making the change (none for the command line): a new
+/// article becomes theirs, and the revision records them.
 pub async fn save(
     db: &Db,
     target: SaveTarget,
     draft: &ArticleDraft,
     now: DateTime<Utc>,
+    by: Option<UserId>,
 ) -> Result<Saved> {
     let mut tx = db.write_tx().await?;
-    let saved = save_in(&mut tx, target, draft, now).await?;
+    let saved = save_in(&mut tx, target, draft, now, by).await?;
     if saved.changed {
         site::bump_content_version(&mut tx).await?;
     }
@@ -65,6 +68,7 @@ async fn save_in(
     target: SaveTarget,
     draft: &ArticleDraft,
     now: DateTime<Utc>,
+    by: Option<UserId>,
 ) -> Result<Saved> {
     let snapshot = serde_json::to_string(draft).map_err(|e| DbError::Config(e.to_string()))?;
     if let SaveTarget::Existing {
@@ -138,9 +142,10 @@ async fn save_in(
     let (id, created, old_slug) = match target {
         SaveTarget::New => {
             sql.push(&format!(
-                "INSERT INTO articles ({COLUMN_LIST}, created_at, updated_at, revision) VALUES ("
+                "INSERT INTO articles ({COLUMN_LIST}, owner_id, created_at, updated_at, revision) VALUES ("
             ));
             columns.bind_into(&mut sql, group);
+            sql.push(", ").bind(by.map(|u| u.0));
             // A report imported after the fact has not been updated since
             // it was published: its content dates from publication.
             let updated_at = draft.published_at.map_or(now, |p| p.min(now));
@@ -218,13 +223,20 @@ async fn save_in(
         .bind(id.0)
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO article_revisions (article_id, revision, created_at, draft) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO article_revisions (article_id, revision, created_at, draft, user_id) VALUES ($1, $2, $3, $4, $5)")
         .bind(id.0)
         .bind(revision)
         .bind(ts(now))
         .bind(snapshot)
+        .bind(by.map(|u| u.0))
         .execute(&mut *conn)
         .await?;
+    if matches!(draft.status, ArticleStatus::Published | ArticleStatus::Archived) {
+        sqlx::query("UPDATE articles SET first_published_at = COALESCE(first_published_at, published_at) WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+    }
 
     search::index_article(conn, id, draft, &rendered.text).await?;
 
@@ -438,7 +450,7 @@ pub async fn publish_due(db: &Db, now: DateTime<Utc>) -> Result<u64> {
         return Ok(0);
     }
     let mut tx = db.write_tx().await?;
-    let published: Vec<(i64, Option<i64>)> = sqlx::query_as("UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1 RETURNING id, published_at")
+    let published: Vec<(i64, Option<i64>)> = sqlx::query_as("UPDATE articles SET status = 'published', first_published_at = COALESCE(first_published_at, published_at) WHERE status = 'scheduled' AND published_at <= $1 RETURNING id, published_at")
         .bind(ts(now))
         .fetch_all(&mut *tx)
         .await?;
@@ -550,6 +562,13 @@ pub struct ArticleFilter {
     pub since: Option<DateTime<Utc>>,
     /// Published before.
     pub until: Option<DateTime<Utc>>,
+    /// Only this user's articles.
+    pub owner: Option<UserId>,
+    /// Headline or slug containing these words (the newsroom's own search,
+    /// which also finds drafts).
+    pub text: Option<String>,
+    /// Most recently changed first, instead of newest published first.
+    pub recently_updated: bool,
 }
 
 impl ArticleFilter {
@@ -573,7 +592,11 @@ pub async fn list(
 
     let mut ids = Sql::new("SELECT a.id FROM articles a");
     push_filter(&mut ids, filter);
-    ids.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ")
+    ids.push(if filter.recently_updated {
+        " ORDER BY a.updated_at DESC, a.id DESC LIMIT "
+    } else {
+        " ORDER BY a.published_at DESC, a.id DESC LIMIT "
+    })
         .bind(i64::from(page.per_page))
         .push(" OFFSET ")
         .bind(page.offset());
@@ -615,6 +638,24 @@ fn push_filter(sql: &mut Sql, f: &ArticleFilter) {
     }
     if let Some(until) = f.until {
         sql.push(" AND a.published_at < ").bind(ts(until));
+    }
+    if let Some(owner) = f.owner {
+        sql.push(" AND a.owner_id = ").bind(owner.0);
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // LIKE's wildcards in the input are matched literally.
+        let pattern = format!(
+            "%{}%",
+            text.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        sql.push(" AND (LOWER(a.headline) LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR a.slug LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\')");
     }
 }
 
@@ -705,6 +746,22 @@ async fn terms_by_id(db: &Db, table: &'static str, ids: &[i64]) -> Result<HashMa
         .into_iter()
         .map(|r| (r.id, TermView::from(r)))
         .collect())
+}
+
+/// Deletes an article and everything tied to it (revisions, bodies, search
+/// terms, redirects go with it). Returns whether there was one.
+pub async fn delete(db: &Db, id: ArticleId) -> Result<bool> {
+    let mut tx = db.write_tx().await?;
+    // Translations stay linked to each other, without this one.
+    let done = sqlx::query("DELETE FROM articles WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        site::bump_content_version(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// How many articles were published in each month, newest first.

@@ -8,8 +8,10 @@
 //!
 //! This crate knows nothing of HTTP or templates.
 
+pub mod accounts;
 pub mod articles;
 mod error;
+pub mod media;
 mod migrate;
 pub mod people;
 pub mod rows;

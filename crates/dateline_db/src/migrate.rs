@@ -9,11 +9,10 @@ use crate::{Backend, Db, Result};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AssertSqlSafe, SqlSafeStr};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "publishing",
-    include_str!("../migrations/0001_publishing.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "publishing", include_str!("../migrations/0001_publishing.sql")),
+    (2, "newsroom", include_str!("../migrations/0002_newsroom.sql")),
+];
 
 fn dialect(sql: &str, backend: Backend) -> String {
     let (id, real) = match backend {

@@ -6,7 +6,7 @@ use sqlx::FromRow;
 pub(crate) const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.deck, a.excerpt, a.dateline, \
      a.language, a.direction, a.section_id, a.status, a.published_at, a.created_at, a.updated_at, \
      a.image_url, a.image_alt, a.image_caption, a.image_credit, a.original_outlet, a.original_url, \
-     a.original_language, a.translation_group, a.revision";
+     a.original_language, a.translation_group, a.revision, a.owner_id, a.first_published_at";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ArticleRow {
@@ -32,6 +32,8 @@ pub struct ArticleRow {
     pub original_language: String,
     pub translation_group: Option<i64>,
     pub revision: i64,
+    pub owner_id: Option<i64>,
+    pub first_published_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow)]

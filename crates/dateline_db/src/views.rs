@@ -3,8 +3,9 @@
 use crate::from_ts;
 use crate::rows::{ArticleRow, AuthorRow, TermRow};
 use chrono::{DateTime, Utc};
+use dateline_core::auth::ArticleAccess;
 use dateline_core::{
-    ArticleId, ArticleStatus, AuthorId, Direction, FeaturedImage, Language, Provenance,
+    ArticleId, ArticleStatus, AuthorId, Direction, FeaturedImage, Language, Provenance, UserId,
 };
 use serde::Serialize;
 
@@ -81,6 +82,20 @@ pub struct ArticleSummary {
     pub provenance: Option<Provenance>,
     pub translation_group: Option<i64>,
     pub revision: i64,
+    /// The newsroom user it belongs to (none for articles from the command line).
+    pub owner: Option<UserId>,
+    pub first_published_at: Option<DateTime<Utc>>,
+}
+
+impl ArticleSummary {
+    /// What a permission check needs to know of this article.
+    pub fn access(&self) -> ArticleAccess {
+        ArticleAccess {
+            owner: self.owner,
+            status: self.status,
+            ever_published: self.first_published_at.is_some(),
+        }
+    }
 }
 
 /// An article with its body and its translations, for its own page.
@@ -129,6 +144,8 @@ impl ArticleSummary {
             provenance,
             translation_group: r.translation_group,
             revision: r.revision,
+            owner: r.owner_id.map(UserId),
+            first_published_at: r.first_published_at.map(from_ts),
         }
     }
 }

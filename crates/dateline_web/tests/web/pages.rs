@@ -270,7 +270,7 @@ async fn a_changed_slug_answers_301(db: TestDb) {
             expected_revision: None,
         },
         &draft,
-        chrono::Utc::now(),
+        chrono::Utc::now(), None
     )
     .await
     .unwrap();

@@ -117,7 +117,7 @@ impl TestApp {
         let draft = input
             .validate(&Language::english(), Utc::now())
             .unwrap_or_else(|e| panic!("invalid test article: {e}"));
-        let id = articles::save(&self.db.db, SaveTarget::New, &draft, Utc::now())
+        let id = articles::save(&self.db.db, SaveTarget::New, &draft, Utc::now(), None)
             .await
             .expect("save")
             .id;

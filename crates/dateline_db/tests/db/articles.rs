@@ -1,6 +1,4 @@
-//! Storage tests, each run on SQLite and on PostgreSQL.
-
-#![allow(clippy::unwrap_used)]
+//! Articles: saving with everything tied to them, reading, listing, search.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dateline_core::article::ArticleInput;
@@ -32,7 +30,7 @@ fn draft(headline: &str, f: impl FnOnce(&mut ArticleInput)) -> ArticleDraft {
 }
 
 async fn add(t: &TestDb, d: &ArticleDraft) -> ArticleId {
-    articles::save(&t.db, SaveTarget::New, d, now())
+    articles::save(&t.db, SaveTarget::New, d, now(), None)
         .await
         .expect("save")
         .id
@@ -140,7 +138,7 @@ async fn refuses_unknown_translation_and_saves_nothing(t: TestDb) {
     let d = draft("Orphan", |i| {
         i.translation_of = Some("no-such-article".into())
     });
-    let err = articles::save(&t.db, SaveTarget::New, &d, now())
+    let err = articles::save(&t.db, SaveTarget::New, &d, now(), None)
         .await
         .unwrap_err();
     match err {
@@ -176,7 +174,7 @@ async fn a_changed_slug_redirects(t: TestDb) {
             expected_revision: Some(1),
         },
         &renamed,
-        now(),
+        now(), None
     )
     .await
     .unwrap();
@@ -218,7 +216,7 @@ async fn saving_the_same_draft_again_writes_nothing(t: TestDb) {
             expected_revision: None,
         },
         &d,
-        now() + Duration::hours(1),
+        now() + Duration::hours(1), None
     )
     .await
     .unwrap();
@@ -236,7 +234,7 @@ async fn saving_the_same_draft_again_writes_nothing(t: TestDb) {
 
 async fn a_taken_slug_is_a_conflict(t: TestDb) {
     add(&t, &draft("Same slug", |_| {})).await;
-    let err = articles::save(&t.db, SaveTarget::New, &draft("Same slug", |_| {}), now())
+    let err = articles::save(&t.db, SaveTarget::New, &draft("Same slug", |_| {}), now(), None)
         .await
         .unwrap_err();
     assert!(
@@ -256,7 +254,7 @@ async fn a_stale_revision_is_refused(t: TestDb) {
             expected_revision: Some(1),
         },
         &first,
-        now(),
+        now(), None
     )
     .await
     .unwrap();
@@ -268,7 +266,7 @@ async fn a_stale_revision_is_refused(t: TestDb) {
             expected_revision: Some(1),
         },
         &second,
-        now(),
+        now(), None
     )
     .await
     .unwrap_err();
@@ -519,7 +517,7 @@ async fn search_ranks_in_english_and_arabic(t: TestDb) {
             expected_revision: None,
         },
         &draft("Bank raises rates", |i| i.body = "Rates rose.".into()),
-        now(),
+        now(), None
     )
     .await
     .unwrap();
@@ -568,7 +566,7 @@ async fn writers_in_parallel_lose_nothing(t: TestDb) {
         let db = t.db.clone();
         tasks.push(tokio::spawn(async move {
             let d = draft(&format!("Parallel {n}"), |i| i.tags = vec!["Shared".into()]);
-            articles::save(&db, SaveTarget::New, &d, now()).await
+            articles::save(&db, SaveTarget::New, &d, now(), None).await
         }));
     }
     for task in tasks {
@@ -587,7 +585,46 @@ async fn writers_in_parallel_lose_nothing(t: TestDb) {
     assert_eq!(all.total, 20);
 }
 
+async fn ownership_first_publication_newsroom_filters_and_delete(t: TestDb) {
+    let owner = dateline_db::accounts::create_user(&t.db, "o@example.org", "Owner", dateline_core::Role::Contributor, "x", now())
+        .await
+        .unwrap();
+    let d = draft("Owned draft", |i| i.status = Some("draft".into()));
+    let saved = articles::save(&t.db, SaveTarget::New, &d, now(), Some(owner.id)).await.unwrap();
+    let v = articles::find(&t.db, saved.id).await.unwrap().unwrap();
+    assert_eq!(v.summary.owner, Some(owner.id));
+    assert!(!v.summary.access().ever_published);
+    let published = draft("Owned draft", |_| {});
+    articles::save(&t.db, SaveTarget::Existing { id: saved.id, expected_revision: Some(1) }, &published, now(), None).await.unwrap();
+    let unpublished = draft("Owned draft", |i| i.status = Some("draft".into()));
+    articles::save(&t.db, SaveTarget::Existing { id: saved.id, expected_revision: Some(2) }, &unpublished, now(), None).await.unwrap();
+    let v = articles::find(&t.db, saved.id).await.unwrap().unwrap();
+    assert!(v.summary.access().ever_published, "a draft that once went out remembers it");
+    assert_eq!(v.summary.owner, Some(owner.id), "saving by someone else keeps the owner");
+
+    add(&t, &draft("Someone else's 100% report_x", |_| {})).await;
+    let list = |f: ArticleFilter| {
+        let db = t.db.clone();
+        async move { articles::list(&db, &f, PageRequest::new(1, 10)).await.unwrap() }
+    };
+    assert_eq!(list(ArticleFilter { owner: Some(owner.id), ..Default::default() }).await.total, 1);
+    assert_eq!(list(ArticleFilter { text: Some("OWNED".into()), ..Default::default() }).await.total, 1);
+    assert_eq!(list(ArticleFilter { text: Some("100%".into()), ..Default::default() }).await.total, 1);
+    assert_eq!(list(ArticleFilter { text: Some("0%".into()), ..Default::default() }).await.total, 1);
+    assert_eq!(list(ArticleFilter { text: Some("%".into()), ..Default::default() }).await.total, 1, "wildcards are literal");
+    assert_eq!(list(ArticleFilter { text: Some("t_x".into()), ..Default::default() }).await.total, 1);
+    assert_eq!(list(ArticleFilter { text: Some("t_y".into()), ..Default::default() }).await.total, 0);
+    let recent = list(ArticleFilter { recently_updated: true, ..Default::default() }).await;
+    assert_eq!(recent.items.len(), 2);
+
+    assert!(articles::delete(&t.db, saved.id).await.unwrap());
+    assert!(articles::find(&t.db, saved.id).await.unwrap().is_none());
+    assert!(articles::revisions(&t.db, saved.id).await.unwrap().is_empty());
+    assert!(!articles::delete(&t.db, saved.id).await.unwrap());
+}
+
 both_databases!(
+    ownership_first_publication_newsroom_filters_and_delete,
     migrating_twice_changes_nothing,
     saves_every_field_and_reads_it_back,
     links_translations_both_ways,

@@ -1,0 +1,6 @@
+//! Storage tests, each run on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+mod accounts;
+mod articles;
