@@ -39,6 +39,9 @@ pub enum Command {
     /// Maintain the full-text search index.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Create and manage newsroom accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Create or update the database schema, then exit.
     Migrate(StorageArgs),
 }
@@ -78,6 +81,26 @@ pub struct ServeArgs {
     /// Memory for the page cache, in MiB. Default: 32
     #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
     pub page_cache_mb: Option<u64>,
+
+    /// Proxies whose X-Forwarded-For is believed, comma-separated addresses or
+    /// networks (e.g. 127.0.0.1,10.0.0.0/8). Default: none.
+    #[arg(long, env = "DATELINE_TRUSTED_PROXIES", value_name = "LIST")]
+    pub trusted_proxies: Option<String>,
+
+    /// Largest image upload, in MiB. Default: 10
+    #[arg(long, env = "DATELINE_MAX_UPLOAD_MB", value_name = "MIB")]
+    pub max_upload_mb: Option<u64>,
+
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How Dateline sends mail.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// The From of Dateline's mail. Default: Dateline <newsroom@HOST of the base URL>
+    #[arg(long, env = "DATELINE_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +134,44 @@ pub enum ArticleCommand {
 pub enum SearchCommand {
     /// Rebuild the search index of every article, with progress.
     Reindex {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a newsroom account. The password is read from standard input
+    /// with --password-stdin, asked for on a terminal, or else generated and
+    /// printed.
+    Add {
+        /// The sign-in address.
+        #[arg(long)]
+        email: String,
+        /// The name bylines show.
+        #[arg(long)]
+        name: String,
+        /// contributor, author, editor or admin.
+        #[arg(long, default_value = "author")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Set an account's password (also clears a lockout and signs it out everywhere).
+    Passwd {
+        /// The account's address.
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
         #[command(flatten)]
         storage: StorageArgs,
     },

@@ -17,6 +17,9 @@ struct FileConfig {
     listen: Option<String>,
     base_url: Option<String>,
     page_cache_mb: Option<u64>,
+    trusted_proxies: Option<String>,
+    max_upload_mb: Option<u64>,
+    mail_from: Option<String>,
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -55,6 +58,9 @@ pub struct Serve {
     pub listen: SocketAddr,
     pub base_url: url::Url,
     pub page_cache_bytes: u64,
+    pub trusted_proxies: dateline_web::auth::TrustedProxies,
+    pub max_upload_bytes: u64,
+    pub mail_from: String,
 }
 
 fn storage_from(args: &StorageArgs, file: &FileConfig) -> anyhow::Result<Storage> {
@@ -134,13 +140,39 @@ impl Serve {
                 "page_cache_mb (--page-cache-mb, DATELINE_PAGE_CACHE_MB): {page_cache_mb} MiB is more than 64 GiB; give a size in MiB such as 64"
             );
         }
+        let proxies = args.trusted_proxies.clone().or_else(|| file.trusted_proxies.clone()).unwrap_or_default();
+        let trusted_proxies = dateline_web::auth::TrustedProxies::parse(&proxies)
+            .map_err(|e| anyhow::anyhow!("trusted proxies (--trusted-proxies, DATELINE_TRUSTED_PROXIES or trusted_proxies): {e}"))?;
+        let max_upload_mb = args.max_upload_mb.or(file.max_upload_mb).unwrap_or(10);
+        if !(1..=200).contains(&max_upload_mb) {
+            bail!("max upload (--max-upload-mb, DATELINE_MAX_UPLOAD_MB or max_upload_mb): give a size between 1 and 200 MiB, not {max_upload_mb}");
+        }
+        let mail_from = mail_from(args.mail.mail_from.clone().or_else(|| file.mail_from.clone()), &base_url)?;
         Ok(Self {
             storage,
             listen,
             base_url,
             page_cache_bytes: page_cache_mb * 1024 * 1024,
+            trusted_proxies,
+            max_upload_bytes: max_upload_mb * 1024 * 1024,
+            mail_from,
         })
     }
+}
+
+/// The From address: as given (checked), or newsroom@ the site's host.
+fn mail_from(given: Option<String>, base_url: &url::Url) -> anyhow::Result<String> {
+    let from = given.unwrap_or_else(|| {
+        let host = base_url.host_str().unwrap_or("localhost");
+        let host = if host.contains('.') { host.to_owned() } else { format!("{host}.localdomain") };
+        format!("Dateline <newsroom@{host}>")
+    });
+    let address = from.rsplit_once('<').map_or(from.as_str(), |(_, a)| a.trim_end_matches('>')).trim();
+    let valid = address.split_once('@').is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !address.contains(char::is_whitespace));
+    if !valid {
+        bail!("mail from (--mail-from, DATELINE_MAIL_FROM or mail_from): \"{from}\" is not an address; write one such as \"The Desk <newsroom@news.example>\"");
+    }
+    Ok(from)
 }
 
 fn parse_base_url(text: &str) -> anyhow::Result<url::Url> {
@@ -175,6 +207,9 @@ mod tests {
             listen: listen.map(str::to_owned),
             base_url: base.map(str::to_owned),
             page_cache_mb: None,
+            trusted_proxies: None,
+            max_upload_mb: None,
+            mail: crate::cli::MailArgs { mail_from: None },
         }
     }
 

@@ -799,11 +799,13 @@ pub struct Revision {
     pub revision: i64,
     pub created_at: DateTime<Utc>,
     pub draft: ArticleDraft,
+    /// Who saved it (none for the command line).
+    pub by: Option<String>,
 }
 
 /// Every saved version of an article, newest first.
 pub async fn revisions(db: &Db, id: ArticleId) -> Result<Vec<Revision>> {
-    let rows = sqlx::query("SELECT revision, created_at, draft FROM article_revisions WHERE article_id = $1 ORDER BY revision DESC")
+    let rows = sqlx::query("SELECT r.revision, r.created_at, r.draft, u.name AS by_name FROM article_revisions r LEFT JOIN users u ON u.id = r.user_id WHERE r.article_id = $1 ORDER BY r.revision DESC")
         .bind(id.0)
         .fetch_all(db.pool())
         .await?;
@@ -815,6 +817,7 @@ pub async fn revisions(db: &Db, id: ArticleId) -> Result<Vec<Revision>> {
                 created_at: from_ts(r.try_get("created_at")?),
                 draft: serde_json::from_str(&draft)
                     .map_err(|e| DbError::Config(format!("revision is not readable: {e}")))?,
+                by: r.try_get("by_name")?,
             })
         })
         .collect()

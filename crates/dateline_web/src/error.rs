@@ -29,6 +29,19 @@ pub enum AppError {
     },
     #[error("{0}")]
     BadRequest(String),
+    /// Not signed in, or a bad API token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but this role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The upload is not a kind of file we take.
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
     #[error("{0}")]
@@ -70,6 +83,8 @@ pub struct ErrorReport {
     pub suggestions: Vec<Link>,
     /// The cause, for the log only.
     pub internal: Option<String>,
+    /// Seconds, for a `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 impl ErrorReport {
@@ -81,6 +96,7 @@ impl ErrorReport {
             query: None,
             suggestions: Vec::new(),
             internal: None,
+            retry_after: None,
         }
     }
 }
@@ -99,6 +115,16 @@ impl IntoResponse for AppError {
                 ..ErrorReport::new(StatusCode::NOT_FOUND, message)
             },
             AppError::BadRequest(message) => ErrorReport::new(StatusCode::BAD_REQUEST, message),
+            AppError::Unauthorized(message) => ErrorReport::new(StatusCode::UNAUTHORIZED, message),
+            AppError::Forbidden(message) => ErrorReport::new(StatusCode::FORBIDDEN, message),
+            AppError::PayloadTooLarge(message) => ErrorReport::new(StatusCode::PAYLOAD_TOO_LARGE, message),
+            AppError::UnsupportedMedia(message) => {
+                ErrorReport::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
+            }
+            AppError::TooManyRequests { message, retry_after } => ErrorReport {
+                retry_after: Some(retry_after),
+                ..ErrorReport::new(StatusCode::TOO_MANY_REQUESTS, message)
+            },
             AppError::Conflict { field, message } => ErrorReport {
                 fields: vec![(field, message.clone())],
                 ..ErrorReport::new(StatusCode::CONFLICT, message)
@@ -126,6 +152,17 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (report.status, report.message.clone()).into_response();
+        if let Some(secs) = report.retry_after {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        if report.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"dateline\""),
+            );
+        }
         response.extensions_mut().insert(report);
         response
     }
@@ -222,7 +259,7 @@ pub async fn render_errors(
         }
     };
     // Keep the headers that matter to the client (Allow on 405, Retry-After).
-    for name in [header::ALLOW, header::RETRY_AFTER] {
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::SET_COOKIE] {
         if let Some(v) = response.headers().get(&name) {
             out.headers_mut().insert(name, v.clone());
         }

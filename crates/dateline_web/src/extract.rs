@@ -53,3 +53,25 @@ impl PageParam {
         }
     }
 }
+
+/// Like axum's `Json`, but a body that cannot be read is a 400 that says
+/// where and why, in the API's error shape.
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(JsonBody(v)),
+            Err(rejection) => Err(AppError::BadRequest(format!(
+                "The request body is not the JSON this endpoint reads: {}. Send Content-Type: application/json; the OpenAPI document at /api/openapi.json describes every field.",
+                rejection.body_text()
+            ))),
+        }
+    }
+}

@@ -5,10 +5,12 @@
 //! them into pages. Every error leaves through `error.rs`.
 
 mod assets;
+pub mod auth;
 mod cache;
 mod error;
 mod extract;
 mod handlers;
+mod newsroom;
 pub mod metrics;
 mod openapi;
 mod refresh;
@@ -20,6 +22,7 @@ mod views;
 
 pub use cache::PageCache;
 pub use error::AppError;
+pub use handlers::admin::users::check_new_user;
 pub use refresh::{refresh_once, run_refresh_loop};
 pub use router::router;
 pub use state::{AppState, WebConfig};

@@ -1,14 +1,34 @@
 //! The OpenAPI document of the Content API, generated from the handlers'
 //! annotations so it cannot drift from the code.
 
+use crate::handlers::admin_api::{articles as admin_articles, people as admin_people};
 use crate::handlers::api;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Declares the bearer-token scheme the admin API uses.
+struct BearerTokens;
+
+impl Modify for BearerTokens {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token an admin created at /admin/tokens (it starts with dl_). It acts as its user, with that user's role."))
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "Dateline Content API",
-        description = "Read-only access to published articles, sections, tags and authors. Every list is paginated; every error is `{\"error\": {status, message, fields, request_id}}`.",
+        title = "Dateline API",
+        description = "The Content API (read-only, public: published articles, sections, tags, authors) and the admin API (`/api/v1/admin/`, with an API token: everything the newsroom does). Every list is paginated; every error is `{\"error\": {status, message, fields, request_id}}`.",
     ),
     paths(
         api::list_articles,
@@ -19,11 +39,40 @@ use utoipa::OpenApi;
         api::get_tag,
         api::list_authors,
         api::get_author,
+        admin_people::me,
+        admin_articles::list,
+        admin_articles::create,
+        admin_articles::get,
+        admin_articles::update,
+        admin_articles::delete,
+        admin_articles::revisions,
+        admin_articles::restore,
+        admin_articles::media_list,
+        admin_articles::upload,
+        admin_people::sections,
+        admin_people::create_section,
+        admin_people::update_section,
+        admin_people::delete_section,
+        admin_people::tags,
+        admin_people::update_tag,
+        admin_people::delete_tag,
+        admin_people::authors,
+        admin_people::update_author,
+        admin_people::settings,
+        admin_people::save_settings,
+        admin_people::users,
+        admin_people::create_user,
+        admin_people::update_user,
+        admin_people::tokens,
+        admin_people::create_token,
+        admin_people::revoke_token,
     ),
+    modifiers(&BearerTokens),
     tags(
         (name = "articles", description = "Published articles"),
         (name = "taxonomy", description = "Sections and tags"),
         (name = "people", description = "Authors"),
+        (name = "admin", description = "The newsroom: needs an API token; each call is allowed or refused by the token's user's role"),
     )
 )]
 pub struct ApiDoc;

@@ -16,6 +16,19 @@ pub struct WebConfig {
     pub data_dir: PathBuf,
     /// Most memory the page cache may hold, in bytes.
     pub page_cache_bytes: u64,
+    /// Proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: crate::auth::TrustedProxies,
+    /// The From of the mail Dateline sends, e.g. `Dateline <news@example.org>`.
+    pub mail_from: String,
+    /// Largest image upload, in bytes.
+    pub max_upload_bytes: u64,
+}
+
+impl WebConfig {
+    /// Cookies are marked Secure when the site is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
 }
 
 /// The site's settings with the frame every page shares, cached per content
@@ -38,6 +51,8 @@ pub struct AppState {
     pub(crate) assets: Arc<Assets>,
     pub(crate) config: Arc<WebConfig>,
     pub(crate) site: Arc<std::sync::Mutex<Option<CachedSite>>>,
+    pub(crate) login_limiter: Arc<crate::auth::LoginLimiter>,
+    pub(crate) outbox: Arc<dateline_mail::Outbox>,
 }
 
 impl AppState {
@@ -54,8 +69,10 @@ impl AppState {
             cache: Arc::new(PageCache::new(config.page_cache_bytes)),
             templates,
             assets,
+            outbox: Arc::new(dateline_mail::Outbox::new(config.data_dir.join("outbox"))),
             config: Arc::new(config),
             site: Arc::default(),
+            login_limiter: Arc::new(crate::auth::LoginLimiter::new(10, std::time::Duration::from_secs(15 * 60))),
         })
     }
 }

@@ -16,7 +16,8 @@ pub struct Urls {
     base: String,
 }
 
-fn seg(s: &str) -> String {
+/// A path segment, percent-encoded where it must be.
+pub(crate) fn seg(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 

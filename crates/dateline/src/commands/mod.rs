@@ -4,8 +4,9 @@ mod article;
 mod demo;
 mod search;
 mod serve;
+mod user;
 
-use crate::cli::{ArticleCommand, Command, SearchCommand};
+use crate::cli::{ArticleCommand, Command, SearchCommand, UserCommand};
 use crate::config::Storage;
 use dateline_db::{Db, DbOptions, redact_url};
 use std::process::ExitCode;
@@ -24,6 +25,13 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }) => article::list(&Storage::resolve(&storage)?, status.as_deref(), limit).await,
         Command::Search(SearchCommand::Reindex { storage }) => {
             search::reindex(&Storage::resolve(&storage)?).await
+        }
+        Command::User(UserCommand::Add { email, name, role, password_stdin, storage }) => {
+            user::add(&Storage::resolve(&storage)?, &email, &name, &role, password_stdin).await
+        }
+        Command::User(UserCommand::List { storage }) => user::list(&Storage::resolve(&storage)?).await,
+        Command::User(UserCommand::Passwd { email, password_stdin, storage }) => {
+            user::passwd(&Storage::resolve(&storage)?, &email, password_stdin).await
         }
         Command::Migrate(args) => {
             let storage = Storage::resolve(&args)?;

@@ -21,6 +21,9 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             base_url: config.base_url.clone(),
             data_dir: config.storage.data_dir.clone(),
             page_cache_bytes: config.page_cache_bytes,
+            trusted_proxies: config.trusted_proxies.clone(),
+            mail_from: config.mail_from.clone(),
+            max_upload_bytes: config.max_upload_bytes,
         },
     )?;
 
@@ -44,7 +47,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         data_dir = %config.storage.data_dir.display(),
         "Dateline is serving"
     );
-    let app = router(state);
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stop = shutdown.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -9,30 +9,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_db::articles::{self, SlugLookup};
 use dateline_db::search;
+use chrono::{DateTime, Utc};
+use dateline_core::{ArticleDraft, ArticleId, AuthorId};
 use dateline_db::site::SiteSettings;
-use dateline_db::views::{ArticleView, PageRequest};
+use dateline_db::views::{ArticleSummary, ArticleView, AuthorView, PageRequest, TermView, TranslationLink};
 use serde_json::json;
 
 /// `GET /{slug}`: an article; an old slug answers 301 to the current one.
-pub async fn article(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-) -> Result<Response, AppError> {
+pub async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
     match articles::find_published(&state.db, &slug).await? {
-        SlugLookup::Found(view) => {
-            let site = crate::handlers::site(&state).await?;
-            let settings = &site.settings;
-            let meta = article_meta(&view, settings, &state.urls);
-            let page = ArticlePageView::new(&view, &state.urls);
-            html_page(
-                &state,
-                "article.html",
-                meta,
-                page,
-                Some(view.summary.updated_at),
-            )
-            .await
-        }
+        SlugLookup::Found(view) => render_view(&state, &view).await,
         SlugLookup::Moved(new_slug) => {
             let location = state.urls.article(&new_slug);
             let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
@@ -43,6 +29,72 @@ pub async fn article(
         }
         SlugLookup::NotFound => Err(not_found_with_suggestions(&state, &slug).await),
     }
+}
+
+/// The reader page of an article.
+async fn render_view(state: &AppState, view: &ArticleView) -> Result<Response, AppError> {
+    let site = crate::handlers::site(state).await?;
+    let meta = article_meta(view, &site.settings, &state.urls);
+    let mut page = ArticlePageView::new(view, &state.urls);
+    if let Some(img) = &view.summary.featured_image {
+        page.image_srcset = crate::newsroom::images::srcset(state, &img.url).await;
+    }
+    html_page(state, "article.html", meta, page, Some(view.summary.updated_at)).await
+}
+
+/// The reader page a draft would make, for the newsroom's preview: the same
+/// template and view as the published page.
+pub(crate) async fn render_draft(
+    state: &AppState,
+    draft: &ArticleDraft,
+    translations: &[ArticleSummary],
+    now: DateTime<Utc>,
+) -> Result<Response, AppError> {
+    let rendered = dateline_render::render_article(&draft.body_markdown);
+    let term = |name: &str, slug: &str| TermView {
+        id: 0,
+        slug: slug.to_owned(),
+        name: name.to_owned(),
+        description: String::new(),
+        article_count: None,
+    };
+    let summary = ArticleSummary {
+        id: ArticleId(0),
+        slug: draft.slug.to_string(),
+        headline: draft.headline.clone(),
+        deck: draft.deck.clone(),
+        excerpt: if draft.excerpt.is_empty() { dateline_render::excerpt(&rendered.text, 280) } else { draft.excerpt.clone() },
+        dateline: draft.dateline.clone(),
+        language: draft.language.clone(),
+        direction: draft.direction,
+        status: draft.status,
+        published_at: Some(draft.published_at.unwrap_or(now)),
+        created_at: now,
+        updated_at: draft.published_at.unwrap_or(now),
+        section: draft.section.as_ref().map(|s| term(&s.name, s.slug.as_str())),
+        authors: draft
+            .authors
+            .iter()
+            .map(|a| AuthorView { id: AuthorId(0), slug: a.slug.to_string(), name: a.name.clone(), bio: a.bio.clone().unwrap_or_default() })
+            .collect(),
+        tags: draft.tags.iter().map(|t| term(&t.name, t.slug.as_str())).collect(),
+        featured_image: draft.featured_image.clone(),
+        provenance: draft.provenance.clone(),
+        translation_group: None,
+        revision: 0,
+        owner: None,
+        first_published_at: None,
+    };
+    let view = ArticleView {
+        summary,
+        body_markdown: draft.body_markdown.clone(),
+        body_html: rendered.html,
+        translations: translations
+            .iter()
+            .map(|t| TranslationLink { id: t.id, slug: t.slug.clone(), headline: t.headline.clone(), language: t.language.clone(), direction: t.direction })
+            .collect(),
+    };
+    render_view(state, &view).await
 }
 
 /// A 404 that offers the articles the mistyped slug's words find.

@@ -1,6 +1,8 @@
 //! One file per resource, one function per endpoint. Handlers take
 //! `State<AppState>` and return `Result<_, AppError>`.
 
+pub mod admin;
+pub mod admin_api;
 pub mod api;
 pub mod articles;
 pub mod feeds;

@@ -117,6 +117,8 @@ pub struct ArticlePageView {
     pub card: ArticleCard,
     /// Sanitized when saved; the dateline, escaped, opens the first paragraph.
     pub body_html: String,
+    /// Widths of an uploaded featured image, for `srcset`.
+    pub image_srcset: Option<String>,
     pub updated: Option<DateView>,
     pub credit: Option<CreditView>,
     pub translations: Vec<TranslationView>,
@@ -157,6 +159,7 @@ impl ArticlePageView {
         Self {
             card: ArticleCard::new(a, urls),
             body_html: with_dateline(&v.body_html, &a.dateline),
+            image_srcset: None,
             updated,
             credit,
             translations: v

@@ -90,6 +90,9 @@ impl TestApp {
                 base_url: url::Url::parse("http://news.test").expect("url"),
                 data_dir: dir.path().to_path_buf(),
                 page_cache_bytes,
+                trusted_proxies: dateline_web::auth::TrustedProxies::default(),
+                mail_from: "Dateline <newsroom@news.test>".into(),
+                max_upload_bytes: 4 * 1024 * 1024,
             },
         )
         .expect("state");

@@ -1,0 +1,96 @@
+//! One's own account: password and sessions.
+
+use crate::auth::{AdminForm, SignedIn, passwords};
+use crate::error::AppError;
+use crate::extract::Q;
+use crate::handlers::admin::{Empty, NoticeParam, page, see_other};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use dateline_db::accounts;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+struct SessionRow {
+    token_hash: String,
+    this_one: bool,
+    started: String,
+    last_seen: String,
+    user_agent: String,
+    network: String,
+}
+
+#[derive(Serialize)]
+struct AccountPage {
+    sessions: Vec<SessionRow>,
+    error: Option<String>,
+}
+
+async fn render(state: &AppState, who: &SignedIn, error: Option<String>, notice: Option<&str>, status: StatusCode) -> Result<Response, AppError> {
+    let sessions = accounts::sessions_of(&state.db, &who.user, Utc::now())
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            this_one: s.token_hash == who.session.token_hash,
+            started: s.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            last_seen: s.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            user_agent: s.user_agent,
+            network: s.ip_prefix,
+            token_hash: s.token_hash,
+        })
+        .collect();
+    page(state, Some(who), "admin/account.html", "Your account", "account", notice, AccountPage { sessions, error }, status).await
+}
+
+/// `GET /admin/account`
+pub async fn show(State(state): State<AppState>, who: SignedIn, Q(p): Q<NoticeParam>) -> Result<Response, AppError> {
+    render(&state, &who, None, p.notice.as_deref(), StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /admin/account/password`: needs the current password; ends every
+/// other session.
+pub async fn change_password(State(state): State<AppState>, AdminForm { who, form }: AdminForm<PasswordForm>) -> Result<Response, AppError> {
+    let problem = if !passwords::verify(form.current.clone(), Some(who.user.password_hash.clone())).await {
+        Some("Your current password is not right.".to_owned())
+    } else if form.password != form.confirm {
+        Some("The two new passwords are not the same.".to_owned())
+    } else {
+        passwords::check_policy(&form.password, &who.user.email).err()
+    };
+    if let Some(error) = problem {
+        return render(&state, &who, Some(error), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let hash = passwords::hash(form.password).await?;
+    accounts::set_password(&state.db, who.user.id, &hash, Some(&who.session.token_hash), Utc::now()).await?;
+    Ok(see_other("/admin/account", "saved"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SessionForm {
+    #[serde(default)]
+    token_hash: String,
+}
+
+/// `POST /admin/account/sessions/end`: one session of one's own.
+pub async fn end_session(State(state): State<AppState>, AdminForm { who, form }: AdminForm<SessionForm>) -> Result<Response, AppError> {
+    accounts::end_session(&state.db, who.user.id, &form.token_hash).await?;
+    Ok(see_other("/admin/account", "revoked"))
+}
+
+/// `POST /admin/account/sessions/end-others`
+pub async fn end_others(State(state): State<AppState>, AdminForm { who, .. }: AdminForm<Empty>) -> Result<Response, AppError> {
+    accounts::end_other_sessions(&state.db, who.user.id, Some(&who.session.token_hash)).await?;
+    Ok(see_other("/admin/account", "sessions-ended"))
+}

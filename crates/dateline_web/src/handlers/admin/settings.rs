@@ -1,0 +1,111 @@
+//! The site's settings.
+
+use crate::auth::{AdminForm, SignedIn};
+use crate::error::AppError;
+use crate::extract::Q;
+use crate::handlers::admin::{NoticeParam, page, see_other};
+use crate::newsroom;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use dateline_core::article::is_acceptable_link;
+use dateline_core::{Capability, Language, ValidationErrors};
+use dateline_db::site::{self, NavLink, SiteSettings};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// BCP 47 tag of the site's own language.
+    #[serde(default)]
+    pub language: String,
+    /// Articles a page, 1 to 100.
+    #[serde(default)]
+    pub per_page: String,
+    /// One link a line: `Label | /path` or `Label | https://…`.
+    #[serde(default)]
+    pub navigation: String,
+}
+
+#[derive(Serialize)]
+struct SettingsPage {
+    form: SettingsForm,
+    errors: BTreeMap<String, String>,
+}
+
+impl SettingsForm {
+    pub(crate) fn of(s: &SiteSettings) -> Self {
+        Self {
+            title: s.title.clone(),
+            description: s.description.clone(),
+            language: s.language.to_string(),
+            per_page: s.per_page.to_string(),
+            navigation: s.navigation.iter().map(|n| format!("{} | {}", n.label, n.url)).collect::<Vec<_>>().join("\n"),
+        }
+    }
+
+    pub(crate) fn parse(&self) -> Result<SiteSettings, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        if title.is_empty() || title.chars().count() > 120 {
+            errors.add("title", "Give the site a title of at most 120 characters.");
+        }
+        let language = Language::parse(&self.language).unwrap_or_else(|e| {
+            errors.add("language", e.to_string());
+            Language::english()
+        });
+        let per_page = match self.per_page.trim().parse::<u32>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                errors.add("per_page", "Show between 1 and 100 articles a page.");
+                20
+            }
+        };
+        let mut navigation = Vec::new();
+        for (i, line) in self.navigation.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+            match line.split_once('|') {
+                Some((label, url)) if !label.trim().is_empty() && is_acceptable_link(url.trim()) => navigation.push(NavLink {
+                    label: label.trim().to_owned(),
+                    url: url.trim().to_owned(),
+                }),
+                _ => errors.add("navigation", format!("Line {} should read \"Label | /path\" or \"Label | https://…\".", i + 1)),
+            }
+        }
+        errors.into_result(SiteSettings {
+            title,
+            description: self.description.trim().to_owned(),
+            language,
+            per_page,
+            navigation,
+        })
+    }
+}
+
+/// `GET /admin/settings`
+pub async fn form(State(state): State<AppState>, who: SignedIn, Q(p): Q<NoticeParam>) -> Result<Response, AppError> {
+    newsroom::require(&who.actor, Capability::ManageSettings)?;
+    let current = site::settings(&state.db).await?;
+    let view = SettingsPage { form: SettingsForm::of(&current), errors: BTreeMap::new() };
+    page(&state, Some(&who), "admin/settings.html", "Settings", "settings", p.notice.as_deref(), view, StatusCode::OK).await
+}
+
+/// `POST /admin/settings`
+pub async fn save(State(state): State<AppState>, AdminForm { who, form }: AdminForm<SettingsForm>) -> Result<Response, AppError> {
+    newsroom::require(&who.actor, Capability::ManageSettings)?;
+    match form.parse() {
+        Ok(settings) => {
+            site::save_settings(&state.db, &settings).await?;
+            Ok(see_other("/admin/settings", "saved"))
+        }
+        Err(errors) => {
+            let view = SettingsPage { errors: errors.0.into_iter().map(|e| (e.field, e.message)).collect(), form };
+            page(&state, Some(&who), "admin/settings.html", "Settings", "settings", None, view, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
