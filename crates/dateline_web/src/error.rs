@@ -215,10 +215,22 @@ pub async fn render_errors(
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let report = response
-        .extensions_mut()
-        .remove::<ErrorReport>()
-        .unwrap_or_else(|| ErrorReport::new(status, default_message(status)));
+    let report = match response.extensions_mut().remove::<ErrorReport>() {
+        Some(report) => report,
+        None => {
+            // A page a handler rendered itself (a form shown again with its
+            // errors) goes out as it is.
+            let rendered = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
+            if rendered {
+                return response;
+            }
+            ErrorReport::new(status, default_message(status))
+        }
+    };
     if let Some(internal) = &report.internal {
         tracing::error!(%request_id, %path, status = status.as_u16(), error = %internal, "request failed");
     } else if status.is_server_error() {

@@ -2,10 +2,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod api;
 mod caching;
 mod feeds;
 mod pages;
+mod roles;
 mod safety;
 mod support;
 mod validity;

@@ -358,7 +358,7 @@ async fn oversized_and_wrong_method_requests_are_refused_clearly(db: TestDb) {
         .send(
             axum::http::Method::POST,
             "/api/v1/articles",
-            vec![b'x'; 2 * 1024 * 1024],
+            vec![b'x'; 6 * 1024 * 1024],
         )
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);

@@ -82,12 +82,20 @@ impl TestApp {
     }
 
     pub async fn with_page_cache(db: TestDb, page_cache_bytes: u64) -> Self {
+        Self::build(db, page_cache_bytes, "http://news.test").await
+    }
+
+    pub async fn with_base(db: TestDb, base: &str) -> Self {
+        Self::build(db, 8 * 1024 * 1024, base).await
+    }
+
+    async fn build(db: TestDb, page_cache_bytes: u64, base: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("media")).expect("media dir");
         let state = AppState::new(
             db.db.clone(),
             WebConfig {
-                base_url: url::Url::parse("http://news.test").expect("url"),
+                base_url: url::Url::parse(base).expect("url"),
                 data_dir: dir.path().to_path_buf(),
                 page_cache_bytes,
                 trusted_proxies: dateline_web::auth::TrustedProxies::default(),
@@ -167,5 +175,133 @@ impl TestApp {
             headers: parts.headers,
             body: body.to_vec(),
         }
+    }
+}
+
+/// A signed-in newsroom user, as a browser holding the session cookie.
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+    pub user: dateline_db::accounts::User,
+}
+
+/// Builds a `multipart/form-data` body.
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "dateline-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    for (name, file_name, content_type, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small real PNG image.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::DynamicImage::new_rgb8(width, height)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("png");
+    out
+}
+
+impl TestApp {
+    /// A user with this role and password (hashed for real).
+    pub async fn user(&self, email: &str, name: &str, role: dateline_core::Role, password: &str) -> dateline_db::accounts::User {
+        let hash = dateline_web::auth::passwords::hash(password.to_owned()).await.expect("hash");
+        dateline_db::accounts::create_user(&self.db.db, email, name, role, &hash, Utc::now())
+            .await
+            .expect("create user")
+    }
+
+    /// A signed-in browser for a new user with `role`, without going through
+    /// the sign-in form (the tests of that form do).
+    pub async fn browser(&self, role: dateline_core::Role) -> Browser {
+        use dateline_web::auth::secrets::{hash_secret, new_secret};
+        let n = self.db.db.clone();
+        let name = format!("{} {}", role, new_secret()[..6].to_ascii_lowercase());
+        let email = format!("{}@newsroom.test", name.replace(' ', "."));
+        let user = dateline_db::accounts::create_user(&n, &email, &name, role, "$argon2id$unused", Utc::now())
+            .await
+            .expect("create user");
+        let token = new_secret();
+        let csrf = new_secret();
+        dateline_db::accounts::create_session(&n, &hash_secret(&token), user.id, &csrf, Utc::now(), Utc::now() + Duration::days(1), "test", "127.0.0.0")
+            .await
+            .expect("session");
+        Browser { cookie: format!("dateline_session={token}"), csrf, user }
+    }
+
+    /// An API token acting as `user`.
+    pub async fn token(&self, user: &dateline_db::accounts::User) -> String {
+        use dateline_web::auth::secrets::{hash_secret, new_secret};
+        let secret = format!("dl_{}", new_secret());
+        dateline_db::accounts::create_token(&self.db.db, "test", &secret[..10], &hash_secret(&secret), user.id, user.id, Utc::now())
+            .await
+            .expect("token");
+        secret
+    }
+
+    pub async fn get_as(&self, b: &Browser, path: &str) -> Resp {
+        self.get_with(path, &[("cookie", &b.cookie)]).await
+    }
+
+    /// Posts a form as `b`, with its CSRF token.
+    pub async fn post_as(&self, b: &Browser, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", b.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(path, &all, &[("cookie", &b.cookie)]).await
+    }
+
+    /// Posts a multipart form as `b`, with its CSRF token.
+    pub async fn post_multipart_as(&self, b: &Browser, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", b.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let (content_type, body) = multipart(&all, files);
+        let req = Request::post(path)
+            .header("cookie", &b.cookie)
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .expect("request");
+        self.request(req).await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        let mut req = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.request(req.body(Body::from(body)).expect("request")).await
+    }
+
+    /// Calls the admin API with a token.
+    pub async fn api(&self, method: Method, path: &str, token: &str, body: Option<serde_json::Value>) -> Resp {
+        let mut req = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
+        let body = match body {
+            Some(v) => {
+                req = req.header("content-type", "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.request(req.body(body).expect("request")).await
+    }
+
+    /// The messages written to the outbox, oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.dir.path().join("outbox");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect())
+            .unwrap_or_default();
+        files.sort();
+        files.iter().map(|p| std::fs::read_to_string(p).expect("eml")).collect()
     }
 }
