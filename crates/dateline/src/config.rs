@@ -140,14 +140,26 @@ impl Serve {
                 "page_cache_mb (--page-cache-mb, DATELINE_PAGE_CACHE_MB): {page_cache_mb} MiB is more than 64 GiB; give a size in MiB such as 64"
             );
         }
-        let proxies = args.trusted_proxies.clone().or_else(|| file.trusted_proxies.clone()).unwrap_or_default();
+        let proxies = args
+            .trusted_proxies
+            .clone()
+            .or_else(|| file.trusted_proxies.clone())
+            .unwrap_or_default();
         let trusted_proxies = dateline_web::auth::TrustedProxies::parse(&proxies)
             .map_err(|e| anyhow::anyhow!("trusted proxies (--trusted-proxies, DATELINE_TRUSTED_PROXIES or trusted_proxies): {e}"))?;
         let max_upload_mb = args.max_upload_mb.or(file.max_upload_mb).unwrap_or(10);
         if !(1..=200).contains(&max_upload_mb) {
-            bail!("max upload (--max-upload-mb, DATELINE_MAX_UPLOAD_MB or max_upload_mb): give a size between 1 and 200 MiB, not {max_upload_mb}");
+            bail!(
+                "max upload (--max-upload-mb, DATELINE_MAX_UPLOAD_MB or max_upload_mb): give a size between 1 and 200 MiB, not {max_upload_mb}"
+            );
         }
-        let mail_from = mail_from(args.mail.mail_from.clone().or_else(|| file.mail_from.clone()), &base_url)?;
+        let mail_from = mail_from(
+            args.mail
+                .mail_from
+                .clone()
+                .or_else(|| file.mail_from.clone()),
+            &base_url,
+        )?;
         Ok(Self {
             storage,
             listen,
@@ -164,13 +176,24 @@ impl Serve {
 fn mail_from(given: Option<String>, base_url: &url::Url) -> anyhow::Result<String> {
     let from = given.unwrap_or_else(|| {
         let host = base_url.host_str().unwrap_or("localhost");
-        let host = if host.contains('.') { host.to_owned() } else { format!("{host}.localdomain") };
+        let host = if host.contains('.') {
+            host.to_owned()
+        } else {
+            format!("{host}.localdomain")
+        };
         format!("Dateline <newsroom@{host}>")
     });
-    let address = from.rsplit_once('<').map_or(from.as_str(), |(_, a)| a.trim_end_matches('>')).trim();
-    let valid = address.split_once('@').is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !address.contains(char::is_whitespace));
+    let address = from
+        .rsplit_once('<')
+        .map_or(from.as_str(), |(_, a)| a.trim_end_matches('>'))
+        .trim();
+    let valid = address.split_once('@').is_some_and(|(l, d)| {
+        !l.is_empty() && !d.is_empty() && !address.contains(char::is_whitespace)
+    });
     if !valid {
-        bail!("mail from (--mail-from, DATELINE_MAIL_FROM or mail_from): \"{from}\" is not an address; write one such as \"The Desk <newsroom@news.example>\"");
+        bail!(
+            "mail from (--mail-from, DATELINE_MAIL_FROM or mail_from): \"{from}\" is not an address; write one such as \"The Desk <newsroom@news.example>\""
+        );
     }
     Ok(from)
 }

@@ -55,7 +55,9 @@ impl Role {
         match self {
             Role::Contributor => "writes drafts; cannot publish",
             Role::Author => "writes and publishes their own articles",
-            Role::Editor => "publishes and edits anyone's articles, manages sections, tags and authors",
+            Role::Editor => {
+                "publishes and edits anyone's articles, manages sections, tags and authors"
+            }
             Role::Admin => "everything, and users, API tokens and site settings",
         }
     }
@@ -117,7 +119,9 @@ impl Actor {
 
     /// May open and read this article in the newsroom.
     pub fn can_view(&self, article: &ArticleAccess) -> bool {
-        self.role >= Role::Editor || self.owns(article) || article.status == ArticleStatus::Published
+        self.role >= Role::Editor
+            || self.owns(article)
+            || article.status == ArticleStatus::Published
     }
 
     /// May change this article's content.
@@ -126,7 +130,9 @@ impl Actor {
             Role::Admin | Role::Editor => true,
             Role::Author => self.owns(article),
             Role::Contributor => {
-                self.owns(article) && article.status == ArticleStatus::Draft && !article.ever_published
+                self.owns(article)
+                    && article.status == ArticleStatus::Draft
+                    && !article.ever_published
             }
         }
     }
@@ -167,15 +173,26 @@ mod tests {
     use ArticleStatus::*;
 
     fn actor(role: Role) -> Actor {
-        Actor { user: UserId(1), role }
+        Actor {
+            user: UserId(1),
+            role,
+        }
     }
 
     fn mine(status: ArticleStatus, ever_published: bool) -> ArticleAccess {
-        ArticleAccess { owner: Some(UserId(1)), status, ever_published }
+        ArticleAccess {
+            owner: Some(UserId(1)),
+            status,
+            ever_published,
+        }
     }
 
     fn theirs(status: ArticleStatus) -> ArticleAccess {
-        ArticleAccess { owner: Some(UserId(2)), status, ever_published: status != Draft }
+        ArticleAccess {
+            owner: Some(UserId(2)),
+            status,
+            ever_published: status != Draft,
+        }
     }
 
     #[test]
@@ -184,7 +201,10 @@ mod tests {
         assert!(c.can(Capability::CreateArticle));
         assert!(c.can_edit(&mine(Draft, false)));
         assert!(!c.can_edit(&mine(Published, true)));
-        assert!(!c.can_edit(&mine(Draft, true)), "once published, no longer theirs to change");
+        assert!(
+            !c.can_edit(&mine(Draft, true)),
+            "once published, no longer theirs to change"
+        );
         assert!(!c.can_edit(&theirs(Draft)));
         assert!(c.can_set_status(None, Draft));
         for s in [Scheduled, Published, Archived] {
@@ -203,7 +223,10 @@ mod tests {
             assert!(!a.can_set_status(Some(&theirs(Draft)), s));
         }
         assert!(a.can_edit(&mine(Published, true)));
-        assert!(a.can_set_status(Some(&mine(Published, true)), Draft), "unpublish their own");
+        assert!(
+            a.can_set_status(Some(&mine(Published, true)), Draft),
+            "unpublish their own"
+        );
         assert!(!a.can_edit(&theirs(Published)));
         assert!(a.can_view(&theirs(Published)));
         assert!(!a.can_view(&theirs(Draft)));
@@ -216,9 +239,18 @@ mod tests {
         assert!(e.can_edit(&theirs(Published)));
         assert!(e.can_set_status(Some(&theirs(Draft)), Published));
         assert!(e.can(Capability::ManageTaxonomy) && e.can(Capability::Moderate));
-        assert!(!e.can(Capability::ManageUsers) && !e.can(Capability::ManageSettings) && !e.can(Capability::ManageTokens));
+        assert!(
+            !e.can(Capability::ManageUsers)
+                && !e.can(Capability::ManageSettings)
+                && !e.can(Capability::ManageTokens)
+        );
         let admin = actor(Role::Admin);
-        for c in [Capability::ManageUsers, Capability::ManageSettings, Capability::ManageTokens, Capability::ManageTaxonomy] {
+        for c in [
+            Capability::ManageUsers,
+            Capability::ManageSettings,
+            Capability::ManageTokens,
+            Capability::ManageTaxonomy,
+        ] {
             assert!(admin.can(c));
         }
     }

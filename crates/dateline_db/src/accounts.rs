@@ -122,38 +122,52 @@ pub async fn create_user(
 }
 
 pub async fn user(db: &Db, id: UserId) -> Result<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
-        .bind(id.0)
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+    )))
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.map(User::from))
 }
 
 pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1")))
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+    )))
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.map(User::from))
 }
 
 /// Every user, by name.
 pub async fn users(db: &Db) -> Result<Vec<User>> {
-    let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY name, id")))
-        .fetch_all(db.pool())
-        .await?;
+    let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY name, id"
+    )))
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.into_iter().map(User::from).collect())
 }
 
 /// How many active admins there are (the last one may not be demoted).
 pub async fn active_admins(db: &Db) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")
-        .fetch_one(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL",
+    )
+    .fetch_one(db.pool())
+    .await?)
 }
 
 /// Changes a user's name and role.
-pub async fn update_user(db: &Db, id: UserId, name: &str, role: Role, now: DateTime<Utc>) -> Result<()> {
+pub async fn update_user(
+    db: &Db,
+    id: UserId,
+    name: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let done = sqlx::query("UPDATE users SET name = $1, role = $2, updated_at = $3 WHERE id = $4")
         .bind(name.trim().to_owned())
         .bind(role.as_str().to_owned())
@@ -178,12 +192,17 @@ pub async fn set_disabled(db: &Db, id: UserId, disabled: bool, now: DateTime<Utc
         .execute(&mut *tx)
         .await?;
     if disabled {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-            .bind(ts(now))
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -191,7 +210,13 @@ pub async fn set_disabled(db: &Db, id: UserId, disabled: bool, now: DateTime<Utc
 
 /// Sets a new password hash, clears any lockout, and ends every session of
 /// the user except `keep` (the one that made the change, if any).
-pub async fn set_password(db: &Db, id: UserId, password_hash: &str, keep: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+pub async fn set_password(
+    db: &Db,
+    id: UserId,
+    password_hash: &str,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let mut tx = db.write_tx().await?;
     let done = sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3")
         .bind(password_hash.to_owned())
@@ -395,11 +420,13 @@ pub async fn create_password_reset(
     valid_for: Duration,
     min_interval: Duration,
 ) -> Result<bool> {
-    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at > $2")
-        .bind(user.0)
-        .bind(ts(now - min_interval))
-        .fetch_one(db.pool())
-        .await?;
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at > $2",
+    )
+    .bind(user.0)
+    .bind(ts(now - min_interval))
+    .fetch_one(db.pool())
+    .await?;
     if recent > 0 {
         return Ok(false);
     }
@@ -414,7 +441,11 @@ pub async fn create_password_reset(
 }
 
 /// The user a live, unused reset link belongs to.
-pub async fn password_reset_user(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+pub async fn password_reset_user(
+    db: &Db,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>> {
     let id: Option<i64> = sqlx::query_scalar("SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
         .bind(token_hash.to_owned())
         .bind(ts(now))
@@ -481,11 +512,12 @@ pub async fn tokens(db: &Db) -> Result<Vec<ApiToken>> {
 }
 
 pub async fn revoke_token(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(ts(now))
-        .bind(id)
-        .execute(db.pool())
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(ts(now))
+            .bind(id)
+            .execute(db.pool())
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -505,5 +537,7 @@ pub async fn token_user(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result
             .execute(db.pool())
             .await?;
     }
-    Ok(user(db, UserId(row.try_get("user_id")?)).await?.filter(|u| !u.disabled))
+    Ok(user(db, UserId(row.try_get("user_id")?))
+        .await?
+        .filter(|u| !u.disabled))
 }

@@ -231,7 +231,10 @@ async fn save_in(
         .bind(by.map(|u| u.0))
         .execute(&mut *conn)
         .await?;
-    if matches!(draft.status, ArticleStatus::Published | ArticleStatus::Archived) {
+    if matches!(
+        draft.status,
+        ArticleStatus::Published | ArticleStatus::Archived
+    ) {
         sqlx::query("UPDATE articles SET first_published_at = COALESCE(first_published_at, published_at) WHERE id = $1")
             .bind(id.0)
             .execute(&mut *conn)
@@ -597,9 +600,9 @@ pub async fn list(
     } else {
         " ORDER BY a.published_at DESC, a.id DESC LIMIT "
     })
-        .bind(i64::from(page.per_page))
-        .push(" OFFSET ")
-        .bind(page.offset());
+    .bind(i64::from(page.per_page))
+    .push(" OFFSET ")
+    .bind(page.offset());
     let ids: Vec<i64> = ids.query_scalar().fetch_all(db.pool()).await?;
     Ok(Paged {
         items: load_summaries(db, &ids).await?,

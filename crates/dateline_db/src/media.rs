@@ -58,7 +58,8 @@ impl From<MediaRow> for Media {
     }
 }
 
-const COLUMNS: &str = "id, path, original_name, content_type, width, height, bytes, variants, created_at";
+const COLUMNS: &str =
+    "id, path, original_name, content_type, width, height, bytes, variants, created_at";
 
 /// What an upload stored, to be recorded.
 #[derive(Debug, Clone)]
@@ -72,8 +73,14 @@ pub struct NewMedia {
     pub variants: Vec<Variant>,
 }
 
-pub async fn record(db: &Db, m: &NewMedia, by: Option<UserId>, now: DateTime<Utc>) -> Result<Media> {
-    let variants = serde_json::to_string(&m.variants).map_err(|e| DbError::Config(e.to_string()))?;
+pub async fn record(
+    db: &Db,
+    m: &NewMedia,
+    by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<Media> {
+    let variants =
+        serde_json::to_string(&m.variants).map_err(|e| DbError::Config(e.to_string()))?;
     let id: i64 = sqlx::query_scalar("INSERT INTO media (path, original_name, content_type, width, height, bytes, variants, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
         .bind(m.path.clone())
         .bind(m.original_name.clone())
@@ -90,27 +97,33 @@ pub async fn record(db: &Db, m: &NewMedia, by: Option<UserId>, now: DateTime<Utc
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Media>> {
-    let row: Option<MediaRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM media WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<MediaRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM media WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.map(Media::from))
 }
 
 /// The upload whose largest width lives at `path` (an article's image URL).
 pub async fn by_path(db: &Db, path: &str) -> Result<Option<Media>> {
-    let row: Option<MediaRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM media WHERE path = $1")))
-        .bind(path.to_owned())
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<MediaRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM media WHERE path = $1"
+    )))
+    .bind(path.to_owned())
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.map(Media::from))
 }
 
 /// The newest uploads.
 pub async fn recent(db: &Db, limit: u32) -> Result<Vec<Media>> {
-    let rows: Vec<MediaRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM media ORDER BY id DESC LIMIT $1")))
-        .bind(i64::from(limit))
-        .fetch_all(db.pool())
-        .await?;
+    let rows: Vec<MediaRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM media ORDER BY id DESC LIMIT $1"
+    )))
+    .bind(i64::from(limit))
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.into_iter().map(Media::from).collect())
 }

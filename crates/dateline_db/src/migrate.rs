@@ -10,8 +10,16 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AssertSqlSafe, SqlSafeStr};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "publishing", include_str!("../migrations/0001_publishing.sql")),
-    (2, "newsroom", include_str!("../migrations/0002_newsroom.sql")),
+    (
+        1,
+        "publishing",
+        include_str!("../migrations/0001_publishing.sql"),
+    ),
+    (
+        2,
+        "newsroom",
+        include_str!("../migrations/0002_newsroom.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

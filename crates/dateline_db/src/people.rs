@@ -17,10 +17,11 @@ pub async fn author(db: &Db, slug: &str) -> Result<Option<AuthorView>> {
 
 /// An author by id.
 pub async fn author_by_id(db: &Db, id: i64) -> Result<Option<AuthorView>> {
-    let row: Option<AuthorRow> = sqlx::query_as("SELECT id, slug, name, bio FROM authors WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<AuthorRow> =
+        sqlx::query_as("SELECT id, slug, name, bio FROM authors WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
     Ok(row.map(AuthorView::from))
 }
 
@@ -138,7 +139,10 @@ fn slug_taken(e: sqlx::Error, what: &str) -> crate::DbError {
 
 /// A section or tag by id.
 pub async fn term_by_id(db: &Db, kind: TermKind, id: i64) -> Result<Option<TermView>> {
-    let sql = format!("SELECT id, slug, name, description FROM {} WHERE id = $1", kind.table());
+    let sql = format!(
+        "SELECT id, slug, name, description FROM {} WHERE id = $1",
+        kind.table()
+    );
     let row: Option<TermRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(db.pool())
@@ -147,9 +151,19 @@ pub async fn term_by_id(db: &Db, kind: TermKind, id: i64) -> Result<Option<TermV
 }
 
 /// Renames a section or tag, or changes its slug or description.
-pub async fn update_term(db: &Db, kind: TermKind, id: i64, name: &str, slug: &dateline_core::Slug, description: &str) -> Result<()> {
+pub async fn update_term(
+    db: &Db,
+    kind: TermKind,
+    id: i64,
+    name: &str,
+    slug: &dateline_core::Slug,
+    description: &str,
+) -> Result<()> {
     let mut tx = db.write_tx().await?;
-    let sql = format!("UPDATE {} SET name = $1, slug = $2, description = $3 WHERE id = $4", kind.table());
+    let sql = format!(
+        "UPDATE {} SET name = $1, slug = $2, description = $3 WHERE id = $4",
+        kind.table()
+    );
     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(name.trim().to_owned())
         .bind(slug.to_string())
@@ -167,7 +181,13 @@ pub async fn update_term(db: &Db, kind: TermKind, id: i64, name: &str, slug: &da
 }
 
 /// Creates a section (tags are created by the articles that name them).
-pub async fn create_section(db: &Db, name: &str, slug: &dateline_core::Slug, description: &str, now: chrono::DateTime<chrono::Utc>) -> Result<i64> {
+pub async fn create_section(
+    db: &Db,
+    name: &str,
+    slug: &dateline_core::Slug,
+    description: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64> {
     let mut tx = db.write_tx().await?;
     let id: i64 = sqlx::query_scalar("INSERT INTO sections (slug, name, description, position, created_at) VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections), $4) RETURNING id")
         .bind(slug.to_string())
@@ -186,24 +206,36 @@ pub async fn create_section(db: &Db, name: &str, slug: &dateline_core::Slug, des
 pub async fn delete_term(db: &Db, kind: TermKind, id: i64) -> Result<bool> {
     let mut tx = db.write_tx().await?;
     let sql = format!("DELETE FROM {} WHERE id = $1", kind.table());
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).execute(&mut *tx).await?;
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     crate::site::bump_content_version(&mut tx).await?;
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Changes an author's name, slug or bio.
-pub async fn update_author(db: &Db, id: i64, name: &str, slug: &dateline_core::Slug, bio: &str, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+pub async fn update_author(
+    db: &Db,
+    id: i64,
+    name: &str,
+    slug: &dateline_core::Slug,
+    bio: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     let mut tx = db.write_tx().await?;
-    let done = sqlx::query("UPDATE authors SET name = $1, slug = $2, bio = $3, updated_at = $4 WHERE id = $5")
-        .bind(name.trim().to_owned())
-        .bind(slug.to_string())
-        .bind(bio.trim().to_owned())
-        .bind(crate::ts(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| slug_taken(e, "author"))?;
+    let done = sqlx::query(
+        "UPDATE authors SET name = $1, slug = $2, bio = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(name.trim().to_owned())
+    .bind(slug.to_string())
+    .bind(bio.trim().to_owned())
+    .bind(crate::ts(now))
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| slug_taken(e, "author"))?;
     if done.rows_affected() == 0 {
         return Err(crate::DbError::NotFound);
     }

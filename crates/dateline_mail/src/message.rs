@@ -29,12 +29,16 @@ pub enum MailError {
 /// Puts a message together: multipart/alternative (text first, as mail
 /// clients prefer the last part they understand), with Message-ID and Date.
 pub fn build(mail: &Mail, from: &str) -> Result<Message, MailError> {
-    let from: Mailbox = from.parse().map_err(|_| MailError::Address(from.to_owned()))?;
+    let from: Mailbox = from
+        .parse()
+        .map_err(|_| MailError::Address(from.to_owned()))?;
     let to = match &mail.to_name {
         Some(name) => format!("{name} <{}>", mail.to),
         None => mail.to.clone(),
     };
-    let to: Mailbox = to.parse().map_err(|_| MailError::Address(mail.to.clone()))?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|_| MailError::Address(mail.to.clone()))?;
     let domain = from.email.domain().to_owned();
     Message::builder()
         .from(from)
@@ -92,7 +96,11 @@ mod tests {
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(raw.contains("Message-ID: <") && raw.contains("@news.example>"));
         assert!(raw.contains("Date: "));
-        assert!(raw.contains("To: \"Layla Hassan\" <reader@example.org>") || raw.contains("To: Layla Hassan <reader@example.org>"), "{raw}");
+        assert!(
+            raw.contains("To: \"Layla Hassan\" <reader@example.org>")
+                || raw.contains("To: Layla Hassan <reader@example.org>"),
+            "{raw}"
+        );
     }
 
     #[test]
@@ -104,6 +112,9 @@ mod tests {
             text: "x".into(),
             html: "x".into(),
         };
-        assert!(matches!(build(&mail, "a@b.example"), Err(MailError::Address(_))));
+        assert!(matches!(
+            build(&mail, "a@b.example"),
+            Err(MailError::Address(_))
+        ));
     }
 }

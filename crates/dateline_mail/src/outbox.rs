@@ -31,7 +31,10 @@ impl Outbox {
             .get_raw("Message-ID")
             .unwrap_or("<message>")
             .trim_matches(|c| c == '<' || c == '>')
-            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '@' && c != '-', "_");
+            .replace(
+                |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '@' && c != '-',
+                "_",
+            );
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
         let path = self.dir.join(format!("{stamp}-{id}.eml"));
         let temp = self.dir.join(format!(".{stamp}-{id}.eml.tmp"));
@@ -66,6 +69,10 @@ mod tests {
         assert_eq!(path.extension().unwrap(), "eml");
         let raw = std::fs::read_to_string(&path).unwrap();
         assert!(raw.contains("Subject: Hello"));
-        assert_eq!(std::fs::read_dir(outbox.dir()).unwrap().count(), 1, "no temporary file left behind");
+        assert_eq!(
+            std::fs::read_dir(outbox.dir()).unwrap().count(),
+            1,
+            "no temporary file left behind"
+        );
     }
 }

@@ -17,8 +17,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     for (name, source) in [
-        ("password_reset.txt", include_str!("../templates/password_reset.txt")),
-        ("password_reset.html", include_str!("../templates/password_reset.html")),
+        (
+            "password_reset.txt",
+            include_str!("../templates/password_reset.txt"),
+        ),
+        (
+            "password_reset.html",
+            include_str!("../templates/password_reset.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "built-in mail template does not parse");

@@ -117,11 +117,16 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => ErrorReport::new(StatusCode::BAD_REQUEST, message),
             AppError::Unauthorized(message) => ErrorReport::new(StatusCode::UNAUTHORIZED, message),
             AppError::Forbidden(message) => ErrorReport::new(StatusCode::FORBIDDEN, message),
-            AppError::PayloadTooLarge(message) => ErrorReport::new(StatusCode::PAYLOAD_TOO_LARGE, message),
+            AppError::PayloadTooLarge(message) => {
+                ErrorReport::new(StatusCode::PAYLOAD_TOO_LARGE, message)
+            }
             AppError::UnsupportedMedia(message) => {
                 ErrorReport::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
             }
-            AppError::TooManyRequests { message, retry_after } => ErrorReport {
+            AppError::TooManyRequests {
+                message,
+                retry_after,
+            } => ErrorReport {
                 retry_after: Some(retry_after),
                 ..ErrorReport::new(StatusCode::TOO_MANY_REQUESTS, message)
             },
@@ -152,10 +157,12 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (report.status, report.message.clone()).into_response();
-        if let Some(secs) = report.retry_after {
-            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = report.retry_after
+            && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
         if report.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
@@ -224,7 +231,9 @@ pub async fn render_errors(
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
+                .is_some_and(|ct| {
+                    ct.starts_with("text/html") || ct.starts_with("application/json")
+                });
             if rendered {
                 return response;
             }
@@ -271,7 +280,12 @@ pub async fn render_errors(
         }
     };
     // Keep the headers that matter to the client (Allow on 405, Retry-After).
-    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::SET_COOKIE] {
+    for name in [
+        header::ALLOW,
+        header::RETRY_AFTER,
+        header::WWW_AUTHENTICATE,
+        header::SET_COOKIE,
+    ] {
         if let Some(v) = response.headers().get(&name) {
             out.headers_mut().insert(name, v.clone());
         }

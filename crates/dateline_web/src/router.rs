@@ -2,17 +2,17 @@
 
 use crate::cache::page_cache;
 use crate::error::render_errors;
-use crate::handlers::feeds::{self, Format};
 use crate::handlers::admin::{self, account, login, media, settings, taxonomy, tokens, users};
 use crate::handlers::admin_api;
+use crate::handlers::feeds::{self, Format};
 use crate::handlers::{api, articles, home, lists, ops, search, sitemaps, static_files};
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Request, header};
 use axum::middleware;
 use axum::response::IntoResponse;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -89,24 +89,53 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_upload_bytes as usize + FORM_ALLOWANCE;
     let term = |kind: &'static str| {
         Router::new()
-            .route("/{id}", post(move |s: State<AppState>, p: Path<i64>, f| taxonomy::update(s, p, kind, f)))
-            .route("/{id}/delete", post(move |s: State<AppState>, p: Path<i64>, f| taxonomy::delete(s, p, kind, f)))
+            .route(
+                "/{id}",
+                post(move |s: State<AppState>, p: Path<i64>, f| taxonomy::update(s, p, kind, f)),
+            )
+            .route(
+                "/{id}/delete",
+                post(move |s: State<AppState>, p: Path<i64>, f| taxonomy::delete(s, p, kind, f)),
+            )
     };
-    let user_action = |action: &'static str| post(move |s: State<AppState>, p: Path<i64>, f| users::act(s, p, action, f));
+    let user_action = |action: &'static str| {
+        post(move |s: State<AppState>, p: Path<i64>, f| users::act(s, p, action, f))
+    };
 
     Router::new()
         .route("/admin", get(admin::home))
         .route("/admin/login", get(login::form).post(login::sign_in))
         .route("/admin/logout", post(login::sign_out))
         .route("/admin/forgot", get(login::forgot_form).post(login::forgot))
-        .route("/admin/reset/{token}", get(login::reset_form).post(login::reset))
+        .route(
+            "/admin/reset/{token}",
+            get(login::reset_form).post(login::reset),
+        )
         .route("/admin/articles", get(admin::articles::list))
-        .route("/admin/articles/new", get(admin::articles::new_form).post(admin::articles::create))
-        .route("/admin/articles/{id}", get(admin::articles::edit_form).post(admin::articles::update))
-        .route("/admin/articles/{id}/delete", get(admin::articles::delete_form).post(admin::articles::delete))
-        .route("/admin/articles/{id}/revisions", get(admin::articles::revisions_list))
-        .route("/admin/articles/{id}/revisions/{rev}", get(admin::articles::revision_diff))
-        .route("/admin/articles/{id}/revisions/{rev}/restore", post(admin::articles::restore))
+        .route(
+            "/admin/articles/new",
+            get(admin::articles::new_form).post(admin::articles::create),
+        )
+        .route(
+            "/admin/articles/{id}",
+            get(admin::articles::edit_form).post(admin::articles::update),
+        )
+        .route(
+            "/admin/articles/{id}/delete",
+            get(admin::articles::delete_form).post(admin::articles::delete),
+        )
+        .route(
+            "/admin/articles/{id}/revisions",
+            get(admin::articles::revisions_list),
+        )
+        .route(
+            "/admin/articles/{id}/revisions/{rev}",
+            get(admin::articles::revision_diff),
+        )
+        .route(
+            "/admin/articles/{id}/revisions/{rev}/restore",
+            post(admin::articles::restore),
+        )
         .route("/admin/preview", post(admin::articles::preview))
         .route("/admin/preview/body", post(admin::articles::preview_body))
         .route("/admin/media", get(media::library).post(media::upload))
@@ -128,7 +157,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/account", get(account::show))
         .route("/admin/account/password", post(account::change_password))
         .route("/admin/account/sessions/end", post(account::end_session))
-        .route("/admin/account/sessions/end-others", post(account::end_others))
+        .route(
+            "/admin/account/sessions/end-others",
+            post(account::end_others),
+        )
         .route("/", get(home::front_page))
         .route("/{slug}", get(articles::article))
         .route("/section/{slug}", get(lists::section))
@@ -165,25 +197,67 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/authors/{slug}", get(api::get_author))
         .route("/api/openapi.json", get(openapi_doc))
         .route("/api/v1/admin/me", get(admin_api::people::me))
-        .route("/api/v1/admin/articles", get(admin_api::articles::list).post(admin_api::articles::create))
+        .route(
+            "/api/v1/admin/articles",
+            get(admin_api::articles::list).post(admin_api::articles::create),
+        )
         .route(
             "/api/v1/admin/articles/{id}",
-            get(admin_api::articles::get).put(admin_api::articles::update).delete(admin_api::articles::delete),
+            get(admin_api::articles::get)
+                .put(admin_api::articles::update)
+                .delete(admin_api::articles::delete),
         )
-        .route("/api/v1/admin/articles/{id}/revisions", get(admin_api::articles::revisions))
-        .route("/api/v1/admin/articles/{id}/revisions/{revision}/restore", post(admin_api::articles::restore))
-        .route("/api/v1/admin/media", get(admin_api::articles::media_list).post(admin_api::articles::upload))
-        .route("/api/v1/admin/sections", get(admin_api::people::sections).post(admin_api::people::create_section))
-        .route("/api/v1/admin/sections/{id}", axum::routing::put(admin_api::people::update_section).delete(admin_api::people::delete_section))
+        .route(
+            "/api/v1/admin/articles/{id}/revisions",
+            get(admin_api::articles::revisions),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}/revisions/{revision}/restore",
+            post(admin_api::articles::restore),
+        )
+        .route(
+            "/api/v1/admin/media",
+            get(admin_api::articles::media_list).post(admin_api::articles::upload),
+        )
+        .route(
+            "/api/v1/admin/sections",
+            get(admin_api::people::sections).post(admin_api::people::create_section),
+        )
+        .route(
+            "/api/v1/admin/sections/{id}",
+            axum::routing::put(admin_api::people::update_section)
+                .delete(admin_api::people::delete_section),
+        )
         .route("/api/v1/admin/tags", get(admin_api::people::tags))
-        .route("/api/v1/admin/tags/{id}", axum::routing::put(admin_api::people::update_tag).delete(admin_api::people::delete_tag))
+        .route(
+            "/api/v1/admin/tags/{id}",
+            axum::routing::put(admin_api::people::update_tag).delete(admin_api::people::delete_tag),
+        )
         .route("/api/v1/admin/authors", get(admin_api::people::authors))
-        .route("/api/v1/admin/authors/{id}", axum::routing::put(admin_api::people::update_author))
-        .route("/api/v1/admin/settings", get(admin_api::people::settings).put(admin_api::people::save_settings))
-        .route("/api/v1/admin/users", get(admin_api::people::users).post(admin_api::people::create_user))
-        .route("/api/v1/admin/users/{id}", axum::routing::put(admin_api::people::update_user))
-        .route("/api/v1/admin/tokens", get(admin_api::people::tokens).post(admin_api::people::create_token))
-        .route("/api/v1/admin/tokens/{id}", axum::routing::delete(admin_api::people::revoke_token))
+        .route(
+            "/api/v1/admin/authors/{id}",
+            axum::routing::put(admin_api::people::update_author),
+        )
+        .route(
+            "/api/v1/admin/settings",
+            get(admin_api::people::settings).put(admin_api::people::save_settings),
+        )
+        .route(
+            "/api/v1/admin/users",
+            get(admin_api::people::users).post(admin_api::people::create_user),
+        )
+        .route(
+            "/api/v1/admin/users/{id}",
+            axum::routing::put(admin_api::people::update_user),
+        )
+        .route(
+            "/api/v1/admin/tokens",
+            get(admin_api::people::tokens).post(admin_api::people::create_token),
+        )
+        .route(
+            "/api/v1/admin/tokens/{id}",
+            axum::routing::delete(admin_api::people::revoke_token),
+        )
         .route("/static/{file}", get(static_files::asset))
         .route("/favicon.ico", get(static_files::favicon))
         .nest_service("/media", media)

@@ -72,7 +72,10 @@ impl AppState {
             outbox: Arc::new(dateline_mail::Outbox::new(config.data_dir.join("outbox"))),
             config: Arc::new(config),
             site: Arc::default(),
-            login_limiter: Arc::new(crate::auth::LoginLimiter::new(10, std::time::Duration::from_secs(15 * 60))),
+            login_limiter: Arc::new(crate::auth::LoginLimiter::new(
+                10,
+                std::time::Duration::from_secs(15 * 60),
+            )),
         })
     }
 }

@@ -31,23 +31,74 @@ const BUILT_IN: &[(&str, &str)] = &[
         "news_sitemap.xml",
         include_str!("../templates/news_sitemap.xml"),
     ),
-    ("admin/base.html", include_str!("../templates/admin/base.html")),
-    ("admin/macros.html", include_str!("../templates/admin/macros.html")),
-    ("admin/login.html", include_str!("../templates/admin/login.html")),
-    ("admin/forgot.html", include_str!("../templates/admin/forgot.html")),
-    ("admin/reset.html", include_str!("../templates/admin/reset.html")),
-    ("admin/articles.html", include_str!("../templates/admin/articles.html")),
-    ("admin/editor.html", include_str!("../templates/admin/editor.html")),
-    ("admin/revisions.html", include_str!("../templates/admin/revisions.html")),
-    ("admin/diff.html", include_str!("../templates/admin/diff.html")),
-    ("admin/delete.html", include_str!("../templates/admin/delete.html")),
-    ("admin/media.html", include_str!("../templates/admin/media.html")),
-    ("admin/taxonomy.html", include_str!("../templates/admin/taxonomy.html")),
-    ("admin/authors.html", include_str!("../templates/admin/authors.html")),
-    ("admin/settings.html", include_str!("../templates/admin/settings.html")),
-    ("admin/users.html", include_str!("../templates/admin/users.html")),
-    ("admin/tokens.html", include_str!("../templates/admin/tokens.html")),
-    ("admin/account.html", include_str!("../templates/admin/account.html")),
+    (
+        "admin/base.html",
+        include_str!("../templates/admin/base.html"),
+    ),
+    (
+        "admin/macros.html",
+        include_str!("../templates/admin/macros.html"),
+    ),
+    (
+        "admin/login.html",
+        include_str!("../templates/admin/login.html"),
+    ),
+    (
+        "admin/forgot.html",
+        include_str!("../templates/admin/forgot.html"),
+    ),
+    (
+        "admin/reset.html",
+        include_str!("../templates/admin/reset.html"),
+    ),
+    (
+        "admin/articles.html",
+        include_str!("../templates/admin/articles.html"),
+    ),
+    (
+        "admin/editor.html",
+        include_str!("../templates/admin/editor.html"),
+    ),
+    (
+        "admin/revisions.html",
+        include_str!("../templates/admin/revisions.html"),
+    ),
+    (
+        "admin/diff.html",
+        include_str!("../templates/admin/diff.html"),
+    ),
+    (
+        "admin/delete.html",
+        include_str!("../templates/admin/delete.html"),
+    ),
+    (
+        "admin/media.html",
+        include_str!("../templates/admin/media.html"),
+    ),
+    (
+        "admin/taxonomy.html",
+        include_str!("../templates/admin/taxonomy.html"),
+    ),
+    (
+        "admin/authors.html",
+        include_str!("../templates/admin/authors.html"),
+    ),
+    (
+        "admin/settings.html",
+        include_str!("../templates/admin/settings.html"),
+    ),
+    (
+        "admin/users.html",
+        include_str!("../templates/admin/users.html"),
+    ),
+    (
+        "admin/tokens.html",
+        include_str!("../templates/admin/tokens.html"),
+    ),
+    (
+        "admin/account.html",
+        include_str!("../templates/admin/account.html"),
+    ),
 ];
 
 pub struct Templates {

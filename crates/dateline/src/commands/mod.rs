@@ -26,13 +26,30 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Search(SearchCommand::Reindex { storage }) => {
             search::reindex(&Storage::resolve(&storage)?).await
         }
-        Command::User(UserCommand::Add { email, name, role, password_stdin, storage }) => {
-            user::add(&Storage::resolve(&storage)?, &email, &name, &role, password_stdin).await
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            password_stdin,
+            storage,
+        }) => {
+            user::add(
+                &Storage::resolve(&storage)?,
+                &email,
+                &name,
+                &role,
+                password_stdin,
+            )
+            .await
         }
-        Command::User(UserCommand::List { storage }) => user::list(&Storage::resolve(&storage)?).await,
-        Command::User(UserCommand::Passwd { email, password_stdin, storage }) => {
-            user::passwd(&Storage::resolve(&storage)?, &email, password_stdin).await
+        Command::User(UserCommand::List { storage }) => {
+            user::list(&Storage::resolve(&storage)?).await
         }
+        Command::User(UserCommand::Passwd {
+            email,
+            password_stdin,
+            storage,
+        }) => user::passwd(&Storage::resolve(&storage)?, &email, password_stdin).await,
         Command::Migrate(args) => {
             let storage = Storage::resolve(&args)?;
             open(&storage).await?;

@@ -32,12 +32,17 @@ fn obtain_password(source: Source, email: &str) -> anyhow::Result<(String, bool)
     let (password, generated) = match source {
         Source::Stdin => {
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
             (line.trim_end_matches(['\n', '\r']).to_owned(), false)
         }
         Source::Prompt => {
-            let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
-            let second = rpassword::prompt_password("The same again: ").context("cannot read the password")?;
+            let first =
+                rpassword::prompt_password("Password: ").context("cannot read the password")?;
+            let second = rpassword::prompt_password("The same again: ")
+                .context("cannot read the password")?;
             if first != second {
                 bail!("the two passwords are not the same; nothing was changed");
             }
@@ -49,19 +54,30 @@ fn obtain_password(source: Source, email: &str) -> anyhow::Result<(String, bool)
     Ok((password, generated))
 }
 
-pub async fn add(storage: &Storage, email: &str, name: &str, role: &str, password_stdin: bool) -> anyhow::Result<ExitCode> {
-    let (name, email, role) = dateline_web::check_new_user(name, email, role)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+pub async fn add(
+    storage: &Storage,
+    email: &str,
+    name: &str,
+    role: &str,
+    password_stdin: bool,
+) -> anyhow::Result<ExitCode> {
+    let (name, email, role) =
+        dateline_web::check_new_user(name, email, role).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (password, generated) = obtain_password(source(password_stdin), &email)?;
     let db = open(storage).await?;
     let hash = passwords::hash(password.clone()).await?;
     let user = accounts::create_user(&db, &email, &name, role, &hash, Utc::now())
         .await
         .map_err(|e| match e {
-            DbError::Conflict { message, .. } => anyhow::anyhow!("{message} Use `dateline user passwd {email}` to change its password."),
+            DbError::Conflict { message, .. } => anyhow::anyhow!(
+                "{message} Use `dateline user passwd {email}` to change its password."
+            ),
             other => other.into(),
         })?;
-    println!("Created {} <{}> as {} (user {}).", user.name, user.email, user.role, user.id);
+    println!(
+        "Created {} <{}> as {} (user {}).",
+        user.name, user.email, user.role, user.id
+    );
     if generated {
         println!("Password (shown once): {password}");
     }
@@ -72,26 +88,55 @@ pub async fn add(storage: &Storage, email: &str, name: &str, role: &str, passwor
 pub async fn list(storage: &Storage) -> anyhow::Result<ExitCode> {
     let db = open(storage).await?;
     let now = Utc::now();
-    println!("{:>5}  {:<12}  {:<9}  {:<32}  NAME", "ID", "ROLE", "STATE", "EMAIL");
+    println!(
+        "{:>5}  {:<12}  {:<9}  {:<32}  NAME",
+        "ID", "ROLE", "STATE", "EMAIL"
+    );
     let users = accounts::users(&db).await?;
     for u in &users {
-        let state = if u.disabled { "disabled" } else if u.is_locked(now) { "locked" } else { "active" };
-        println!("{:>5}  {:<12}  {:<9}  {:<32}  {}", u.id, u.role.as_str(), state, u.email, u.name);
+        let state = if u.disabled {
+            "disabled"
+        } else if u.is_locked(now) {
+            "locked"
+        } else {
+            "active"
+        };
+        println!(
+            "{:>5}  {:<12}  {:<9}  {:<32}  {}",
+            u.id,
+            u.role.as_str(),
+            state,
+            u.email,
+            u.name
+        );
     }
-    println!("{} account{}.", users.len(), if users.len() == 1 { "" } else { "s" });
+    println!(
+        "{} account{}.",
+        users.len(),
+        if users.len() == 1 { "" } else { "s" }
+    );
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn passwd(storage: &Storage, email: &str, password_stdin: bool) -> anyhow::Result<ExitCode> {
+pub async fn passwd(
+    storage: &Storage,
+    email: &str,
+    password_stdin: bool,
+) -> anyhow::Result<ExitCode> {
     let db = open(storage).await?;
     let Some(user) = accounts::user_by_email(&db, email).await? else {
-        bail!("there is no account for {email}; `dateline user list` shows them, `dateline user add` creates one");
+        bail!(
+            "there is no account for {email}; `dateline user list` shows them, `dateline user add` creates one"
+        );
     };
     let (password, generated) = obtain_password(source(password_stdin), &user.email)?;
     let hash = passwords::hash(password.clone()).await?;
     accounts::set_password(&db, user.id, &hash, None, Utc::now()).await?;
-    println!("Password changed for {}; every session of that account is signed out.", user.email);
+    println!(
+        "Password changed for {}; every session of that account is signed out.",
+        user.email
+    );
     if generated {
         println!("Password (shown once): {password}");
     }

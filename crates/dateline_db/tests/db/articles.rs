@@ -174,7 +174,8 @@ async fn a_changed_slug_redirects(t: TestDb) {
             expected_revision: Some(1),
         },
         &renamed,
-        now(), None
+        now(),
+        None,
     )
     .await
     .unwrap();
@@ -216,7 +217,8 @@ async fn saving_the_same_draft_again_writes_nothing(t: TestDb) {
             expected_revision: None,
         },
         &d,
-        now() + Duration::hours(1), None
+        now() + Duration::hours(1),
+        None,
     )
     .await
     .unwrap();
@@ -234,9 +236,15 @@ async fn saving_the_same_draft_again_writes_nothing(t: TestDb) {
 
 async fn a_taken_slug_is_a_conflict(t: TestDb) {
     add(&t, &draft("Same slug", |_| {})).await;
-    let err = articles::save(&t.db, SaveTarget::New, &draft("Same slug", |_| {}), now(), None)
-        .await
-        .unwrap_err();
+    let err = articles::save(
+        &t.db,
+        SaveTarget::New,
+        &draft("Same slug", |_| {}),
+        now(),
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, DbError::Conflict { ref field, .. } if field == "slug"),
         "{err:?}"
@@ -254,7 +262,8 @@ async fn a_stale_revision_is_refused(t: TestDb) {
             expected_revision: Some(1),
         },
         &first,
-        now(), None
+        now(),
+        None,
     )
     .await
     .unwrap();
@@ -266,7 +275,8 @@ async fn a_stale_revision_is_refused(t: TestDb) {
             expected_revision: Some(1),
         },
         &second,
-        now(), None
+        now(),
+        None,
     )
     .await
     .unwrap_err();
@@ -517,7 +527,8 @@ async fn search_ranks_in_english_and_arabic(t: TestDb) {
             expected_revision: None,
         },
         &draft("Bank raises rates", |i| i.body = "Rates rose.".into()),
-        now(), None
+        now(),
+        None,
     )
     .await
     .unwrap();
@@ -586,40 +597,148 @@ async fn writers_in_parallel_lose_nothing(t: TestDb) {
 }
 
 async fn ownership_first_publication_newsroom_filters_and_delete(t: TestDb) {
-    let owner = dateline_db::accounts::create_user(&t.db, "o@example.org", "Owner", dateline_core::Role::Contributor, "x", now())
+    let owner = dateline_db::accounts::create_user(
+        &t.db,
+        "o@example.org",
+        "Owner",
+        dateline_core::Role::Contributor,
+        "x",
+        now(),
+    )
+    .await
+    .unwrap();
+    let d = draft("Owned draft", |i| i.status = Some("draft".into()));
+    let saved = articles::save(&t.db, SaveTarget::New, &d, now(), Some(owner.id))
         .await
         .unwrap();
-    let d = draft("Owned draft", |i| i.status = Some("draft".into()));
-    let saved = articles::save(&t.db, SaveTarget::New, &d, now(), Some(owner.id)).await.unwrap();
     let v = articles::find(&t.db, saved.id).await.unwrap().unwrap();
     assert_eq!(v.summary.owner, Some(owner.id));
     assert!(!v.summary.access().ever_published);
     let published = draft("Owned draft", |_| {});
-    articles::save(&t.db, SaveTarget::Existing { id: saved.id, expected_revision: Some(1) }, &published, now(), None).await.unwrap();
+    articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id: saved.id,
+            expected_revision: Some(1),
+        },
+        &published,
+        now(),
+        None,
+    )
+    .await
+    .unwrap();
     let unpublished = draft("Owned draft", |i| i.status = Some("draft".into()));
-    articles::save(&t.db, SaveTarget::Existing { id: saved.id, expected_revision: Some(2) }, &unpublished, now(), None).await.unwrap();
+    articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id: saved.id,
+            expected_revision: Some(2),
+        },
+        &unpublished,
+        now(),
+        None,
+    )
+    .await
+    .unwrap();
     let v = articles::find(&t.db, saved.id).await.unwrap().unwrap();
-    assert!(v.summary.access().ever_published, "a draft that once went out remembers it");
-    assert_eq!(v.summary.owner, Some(owner.id), "saving by someone else keeps the owner");
+    assert!(
+        v.summary.access().ever_published,
+        "a draft that once went out remembers it"
+    );
+    assert_eq!(
+        v.summary.owner,
+        Some(owner.id),
+        "saving by someone else keeps the owner"
+    );
 
     add(&t, &draft("Someone else's 100% report_x", |_| {})).await;
     let list = |f: ArticleFilter| {
         let db = t.db.clone();
-        async move { articles::list(&db, &f, PageRequest::new(1, 10)).await.unwrap() }
+        async move {
+            articles::list(&db, &f, PageRequest::new(1, 10))
+                .await
+                .unwrap()
+        }
     };
-    assert_eq!(list(ArticleFilter { owner: Some(owner.id), ..Default::default() }).await.total, 1);
-    assert_eq!(list(ArticleFilter { text: Some("OWNED".into()), ..Default::default() }).await.total, 1);
-    assert_eq!(list(ArticleFilter { text: Some("100%".into()), ..Default::default() }).await.total, 1);
-    assert_eq!(list(ArticleFilter { text: Some("0%".into()), ..Default::default() }).await.total, 1);
-    assert_eq!(list(ArticleFilter { text: Some("%".into()), ..Default::default() }).await.total, 1, "wildcards are literal");
-    assert_eq!(list(ArticleFilter { text: Some("t_x".into()), ..Default::default() }).await.total, 1);
-    assert_eq!(list(ArticleFilter { text: Some("t_y".into()), ..Default::default() }).await.total, 0);
-    let recent = list(ArticleFilter { recently_updated: true, ..Default::default() }).await;
+    assert_eq!(
+        list(ArticleFilter {
+            owner: Some(owner.id),
+            ..Default::default()
+        })
+        .await
+        .total,
+        1
+    );
+    assert_eq!(
+        list(ArticleFilter {
+            text: Some("OWNED".into()),
+            ..Default::default()
+        })
+        .await
+        .total,
+        1
+    );
+    assert_eq!(
+        list(ArticleFilter {
+            text: Some("100%".into()),
+            ..Default::default()
+        })
+        .await
+        .total,
+        1
+    );
+    assert_eq!(
+        list(ArticleFilter {
+            text: Some("0%".into()),
+            ..Default::default()
+        })
+        .await
+        .total,
+        1
+    );
+    assert_eq!(
+        list(ArticleFilter {
+            text: Some("%".into()),
+            ..Default::default()
+        })
+        .await
+        .total,
+        1,
+        "wildcards are literal"
+    );
+    assert_eq!(
+        list(ArticleFilter {
+            text: Some("t_x".into()),
+            ..Default::default()
+        })
+        .await
+        .total,
+        1
+    );
+    assert_eq!(
+        list(ArticleFilter {
+            text: Some("t_y".into()),
+            ..Default::default()
+        })
+        .await
+        .total,
+        0
+    );
+    let recent = list(ArticleFilter {
+        recently_updated: true,
+        ..Default::default()
+    })
+    .await;
     assert_eq!(recent.items.len(), 2);
 
     assert!(articles::delete(&t.db, saved.id).await.unwrap());
     assert!(articles::find(&t.db, saved.id).await.unwrap().is_none());
-    assert!(articles::revisions(&t.db, saved.id).await.unwrap().is_empty());
+    assert!(
+        articles::revisions(&t.db, saved.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(!articles::delete(&t.db, saved.id).await.unwrap());
 }
 

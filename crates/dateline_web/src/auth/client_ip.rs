@@ -20,30 +20,45 @@ impl TrustedProxies {
                 Some((a, b)) => (a, Some(b)),
                 None => (item, None),
             };
-            let ip: IpAddr = addr.parse().map_err(|_| format!("\"{item}\" is not an address or network such as 10.0.0.0/8"))?;
+            let ip: IpAddr = addr.parse().map_err(|_| {
+                format!("\"{item}\" is not an address or network such as 10.0.0.0/8")
+            })?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
-            let bits = match bits {
-                Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max).ok_or_else(|| format!("\"{item}\" has a prefix length outside 0..={max}"))?,
-                None => max,
-            };
+            let bits =
+                match bits {
+                    Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max).ok_or_else(|| {
+                        format!("\"{item}\" has a prefix length outside 0..={max}")
+                    })?,
+                    None => max,
+                };
             nets.push((ip, bits));
         }
         Ok(Self(nets))
     }
 
     fn contains(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|(net, bits)| same_prefix(*net, ip, *bits))
+        self.0
+            .iter()
+            .any(|(net, bits)| same_prefix(*net, ip, *bits))
     }
 }
 
 fn same_prefix(a: IpAddr, b: IpAddr, bits: u8) -> bool {
     match (a, b) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits)) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(bits))
+            };
             u32::from(a) & mask == u32::from(b) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(b)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - u32::from(bits)) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(bits))
+            };
             u128::from(a) & mask == u128::from(b) & mask
         }
         _ => false,
@@ -69,7 +84,11 @@ pub fn client_ip(parts: &Parts, trusted: &TrustedProxies) -> IpAddr {
         .collect();
     // The right-most address not of a trusted proxy is the one the nearest
     // trusted proxy saw; anything left of it the client could have written.
-    forwarded.into_iter().rev().find(|ip| !trusted.contains(*ip)).unwrap_or(peer)
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(*ip))
+        .unwrap_or(peer)
 }
 
 /// The address cut to its network (/24 or /48): what sessions remember.
@@ -97,7 +116,9 @@ mod tests {
             req = req.header("x-forwarded-for", x);
         }
         let (mut parts, _) = req.body(()).unwrap().into_parts();
-        parts.extensions.insert(ConnectInfo::<SocketAddr>(format!("{peer}:4000").parse().unwrap()));
+        parts.extensions.insert(ConnectInfo::<SocketAddr>(
+            format!("{peer}:4000").parse().unwrap(),
+        ));
         parts
     }
 
@@ -105,9 +126,16 @@ mod tests {
     fn forwarding_headers_count_only_from_trusted_proxies() {
         let trusted = TrustedProxies::parse("127.0.0.1, 10.0.0.0/8").unwrap();
         let ip = |p: Parts| client_ip(&p, &trusted).to_string();
-        assert_eq!(ip(parts("203.0.113.9", Some("1.2.3.4"))), "203.0.113.9", "forged by a client");
+        assert_eq!(
+            ip(parts("203.0.113.9", Some("1.2.3.4"))),
+            "203.0.113.9",
+            "forged by a client"
+        );
         assert_eq!(ip(parts("127.0.0.1", Some("198.51.100.2"))), "198.51.100.2");
-        assert_eq!(ip(parts("127.0.0.1", Some("6.6.6.6, 198.51.100.2, 10.1.2.3"))), "198.51.100.2");
+        assert_eq!(
+            ip(parts("127.0.0.1", Some("6.6.6.6, 198.51.100.2, 10.1.2.3"))),
+            "198.51.100.2"
+        );
         assert_eq!(ip(parts("127.0.0.1", None)), "127.0.0.1");
         assert!(TrustedProxies::parse("10.0.0.0/40").is_err());
         assert!(TrustedProxies::parse("proxy").is_err());
@@ -116,6 +144,9 @@ mod tests {
     #[test]
     fn prefixes_hide_the_host() {
         assert_eq!(ip_prefix("203.0.113.77".parse().unwrap()), "203.0.113.0");
-        assert_eq!(ip_prefix("2001:db8:1:2:3::4".parse().unwrap()), "2001:db8:1::");
+        assert_eq!(
+            ip_prefix("2001:db8:1:2:3::4".parse().unwrap()),
+            "2001:db8:1::"
+        );
     }
 }

@@ -37,11 +37,19 @@ fn refused() -> AppError {
 
 /// Refuses a request whose Origin header names another site.
 fn check_origin(parts: &Parts, state: &AppState) -> Result<(), AppError> {
-    let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Ok(());
     };
     let ours = state.urls.base().trim_end_matches('/');
-    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let same_host = origin
         .split_once("://")
         .is_some_and(|(_, rest)| rest == host);
@@ -53,13 +61,18 @@ fn check_origin(parts: &Parts, state: &AppState) -> Result<(), AppError> {
 }
 
 fn parse_form<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
-    serde_urlencoded::from_bytes(bytes).map_err(|e| AppError::BadRequest(format!("This form could not be read ({e}).")))
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|e| AppError::BadRequest(format!("This form could not be read ({e}).")))
 }
 
 async fn body_bytes(body: axum::body::Body) -> Result<Bytes, AppError> {
     axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
-        .map_err(|_| AppError::PayloadTooLarge("The form is larger than 2 MB. Shorten the text and try again.".into()))
+        .map_err(|_| {
+            AppError::PayloadTooLarge(
+                "The form is larger than 2 MB. Shorten the text and try again.".into(),
+            )
+        })
 }
 
 /// A signed-in user's form, its CSRF token checked.
@@ -75,7 +88,9 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for AdminForm<T> {
         let (mut parts, body) = req.into_parts();
         let who = SignedIn::from_request_parts(&mut parts, state).await?;
         check_origin(&parts, state).map_err(IntoResponse::into_response)?;
-        let bytes = body_bytes(body).await.map_err(IntoResponse::into_response)?;
+        let bytes = body_bytes(body)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let token: CsrfField = parse_form(&bytes).map_err(IntoResponse::into_response)?;
         if !same(&token.csrf, &who.session.csrf_token) {
             return Err(refused().into_response());
@@ -144,7 +159,10 @@ pub struct AdminMultipart {
 
 impl AdminMultipart {
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self, name: &str) -> String {
@@ -162,7 +180,10 @@ impl FromRequest<AppState> for AdminMultipart {
         let max = state.config.max_upload_bytes;
         let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|e| AppError::BadRequest(format!("This form could not be read ({}).", e.body_text())).into_response())?;
+            .map_err(|e| {
+                AppError::BadRequest(format!("This form could not be read ({}).", e.body_text()))
+                    .into_response()
+            })?;
         let too_large = || {
             AppError::PayloadTooLarge(format!(
                 "The upload is larger than {} MB; choose a smaller image.",
@@ -176,19 +197,35 @@ impl FromRequest<AppState> for AdminMultipart {
             let field = match multipart.next_field().await {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
-                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-                Err(e) => return Err(AppError::BadRequest(format!("This form could not be read ({}).", e.body_text())).into_response()),
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(too_large());
+                }
+                Err(e) => {
+                    return Err(AppError::BadRequest(format!(
+                        "This form could not be read ({}).",
+                        e.body_text()
+                    ))
+                    .into_response());
+                }
             };
             let name = field.name().unwrap_or_default().to_owned();
             match field.file_name().map(str::to_owned) {
                 Some(file_name) => {
-                    let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+                    let content_type = field
+                        .content_type()
+                        .unwrap_or("application/octet-stream")
+                        .to_owned();
                     let bytes = field.bytes().await.map_err(|_| too_large())?;
                     if bytes.len() as u64 > max {
                         return Err(too_large());
                     }
                     if !bytes.is_empty() {
-                        files.push(Upload { field: name, file_name, content_type, bytes });
+                        files.push(Upload {
+                            field: name,
+                            file_name,
+                            content_type,
+                            bytes,
+                        });
                     }
                 }
                 None => {
@@ -197,7 +234,11 @@ impl FromRequest<AppState> for AdminMultipart {
                 }
             }
         }
-        let token = fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
+        let token = fields
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
         if !same(token, &who.session.csrf_token) {
             return Err(refused().into_response());
         }

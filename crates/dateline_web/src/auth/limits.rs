@@ -27,7 +27,9 @@ impl LoginLimiter {
 
     /// `Err(seconds to wait)` when this address has failed too often lately.
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        let Ok(seen) = self.seen.lock() else { return Ok(()) };
+        let Ok(seen) = self.seen.lock() else {
+            return Ok(());
+        };
         match seen.get(&ip) {
             Some((start, n)) if *n >= self.max_failures && start.elapsed() < self.window => {
                 Err((self.window - start.elapsed()).as_secs().max(1))
@@ -37,7 +39,9 @@ impl LoginLimiter {
     }
 
     pub fn failed(&self, ip: IpAddr) {
-        let Ok(mut seen) = self.seen.lock() else { return };
+        let Ok(mut seen) = self.seen.lock() else {
+            return;
+        };
         if seen.len() >= MAX_TRACKED {
             let window = self.window;
             seen.retain(|_, (start, _)| start.elapsed() < window);

@@ -38,7 +38,9 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         ok && known
     })
     .await
@@ -49,7 +51,9 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
 pub fn check_policy(password: &str, email: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(format!("Use at least {MIN_PASSWORD_CHARS} characters; a few words together make a good password."));
+        return Err(format!(
+            "Use at least {MIN_PASSWORD_CHARS} characters; a few words together make a good password."
+        ));
     }
     if chars > MAX_PASSWORD_CHARS {
         return Err(format!("Use at most {MAX_PASSWORD_CHARS} characters."));
@@ -62,7 +66,10 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), String> {
     if password.chars().all(|c| Some(c) == first) {
         return Err("Use more than one character, repeated.".into());
     }
-    if ["password", "1234567890", "qwertyuiop", "dateline"].iter().any(|w| lowered.starts_with(w) && chars < w.len() + 4) {
+    if ["password", "1234567890", "qwertyuiop", "dateline"]
+        .iter()
+        .any(|w| lowered.starts_with(w) && chars < w.len() + 4)
+    {
         return Err("That password is among the first ones guessed; choose another.".into());
     }
     Ok(())
@@ -102,7 +109,11 @@ mod tests {
 
     #[test]
     fn policy_explains_itself() {
-        assert!(check_policy("short", "").unwrap_err().contains("at least 10"));
+        assert!(
+            check_policy("short", "")
+                .unwrap_err()
+                .contains("at least 10")
+        );
         assert!(check_policy("aaaaaaaaaaaa", "").is_err());
         assert!(check_policy("rana@example.org!!", "rana@example.org").is_err());
         assert!(check_policy("password12", "").is_err());

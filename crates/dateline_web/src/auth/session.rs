@@ -31,7 +31,12 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure on https.
 /// `max_age` of `None` deletes the cookie.
-pub fn session_cookie(name: &str, value: &str, secure: bool, max_age: Option<Duration>) -> HeaderValue {
+pub fn session_cookie(
+    name: &str,
+    value: &str,
+    secure: bool,
+    max_age: Option<Duration>,
+) -> HeaderValue {
     let mut c = Cookie::build((name.to_owned(), value.to_owned()))
         .path("/")
         .http_only(true)
@@ -78,7 +83,10 @@ impl FromRequestParts<AppState> for SignedIn {
         } else {
             "/admin"
         };
-        let target = format!("/admin/login?next={}", utf8_percent_encode(back, NON_ALPHANUMERIC));
+        let target = format!(
+            "/admin/login?next={}",
+            utf8_percent_encode(back, NON_ALPHANUMERIC)
+        );
         Err(Redirect::to(&target).into_response())
     }
 }
@@ -106,9 +114,17 @@ impl FromRequestParts<AppState> for ApiClient {
             })?;
         let user = accounts::token_user(&state.db, &hash_secret(token), Utc::now())
             .await?
-            .ok_or_else(|| AppError::Unauthorized("This API token is not valid: it may have been revoked, or its user disabled.".into()))?;
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "This API token is not valid: it may have been revoked, or its user disabled."
+                        .into(),
+                )
+            })?;
         Ok(Self {
-            actor: Actor { user: user.id, role: user.role },
+            actor: Actor {
+                user: user.id,
+                role: user.role,
+            },
             user,
         })
     }

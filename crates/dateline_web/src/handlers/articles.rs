@@ -7,16 +7,21 @@ use crate::views::{ArticlePageView, Link, PageMeta};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dateline_db::articles::{self, SlugLookup};
-use dateline_db::search;
 use chrono::{DateTime, Utc};
 use dateline_core::{ArticleDraft, ArticleId, AuthorId};
+use dateline_db::articles::{self, SlugLookup};
+use dateline_db::search;
 use dateline_db::site::SiteSettings;
-use dateline_db::views::{ArticleSummary, ArticleView, AuthorView, PageRequest, TermView, TranslationLink};
+use dateline_db::views::{
+    ArticleSummary, ArticleView, AuthorView, PageRequest, TermView, TranslationLink,
+};
 use serde_json::json;
 
 /// `GET /{slug}`: an article; an old slug answers 301 to the current one.
-pub async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
+pub async fn article(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
     match articles::find_published(&state.db, &slug).await? {
         SlugLookup::Found(view) => render_view(&state, &view).await,
         SlugLookup::Moved(new_slug) => {
@@ -39,7 +44,14 @@ async fn render_view(state: &AppState, view: &ArticleView) -> Result<Response, A
     if let Some(img) = &view.summary.featured_image {
         page.image_srcset = crate::newsroom::images::srcset(state, &img.url).await;
     }
-    html_page(state, "article.html", meta, page, Some(view.summary.updated_at)).await
+    html_page(
+        state,
+        "article.html",
+        meta,
+        page,
+        Some(view.summary.updated_at),
+    )
+    .await
 }
 
 /// The reader page a draft would make, for the newsroom's preview: the same
@@ -63,7 +75,11 @@ pub(crate) async fn render_draft(
         slug: draft.slug.to_string(),
         headline: draft.headline.clone(),
         deck: draft.deck.clone(),
-        excerpt: if draft.excerpt.is_empty() { dateline_render::excerpt(&rendered.text, 280) } else { draft.excerpt.clone() },
+        excerpt: if draft.excerpt.is_empty() {
+            dateline_render::excerpt(&rendered.text, 280)
+        } else {
+            draft.excerpt.clone()
+        },
         dateline: draft.dateline.clone(),
         language: draft.language.clone(),
         direction: draft.direction,
@@ -71,13 +87,25 @@ pub(crate) async fn render_draft(
         published_at: Some(draft.published_at.unwrap_or(now)),
         created_at: now,
         updated_at: draft.published_at.unwrap_or(now),
-        section: draft.section.as_ref().map(|s| term(&s.name, s.slug.as_str())),
+        section: draft
+            .section
+            .as_ref()
+            .map(|s| term(&s.name, s.slug.as_str())),
         authors: draft
             .authors
             .iter()
-            .map(|a| AuthorView { id: AuthorId(0), slug: a.slug.to_string(), name: a.name.clone(), bio: a.bio.clone().unwrap_or_default() })
+            .map(|a| AuthorView {
+                id: AuthorId(0),
+                slug: a.slug.to_string(),
+                name: a.name.clone(),
+                bio: a.bio.clone().unwrap_or_default(),
+            })
             .collect(),
-        tags: draft.tags.iter().map(|t| term(&t.name, t.slug.as_str())).collect(),
+        tags: draft
+            .tags
+            .iter()
+            .map(|t| term(&t.name, t.slug.as_str()))
+            .collect(),
         featured_image: draft.featured_image.clone(),
         provenance: draft.provenance.clone(),
         translation_group: None,
@@ -91,7 +119,13 @@ pub(crate) async fn render_draft(
         body_html: rendered.html,
         translations: translations
             .iter()
-            .map(|t| TranslationLink { id: t.id, slug: t.slug.clone(), headline: t.headline.clone(), language: t.language.clone(), direction: t.direction })
+            .map(|t| TranslationLink {
+                id: t.id,
+                slug: t.slug.clone(),
+                headline: t.headline.clone(),
+                language: t.language.clone(),
+                direction: t.direction,
+            })
             .collect(),
     };
     render_view(state, &view).await

@@ -26,21 +26,25 @@ pub async fn get(state: &AppState, actor: &Actor, id: ArticleId) -> Result<Artic
 }
 
 /// Fills the byline with the actor's own author profile when none is given.
-async fn default_byline(state: &AppState, actor: &Actor, input: &mut ArticleInput) -> Result<(), AppError> {
+async fn default_byline(
+    state: &AppState,
+    actor: &Actor,
+    input: &mut ArticleInput,
+) -> Result<(), AppError> {
     if !input.authors.is_empty() {
         return Ok(());
     }
     let Some(user) = dateline_db::accounts::user(&state.db, actor.user).await? else {
         return Ok(());
     };
-    if let Some(author_id) = user.author_id {
-        if let Some(author) = people::author_by_id(&state.db, author_id).await? {
-            input.authors.push(AuthorInput::Full {
-                name: author.name,
-                slug: Some(author.slug),
-                bio: None,
-            });
-        }
+    if let Some(author_id) = user.author_id
+        && let Some(author) = people::author_by_id(&state.db, author_id).await?
+    {
+        input.authors.push(AuthorInput::Full {
+            name: author.name,
+            slug: Some(author.slug),
+            bio: None,
+        });
     }
     Ok(())
 }
@@ -55,11 +59,18 @@ fn status_verb(status: ArticleStatus) -> &'static str {
 }
 
 /// Validates and stores a new article owned by the actor.
-pub async fn create(state: &AppState, actor: &Actor, mut input: ArticleInput, now: DateTime<Utc>) -> Result<Saved, AppError> {
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    mut input: ArticleInput,
+    now: DateTime<Utc>,
+) -> Result<Saved, AppError> {
     crate::newsroom::require(actor, Capability::CreateArticle)?;
     default_byline(state, actor, &mut input).await?;
     let settings = site::settings(&state.db).await?;
-    let draft = input.validate(&settings.language, now).map_err(AppError::Invalid)?;
+    let draft = input
+        .validate(&settings.language, now)
+        .map_err(AppError::Invalid)?;
     if !actor.can_set_status(None, draft.status) {
         return Err(forbidden(status_verb(draft.status), actor));
     }
@@ -83,7 +94,9 @@ pub async fn update(
     }
     default_byline(state, actor, &mut input).await?;
     let settings = site::settings(&state.db).await?;
-    let draft = input.validate(&settings.language, now).map_err(AppError::Invalid)?;
+    let draft = input
+        .validate(&settings.language, now)
+        .map_err(AppError::Invalid)?;
     if !actor.can_set_status(Some(&current), draft.status) {
         return Err(forbidden(status_verb(draft.status), actor));
     }
@@ -120,7 +133,13 @@ pub async fn delete(state: &AppState, actor: &Actor, id: ArticleId) -> Result<()
 /// Brings back an earlier version's content as a new revision. The status
 /// and publication time stay as they are now: restoring text never publishes
 /// or unpublishes anything.
-pub async fn restore(state: &AppState, actor: &Actor, id: ArticleId, revision: i64, now: DateTime<Utc>) -> Result<Saved, AppError> {
+pub async fn restore(
+    state: &AppState,
+    actor: &Actor,
+    id: ArticleId,
+    revision: i64,
+    now: DateTime<Utc>,
+) -> Result<Saved, AppError> {
     let view = get(state, actor, id).await?;
     if !actor.can_edit(&view.summary.access()) {
         return Err(forbidden("change this article", actor));
@@ -135,7 +154,10 @@ pub async fn restore(state: &AppState, actor: &Actor, id: ArticleId, revision: i
     draft.published_at = view.summary.published_at;
     Ok(articles::save(
         &state.db,
-        SaveTarget::Existing { id, expected_revision: None },
+        SaveTarget::Existing {
+            id,
+            expected_revision: None,
+        },
         &draft,
         now,
         Some(actor.user),

@@ -28,11 +28,15 @@ struct Processed {
 }
 
 fn not_an_image() -> AppError {
-    AppError::UnsupportedMedia("That file is not an image we can use: upload a JPEG, PNG, GIF or WebP picture.".into())
+    AppError::UnsupportedMedia(
+        "That file is not an image we can use: upload a JPEG, PNG, GIF or WebP picture.".into(),
+    )
 }
 
 fn process(bytes: &[u8]) -> Result<Processed, AppError> {
-    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| not_an_image())?;
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| not_an_image())?;
     match reader.format() {
         Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP) => {}
         _ => return Err(not_an_image()),
@@ -53,7 +57,9 @@ fn process(bytes: &[u8]) -> Result<Processed, AppError> {
     img.apply_orientation(orientation);
     let (width, height) = (img.width(), img.height());
     if width < 16 || height < 16 {
-        return Err(AppError::UnsupportedMedia("That image is too small to show; upload one at least 16 pixels wide and high.".into()));
+        return Err(AppError::UnsupportedMedia(
+            "That image is too small to show; upload one at least 16 pixels wide and high.".into(),
+        ));
     }
     let keep_alpha = img.color().has_alpha();
     let largest = width.min(MAX_WIDTH);
@@ -62,7 +68,11 @@ fn process(bytes: &[u8]) -> Result<Processed, AppError> {
     let mut copies = Vec::with_capacity(widths.len());
     for w in widths {
         let h = ((u64::from(height) * u64::from(w)) / u64::from(width)).max(1) as u32;
-        let sized = if w == width { img.clone() } else { img.resize_exact(w, h, image::imageops::FilterType::CatmullRom) };
+        let sized = if w == width {
+            img.clone()
+        } else {
+            img.resize_exact(w, h, image::imageops::FilterType::CatmullRom)
+        };
         let mut out = Vec::new();
         if keep_alpha {
             sized
@@ -78,7 +88,11 @@ fn process(bytes: &[u8]) -> Result<Processed, AppError> {
     }
     Ok(Processed {
         extension: if keep_alpha { "png" } else { "jpg" },
-        content_type: if keep_alpha { "image/png" } else { "image/jpeg" },
+        content_type: if keep_alpha {
+            "image/png"
+        } else {
+            "image/jpeg"
+        },
         width: largest,
         height: ((u64::from(height) * u64::from(largest)) / u64::from(width)) as u32,
         copies,
@@ -102,15 +116,25 @@ pub async fn store(state: &AppState, actor: &Actor, upload: Upload) -> Result<Me
     let now = Utc::now();
     let folder = format!("uploads/{}/{:02}", now.year(), now.month());
     let dir = state.config.data_dir.join("media").join(&folder);
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
-    let stem = upload.file_name.rsplit_once('.').map_or(upload.file_name.as_str(), |(s, _)| s);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
+    let stem = upload
+        .file_name
+        .rsplit_once('.')
+        .map_or(upload.file_name.as_str(), |(s, _)| s);
     let name = Slug::from_text(stem, "image");
     let unique = &crate::auth::secrets::new_secret()[..8];
     let mut variants = Vec::new();
     let mut total = 0u64;
     for (w, data) in &processed.copies {
-        let file = format!("{}-{}-{w}.{}", unique.to_ascii_lowercase().replace(['-', '_'], "x"), name, processed.extension);
-        std::fs::write(dir.join(&file), data).map_err(|e| AppError::Internal(anyhow::anyhow!("cannot write {file}: {e}")))?;
+        let file = format!(
+            "{}-{}-{w}.{}",
+            unique.to_ascii_lowercase().replace(['-', '_'], "x"),
+            name,
+            processed.extension
+        );
+        std::fs::write(dir.join(&file), data)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot write {file}: {e}")))?;
         total += data.len() as u64;
         variants.push(Variant {
             width: *w,
@@ -152,7 +176,8 @@ mod tests {
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = DynamicImage::new_rgb8(w, h);
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
         out
     }
 
@@ -164,13 +189,25 @@ mod tests {
         assert_eq!((p.width, p.height), (2400, 1200));
         assert_eq!(p.extension, "jpg", "no transparency: stored as JPEG");
         let small = process(&png(800, 600)).unwrap();
-        assert_eq!(small.copies.iter().map(|c| c.0).collect::<Vec<_>>(), [480, 800]);
+        assert_eq!(
+            small.copies.iter().map(|c| c.0).collect::<Vec<_>>(),
+            [480, 800]
+        );
     }
 
     #[test]
     fn refuses_what_is_not_an_image() {
-        assert!(matches!(process(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), Err(AppError::UnsupportedMedia(_))));
-        assert!(matches!(process(b"GIF89a not really"), Err(AppError::UnsupportedMedia(_))));
-        assert!(matches!(process(&png(8, 8)), Err(AppError::UnsupportedMedia(_))));
+        assert!(matches!(
+            process(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            Err(AppError::UnsupportedMedia(_))
+        ));
+        assert!(matches!(
+            process(b"GIF89a not really"),
+            Err(AppError::UnsupportedMedia(_))
+        ));
+        assert!(matches!(
+            process(&png(8, 8)),
+            Err(AppError::UnsupportedMedia(_))
+        ));
     }
 }

@@ -15,8 +15,12 @@ pub fn require(actor: &Actor, capability: Capability) -> Result<(), AppError> {
         return Ok(());
     }
     let needs = match capability {
-        Capability::ManageUsers | Capability::ManageTokens | Capability::ManageSettings => "an admin",
-        Capability::ManageTaxonomy | Capability::SeeAllArticles | Capability::Moderate => "an editor or admin",
+        Capability::ManageUsers | Capability::ManageTokens | Capability::ManageSettings => {
+            "an admin"
+        }
+        Capability::ManageTaxonomy | Capability::SeeAllArticles | Capability::Moderate => {
+            "an editor or admin"
+        }
         _ => "a newsroom account",
     };
     Err(AppError::Forbidden(format!(

@@ -36,35 +36,89 @@ pub fn diff(before: &ArticleDraft, after: &ArticleDraft) -> Diff {
         ("Deck", before.deck.clone(), after.deck.clone()),
         ("Slug", before.slug.to_string(), after.slug.to_string()),
         ("Dateline", before.dateline.clone(), after.dateline.clone()),
-        ("Status", before.status.to_string(), after.status.to_string()),
+        (
+            "Status",
+            before.status.to_string(),
+            after.status.to_string(),
+        ),
         (
             "Publication time",
-            before.published_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            after.published_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            before
+                .published_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            after
+                .published_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
         ),
-        ("Language", before.language.to_string(), after.language.to_string()),
-        ("Authors", list(before.authors.iter().map(|a| a.name.clone())), list(after.authors.iter().map(|a| a.name.clone()))),
+        (
+            "Language",
+            before.language.to_string(),
+            after.language.to_string(),
+        ),
+        (
+            "Authors",
+            list(before.authors.iter().map(|a| a.name.clone())),
+            list(after.authors.iter().map(|a| a.name.clone())),
+        ),
         (
             "Section",
-            before.section.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
-            after.section.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+            before
+                .section
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            after
+                .section
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
         ),
-        ("Tags", list(before.tags.iter().map(|t| t.name.clone())), list(after.tags.iter().map(|t| t.name.clone()))),
+        (
+            "Tags",
+            list(before.tags.iter().map(|t| t.name.clone())),
+            list(after.tags.iter().map(|t| t.name.clone())),
+        ),
         ("Excerpt", before.excerpt.clone(), after.excerpt.clone()),
         (
             "Featured image",
-            before.featured_image.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
-            after.featured_image.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
+            before
+                .featured_image
+                .as_ref()
+                .map(|i| i.url.clone())
+                .unwrap_or_default(),
+            after
+                .featured_image
+                .as_ref()
+                .map(|i| i.url.clone())
+                .unwrap_or_default(),
         ),
         (
             "Original report",
-            before.provenance.as_ref().map(|p| p.outlet.clone()).unwrap_or_default(),
-            after.provenance.as_ref().map(|p| p.outlet.clone()).unwrap_or_default(),
+            before
+                .provenance
+                .as_ref()
+                .map(|p| p.outlet.clone())
+                .unwrap_or_default(),
+            after
+                .provenance
+                .as_ref()
+                .map(|p| p.outlet.clone())
+                .unwrap_or_default(),
         ),
         (
             "Translators",
-            before.provenance.as_ref().map(|p| p.translators.join(", ")).unwrap_or_default(),
-            after.provenance.as_ref().map(|p| p.translators.join(", ")).unwrap_or_default(),
+            before
+                .provenance
+                .as_ref()
+                .map(|p| p.translators.join(", "))
+                .unwrap_or_default(),
+            after
+                .provenance
+                .as_ref()
+                .map(|p| p.translators.join(", "))
+                .unwrap_or_default(),
         ),
     ];
     let text = TextDiff::from_lines(&before.body_markdown, &after.body_markdown);
@@ -84,7 +138,11 @@ pub fn diff(before: &ArticleDraft, after: &ArticleDraft) -> Diff {
         fields: fields
             .into_iter()
             .filter(|(_, a, b)| a != b)
-            .map(|(label, before, after)| FieldChange { label, before, after })
+            .map(|(label, before, after)| FieldChange {
+                label,
+                before,
+                after,
+            })
             .collect(),
         body,
     }
@@ -98,15 +156,25 @@ mod tests {
     use dateline_core::article::ArticleInput;
 
     fn draft(headline: &str, body: &str) -> ArticleDraft {
-        ArticleInput { headline: headline.into(), body: body.into(), ..Default::default() }
-            .validate(&Language::english(), Utc::now())
-            .unwrap()
+        ArticleInput {
+            headline: headline.into(),
+            body: body.into(),
+            ..Default::default()
+        }
+        .validate(&Language::english(), Utc::now())
+        .unwrap()
     }
 
     #[test]
     fn shows_changed_fields_and_lines() {
-        let d = diff(&draft("Old", "one\ntwo\nthree"), &draft("New", "one\n2\nthree"));
-        assert_eq!(d.fields.iter().map(|f| f.label).collect::<Vec<_>>(), ["Headline", "Slug"]);
+        let d = diff(
+            &draft("Old", "one\ntwo\nthree"),
+            &draft("New", "one\n2\nthree"),
+        );
+        assert_eq!(
+            d.fields.iter().map(|f| f.label).collect::<Vec<_>>(),
+            ["Headline", "Slug"]
+        );
         let kinds: Vec<&str> = d.body.iter().map(|l| l.kind).collect();
         assert_eq!(kinds, ["same", "del", "ins", "same"]);
         assert!(d.body_changed);

@@ -165,22 +165,38 @@ async fn the_openapi_document_describes_what_answers(db: TestDb) {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert_eq!(doc["servers"][0]["url"], "http://news.test");
     let paths = doc["paths"].as_object().unwrap();
-    let (admin, public): (Vec<_>, Vec<_>) = paths.iter().partition(|(p, _)| p.starts_with("/api/v1/admin/"));
+    let (admin, public): (Vec<_>, Vec<_>) = paths
+        .iter()
+        .partition(|(p, _)| p.starts_with("/api/v1/admin/"));
     assert_eq!(public.len(), 8);
     for (path, item) in public {
         assert!(item["get"].is_object(), "{path} has no GET");
-        let concrete = path
-            .replace("{id_or_slug}", "economy-story-0")
-            .replace("{slug}", if path.contains("authors") { "rana-haddad" } else if path.contains("sections") { "economy" } else { "trade" });
+        let concrete = path.replace("{id_or_slug}", "economy-story-0").replace(
+            "{slug}",
+            if path.contains("authors") {
+                "rana-haddad"
+            } else if path.contains("sections") {
+                "economy"
+            } else {
+                "trade"
+            },
+        );
         let r = app.get(&concrete).await;
         assert_eq!(r.status, StatusCode::OK, "{concrete}");
         assert_eq!(r.header("content-type"), "application/json");
     }
-    let operations: usize = admin.iter().map(|(_, item)| item.as_object().unwrap().len()).sum();
+    let operations: usize = admin
+        .iter()
+        .map(|(_, item)| item.as_object().unwrap().len())
+        .sum();
     assert_eq!(operations, 27, "every admin operation is documented");
     for (path, item) in admin {
         for (method, op) in item.as_object().unwrap() {
-            assert_eq!(op["security"][0]["bearer"], serde_json::json!([]), "{method} {path} does not say it needs a token");
+            assert_eq!(
+                op["security"][0]["bearer"],
+                serde_json::json!([]),
+                "{method} {path} does not say it needs a token"
+            );
             // Without a token, every admin call answers 401 in the API's error shape.
             let concrete = path.replace("{id}", "1").replace("{revision}", "1");
             let req = axum::http::Request::builder()
@@ -191,10 +207,18 @@ async fn the_openapi_document_describes_what_answers(db: TestDb) {
                 .unwrap();
             let r = app.request(req).await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {concrete}");
-            assert!(r.json()["error"]["message"].as_str().unwrap().contains("Bearer"));
+            assert!(
+                r.json()["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Bearer")
+            );
         }
     }
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     for schema in ["ApiArticle", "ArticleList", "ApiError", "Pagination"] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),

@@ -5,6 +5,7 @@
 mod accounts;
 mod api;
 mod caching;
+mod editor;
 mod feeds;
 mod pages;
 mod roles;

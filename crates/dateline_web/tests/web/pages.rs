@@ -270,7 +270,8 @@ async fn a_changed_slug_answers_301(db: TestDb) {
             expected_revision: None,
         },
         &draft,
-        chrono::Utc::now(), None
+        chrono::Utc::now(),
+        None,
     )
     .await
     .unwrap();

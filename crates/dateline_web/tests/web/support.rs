@@ -186,11 +186,19 @@ pub struct Browser {
 }
 
 /// Builds a `multipart/form-data` body.
-pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> (String, Vec<u8>) {
+pub fn multipart(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "dateline-test-boundary-7f3a";
     let mut body = Vec::new();
     for (name, value) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
     }
     for (name, file_name, content_type, bytes) in files {
         body.extend_from_slice(
@@ -214,8 +222,16 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 
 impl TestApp {
     /// A user with this role and password (hashed for real).
-    pub async fn user(&self, email: &str, name: &str, role: dateline_core::Role, password: &str) -> dateline_db::accounts::User {
-        let hash = dateline_web::auth::passwords::hash(password.to_owned()).await.expect("hash");
+    pub async fn user(
+        &self,
+        email: &str,
+        name: &str,
+        role: dateline_core::Role,
+        password: &str,
+    ) -> dateline_db::accounts::User {
+        let hash = dateline_web::auth::passwords::hash(password.to_owned())
+            .await
+            .expect("hash");
         dateline_db::accounts::create_user(&self.db.db, email, name, role, &hash, Utc::now())
             .await
             .expect("create user")
@@ -228,24 +244,52 @@ impl TestApp {
         let n = self.db.db.clone();
         let name = format!("{} {}", role, new_secret()[..6].to_ascii_lowercase());
         let email = format!("{}@newsroom.test", name.replace(' ', "."));
-        let user = dateline_db::accounts::create_user(&n, &email, &name, role, "$argon2id$unused", Utc::now())
-            .await
-            .expect("create user");
+        let user = dateline_db::accounts::create_user(
+            &n,
+            &email,
+            &name,
+            role,
+            "$argon2id$unused",
+            Utc::now(),
+        )
+        .await
+        .expect("create user");
         let token = new_secret();
         let csrf = new_secret();
-        dateline_db::accounts::create_session(&n, &hash_secret(&token), user.id, &csrf, Utc::now(), Utc::now() + Duration::days(1), "test", "127.0.0.0")
-            .await
-            .expect("session");
-        Browser { cookie: format!("dateline_session={token}"), csrf, user }
+        dateline_db::accounts::create_session(
+            &n,
+            &hash_secret(&token),
+            user.id,
+            &csrf,
+            Utc::now(),
+            Utc::now() + Duration::days(1),
+            "test",
+            "127.0.0.0",
+        )
+        .await
+        .expect("session");
+        Browser {
+            cookie: format!("dateline_session={token}"),
+            csrf,
+            user,
+        }
     }
 
     /// An API token acting as `user`.
     pub async fn token(&self, user: &dateline_db::accounts::User) -> String {
         use dateline_web::auth::secrets::{hash_secret, new_secret};
         let secret = format!("dl_{}", new_secret());
-        dateline_db::accounts::create_token(&self.db.db, "test", &secret[..10], &hash_secret(&secret), user.id, user.id, Utc::now())
-            .await
-            .expect("token");
+        dateline_db::accounts::create_token(
+            &self.db.db,
+            "test",
+            &secret[..10],
+            &hash_secret(&secret),
+            user.id,
+            user.id,
+            Utc::now(),
+        )
+        .await
+        .expect("token");
         secret
     }
 
@@ -261,7 +305,13 @@ impl TestApp {
     }
 
     /// Posts a multipart form as `b`, with its CSRF token.
-    pub async fn post_multipart_as(&self, b: &Browser, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> Resp {
+    pub async fn post_multipart_as(
+        &self,
+        b: &Browser,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Resp {
         let mut all: Vec<(&str, &str)> = vec![("_csrf", b.csrf.as_str())];
         all.extend_from_slice(fields);
         let (content_type, body) = multipart(&all, files);
@@ -273,18 +323,34 @@ impl TestApp {
         self.request(req).await
     }
 
-    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let body = serde_urlencoded::to_string(fields).expect("form");
-        let mut req = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        let mut req =
+            Request::post(path).header("content-type", "application/x-www-form-urlencoded");
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        self.request(req.body(Body::from(body)).expect("request")).await
+        self.request(req.body(Body::from(body)).expect("request"))
+            .await
     }
 
     /// Calls the admin API with a token.
-    pub async fn api(&self, method: Method, path: &str, token: &str, body: Option<serde_json::Value>) -> Resp {
-        let mut req = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> Resp {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"));
         let body = match body {
             Some(v) => {
                 req = req.header("content-type", "application/json");
@@ -299,9 +365,17 @@ impl TestApp {
     pub fn outbox(&self) -> Vec<String> {
         let dir = self.dir.path().join("outbox");
         let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect())
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+                    .collect()
+            })
             .unwrap_or_default();
         files.sort();
-        files.iter().map(|p| std::fs::read_to_string(p).expect("eml")).collect()
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).expect("eml"))
+            .collect()
     }
 }

@@ -3,7 +3,7 @@
 use crate::auth::{AdminForm, SignedIn, passwords};
 use crate::error::AppError;
 use crate::extract::Q;
-use crate::handlers::admin::{Empty, NoticeParam, page, see_other};
+use crate::handlers::admin::{Empty, NoticeParam, Screen, page, see_other};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,7 +28,13 @@ struct AccountPage {
     error: Option<String>,
 }
 
-async fn render(state: &AppState, who: &SignedIn, error: Option<String>, notice: Option<&str>, status: StatusCode) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    who: &SignedIn,
+    error: Option<String>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let sessions = accounts::sessions_of(&state.db, &who.user, Utc::now())
         .await?
         .into_iter()
@@ -41,11 +47,27 @@ async fn render(state: &AppState, who: &SignedIn, error: Option<String>, notice:
             token_hash: s.token_hash,
         })
         .collect();
-    page(state, Some(who), "admin/account.html", "Your account", "account", notice, AccountPage { sessions, error }, status).await
+    page(
+        state,
+        Some(who),
+        Screen {
+            template: "admin/account.html",
+            title: "Your account",
+            section: "account",
+        },
+        notice,
+        AccountPage { sessions, error },
+        status,
+    )
+    .await
 }
 
 /// `GET /admin/account`
-pub async fn show(State(state): State<AppState>, who: SignedIn, Q(p): Q<NoticeParam>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Q(p): Q<NoticeParam>,
+) -> Result<Response, AppError> {
     render(&state, &who, None, p.notice.as_deref(), StatusCode::OK).await
 }
 
@@ -61,19 +83,37 @@ pub struct PasswordForm {
 
 /// `POST /admin/account/password`: needs the current password; ends every
 /// other session.
-pub async fn change_password(State(state): State<AppState>, AdminForm { who, form }: AdminForm<PasswordForm>) -> Result<Response, AppError> {
-    let problem = if !passwords::verify(form.current.clone(), Some(who.user.password_hash.clone())).await {
-        Some("Your current password is not right.".to_owned())
-    } else if form.password != form.confirm {
-        Some("The two new passwords are not the same.".to_owned())
-    } else {
-        passwords::check_policy(&form.password, &who.user.email).err()
-    };
+pub async fn change_password(
+    State(state): State<AppState>,
+    AdminForm { who, form }: AdminForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let problem =
+        if !passwords::verify(form.current.clone(), Some(who.user.password_hash.clone())).await {
+            Some("Your current password is not right.".to_owned())
+        } else if form.password != form.confirm {
+            Some("The two new passwords are not the same.".to_owned())
+        } else {
+            passwords::check_policy(&form.password, &who.user.email).err()
+        };
     if let Some(error) = problem {
-        return render(&state, &who, Some(error), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(
+            &state,
+            &who,
+            Some(error),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let hash = passwords::hash(form.password).await?;
-    accounts::set_password(&state.db, who.user.id, &hash, Some(&who.session.token_hash), Utc::now()).await?;
+    accounts::set_password(
+        &state.db,
+        who.user.id,
+        &hash,
+        Some(&who.session.token_hash),
+        Utc::now(),
+    )
+    .await?;
     Ok(see_other("/admin/account", "saved"))
 }
 
@@ -84,13 +124,19 @@ pub struct SessionForm {
 }
 
 /// `POST /admin/account/sessions/end`: one session of one's own.
-pub async fn end_session(State(state): State<AppState>, AdminForm { who, form }: AdminForm<SessionForm>) -> Result<Response, AppError> {
+pub async fn end_session(
+    State(state): State<AppState>,
+    AdminForm { who, form }: AdminForm<SessionForm>,
+) -> Result<Response, AppError> {
     accounts::end_session(&state.db, who.user.id, &form.token_hash).await?;
     Ok(see_other("/admin/account", "revoked"))
 }
 
 /// `POST /admin/account/sessions/end-others`
-pub async fn end_others(State(state): State<AppState>, AdminForm { who, .. }: AdminForm<Empty>) -> Result<Response, AppError> {
+pub async fn end_others(
+    State(state): State<AppState>,
+    AdminForm { who, .. }: AdminForm<Empty>,
+) -> Result<Response, AppError> {
     accounts::end_other_sessions(&state.db, who.user.id, Some(&who.session.token_hash)).await?;
     Ok(see_other("/admin/account", "sessions-ended"))
 }

@@ -3,7 +3,7 @@
 use crate::auth::{AdminForm, AdminMultipart, SignedIn};
 use crate::error::AppError;
 use crate::extract::Q;
-use crate::handlers::admin::{Empty, NoticeParam, page, see_other};
+use crate::handlers::admin::{Empty, NoticeParam, Screen, page, see_other};
 use crate::newsroom::{self, revisions};
 use crate::state::AppState;
 use crate::views::{ArticleCard, Link, PaginationView};
@@ -60,13 +60,22 @@ struct ListPage {
 }
 
 fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
 }
 
 /// `GET /admin/articles`
-pub async fn list(State(state): State<AppState>, who: SignedIn, Q(p): Q<ListParams>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Q(p): Q<ListParams>,
+) -> Result<Response, AppError> {
     let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(ArticleStatus::parse(s).ok_or_else(|| AppError::BadRequest(format!("\"{s}\" is not a status; use draft, scheduled, published or archived.")))?),
+        Some(s) => Some(ArticleStatus::parse(s).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "\"{s}\" is not a status; use draft, scheduled, published or archived."
+            ))
+        })?),
         None => None,
     };
     let only_mine = !who.actor.can(Capability::SeeAllArticles);
@@ -81,12 +90,28 @@ pub async fn list(State(state): State<AppState>, who: SignedIn, Q(p): Q<ListPara
     };
     let page_no = p.page.unwrap_or(1).max(1);
     let list = store::list(&state.db, &filter, PageRequest::new(page_no, PER_PAGE)).await?;
-    let query: String = [("status", &p.status), ("author", &p.author), ("tag", &p.tag), ("q", &p.q)]
-        .iter()
-        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC))))
-        .collect::<Vec<_>>()
-        .join("&");
-    let base = if query.is_empty() { "/admin/articles".to_owned() } else { format!("/admin/articles?{query}") };
+    let query: String = [
+        ("status", &p.status),
+        ("author", &p.author),
+        ("tag", &p.tag),
+        ("q", &p.q),
+    ]
+    .iter()
+    .filter_map(|(k, v)| {
+        v.as_deref().filter(|v| !v.is_empty()).map(|v| {
+            format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+    })
+    .collect::<Vec<_>>()
+    .join("&");
+    let base = if query.is_empty() {
+        "/admin/articles".to_owned()
+    } else {
+        format!("/admin/articles?{query}")
+    };
     let rows = list
         .items
         .iter()
@@ -94,8 +119,17 @@ pub async fn list(State(state): State<AppState>, who: SignedIn, Q(p): Q<ListPara
             id: a.id.0,
             headline: a.headline.clone(),
             status: a.status.as_str(),
-            authors: a.authors.iter().map(|x| x.name.clone()).collect::<Vec<_>>().join(", "),
-            section: a.section.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+            authors: a
+                .authors
+                .iter()
+                .map(|x| x.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            section: a
+                .section
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
             updated: when(Some(a.updated_at)),
             published: when(a.published_at),
             url: (a.status == ArticleStatus::Published).then(|| state.urls.article(&a.slug)),
@@ -106,7 +140,10 @@ pub async fn list(State(state): State<AppState>, who: SignedIn, Q(p): Q<ListPara
     let authors = people::authors(&state.db)
         .await?
         .into_iter()
-        .map(|(a, _)| Link { url: a.slug, label: a.name })
+        .map(|(a, _)| Link {
+            url: a.slug,
+            label: a.name,
+        })
         .collect();
     let view = ListPage {
         rows,
@@ -120,7 +157,19 @@ pub async fn list(State(state): State<AppState>, who: SignedIn, Q(p): Q<ListPara
         statuses: ArticleStatus::ALL.iter().map(|s| s.as_str()).collect(),
         only_mine,
     };
-    page(&state, Some(&who), "admin/articles.html", "Articles", "articles", p.notice.as_deref(), view, StatusCode::OK).await
+    page(
+        &state,
+        Some(&who),
+        Screen {
+            template: "admin/articles.html",
+            title: "Articles",
+            section: "articles",
+        },
+        p.notice.as_deref(),
+        view,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The editor's fields, as typed (strings, lists joined by commas).
@@ -150,7 +199,11 @@ pub struct ArticleFields {
 }
 
 fn split_list(s: &str) -> Vec<String> {
-    s.split([',', '،', '\n']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    s.split([',', '،', '\n'])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl ArticleFields {
@@ -191,10 +244,27 @@ impl ArticleFields {
             dateline: a.dateline.clone(),
             language: a.language.to_string(),
             direction: a.direction.to_string(),
-            authors: a.authors.iter().map(|x| x.name.clone()).collect::<Vec<_>>().join(", "),
-            section: a.section.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
-            tags: a.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
-            published_at: a.published_at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default(),
+            authors: a
+                .authors
+                .iter()
+                .map(|x| x.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            section: a
+                .section
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            tags: a
+                .tags
+                .iter()
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            published_at: a
+                .published_at
+                .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default(),
             excerpt: a.excerpt.clone(),
             body: v.body_markdown.clone(),
             image_url: img.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
@@ -203,8 +273,14 @@ impl ArticleFields {
             image_credit: img.as_ref().map(|i| i.credit.clone()).unwrap_or_default(),
             original_outlet: p.as_ref().map(|p| p.outlet.clone()).unwrap_or_default(),
             original_url: p.as_ref().and_then(|p| p.url.clone()).unwrap_or_default(),
-            original_language: p.as_ref().and_then(|p| p.language.as_ref().map(|l| l.to_string())).unwrap_or_default(),
-            translators: p.as_ref().map(|p| p.translators.join(", ")).unwrap_or_default(),
+            original_language: p
+                .as_ref()
+                .and_then(|p| p.language.as_ref().map(|l| l.to_string()))
+                .unwrap_or_default(),
+            translators: p
+                .as_ref()
+                .map(|p| p.translators.join(", "))
+                .unwrap_or_default(),
             translation_of: String::new(),
         }
     }
@@ -217,7 +293,10 @@ impl ArticleFields {
             t => match parse_local_time(t) {
                 Some(at) => Some(at),
                 None => {
-                    errors.add("published_at", "Give the time as date and time, such as 2026-11-24 08:30 (UTC).");
+                    errors.add(
+                        "published_at",
+                        "Give the time as date and time, such as 2026-11-24 08:30 (UTC).",
+                    );
                     None
                 }
             },
@@ -231,7 +310,10 @@ impl ArticleFields {
             dateline: opt(&self.dateline),
             language: opt(&self.language),
             direction: opt(&self.direction),
-            authors: split_list(&self.authors).into_iter().map(AuthorInput::Name).collect(),
+            authors: split_list(&self.authors)
+                .into_iter()
+                .map(AuthorInput::Name)
+                .collect(),
             section: opt(&self.section),
             tags: split_list(&self.tags),
             status: Some(status.as_str().to_owned()),
@@ -275,7 +357,11 @@ fn parse_local_time(s: &str) -> Option<DateTime<Utc>> {
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok())
         .map(|t| t.and_utc())
-        .or_else(|| DateTime::parse_from_rfc3339(&s).ok().map(|t| t.with_timezone(&Utc)))
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(&s)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        })
 }
 
 #[derive(Serialize)]
@@ -298,9 +384,16 @@ struct EditorPage {
 }
 
 const LANGUAGES: &[(&str, &str)] = &[
-    ("en", "English"), ("ar", "Arabic — العربية"), ("fr", "French — Français"), ("ku", "Kurdish — Kurdî"),
-    ("ckb", "Central Kurdish — کوردی"), ("fa", "Persian — فارسی"), ("tr", "Turkish — Türkçe"),
-    ("he", "Hebrew — עברית"), ("es", "Spanish — Español"), ("de", "German — Deutsch"),
+    ("en", "English"),
+    ("ar", "Arabic — العربية"),
+    ("fr", "French — Français"),
+    ("ku", "Kurdish — Kurdî"),
+    ("ckb", "Central Kurdish — کوردی"),
+    ("fa", "Persian — فارسی"),
+    ("tr", "Turkish — Türkçe"),
+    ("he", "Hebrew — עברית"),
+    ("es", "Spanish — Español"),
+    ("de", "German — Deutsch"),
 ];
 
 struct EditorState {
@@ -326,14 +419,26 @@ async fn editor(
     status_code: StatusCode,
 ) -> Result<Response, AppError> {
     let site = crate::handlers::site(state).await?;
-    let title = if e.id.is_some() { "Edit article" } else { "New article" };
+    let title = if e.id.is_some() {
+        "Edit article"
+    } else {
+        "New article"
+    };
     let view = EditorPage {
         id: e.id.map(|i| i.0),
         revision: e.revision,
         status: e.status.as_str(),
         fields,
-        errors: errors.0.iter().map(|f| (form_field(&f.field).to_owned(), f.message.clone())).collect(),
-        error_summary: errors.0.iter().map(|f| (form_field(&f.field).to_owned(), f.message.clone())).collect(),
+        errors: errors
+            .0
+            .iter()
+            .map(|f| (form_field(&f.field).to_owned(), f.message.clone()))
+            .collect(),
+        error_summary: errors
+            .0
+            .iter()
+            .map(|f| (form_field(&f.field).to_owned(), f.message.clone()))
+            .collect(),
         conflict,
         can_edit: e.can_edit,
         can_publish: e.can_publish,
@@ -344,7 +449,19 @@ async fn editor(
         languages: LANGUAGES.to_vec(),
         max_upload_mb: state.config.max_upload_bytes / (1024 * 1024),
     };
-    page(state, Some(who), "admin/editor.html", title, "articles", notice, view, status_code).await
+    page(
+        state,
+        Some(who),
+        Screen {
+            template: "admin/editor.html",
+            title,
+            section: "articles",
+        },
+        notice,
+        view,
+        status_code,
+    )
+    .await
 }
 
 fn editor_state(state: &AppState, who: &SignedIn, v: &ArticleView) -> EditorState {
@@ -354,13 +471,19 @@ fn editor_state(state: &AppState, who: &SignedIn, v: &ArticleView) -> EditorStat
         revision: v.summary.revision,
         status: v.summary.status,
         can_edit: who.actor.can_edit(&access),
-        can_publish: who.actor.can_set_status(Some(&access), ArticleStatus::Published),
+        can_publish: who
+            .actor
+            .can_set_status(Some(&access), ArticleStatus::Published),
         can_delete: who.actor.can_delete(&access),
-        view_url: (v.summary.status == ArticleStatus::Published).then(|| state.urls.article(&v.summary.slug)),
+        view_url: (v.summary.status == ArticleStatus::Published)
+            .then(|| state.urls.article(&v.summary.slug)),
         translations: v
             .translations
             .iter()
-            .map(|t| Link { url: format!("/admin/articles/{}", t.id), label: format!("{} ({})", t.headline, t.language) })
+            .map(|t| Link {
+                url: format!("/admin/articles/{}", t.id),
+                label: format!("{} ({})", t.headline, t.language),
+            })
             .collect(),
     }
 }
@@ -382,15 +505,43 @@ fn new_state(who: &SignedIn) -> EditorState {
 pub async fn new_form(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::CreateArticle)?;
     let site = crate::handlers::site(&state).await?;
-    let fields = ArticleFields { language: site.settings.language.to_string(), ..Default::default() };
-    editor(&state, &who, new_state(&who), fields, &ValidationErrors::new(), None, None, StatusCode::OK).await
+    let fields = ArticleFields {
+        language: site.settings.language.to_string(),
+        ..Default::default()
+    };
+    editor(
+        &state,
+        &who,
+        new_state(&who),
+        fields,
+        &ValidationErrors::new(),
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `GET /admin/articles/{id}`
-pub async fn edit_form(State(state): State<AppState>, who: SignedIn, Path(id): Path<i64>, Q(p): Q<NoticeParam>) -> Result<Response, AppError> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+    Q(p): Q<NoticeParam>,
+) -> Result<Response, AppError> {
     let v = newsroom::articles::get(&state, &who.actor, ArticleId(id)).await?;
     let e = editor_state(&state, &who, &v);
-    editor(&state, &who, e, ArticleFields::from_view(&v), &ValidationErrors::new(), None, p.notice.as_deref(), StatusCode::OK).await
+    editor(
+        &state,
+        &who,
+        e,
+        ArticleFields::from_view(&v),
+        &ValidationErrors::new(),
+        None,
+        p.notice.as_deref(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// What the pressed button asks for.
@@ -406,7 +557,12 @@ fn requested_status(action: &str, current: ArticleStatus) -> ArticleStatus {
 
 /// Stores an uploaded featured image, if the form carried one, and points
 /// the fields at it. Upload problems are reported against the image field.
-async fn take_upload(state: &AppState, form: &AdminMultipart, fields: &mut ArticleFields, errors: &mut ValidationErrors) -> Result<(), AppError> {
+async fn take_upload(
+    state: &AppState,
+    form: &AdminMultipart,
+    fields: &mut ArticleFields,
+    errors: &mut ValidationErrors,
+) -> Result<(), AppError> {
     let Some(file) = form.files.iter().find(|f| f.field == "image_file").cloned() else {
         return Ok(());
     };
@@ -433,8 +589,30 @@ fn outcome_notice(status: ArticleStatus, created: bool) -> &'static str {
     }
 }
 
+/// The problems found while reading the form, and every problem validation
+/// finds besides, so that all are shown at once.
+async fn all_errors(
+    state: &AppState,
+    mut errors: ValidationErrors,
+    input: ArticleInput,
+) -> Result<ValidationErrors, AppError> {
+    let site = crate::handlers::site(state).await?;
+    if let Err(more) = input.validate(&site.settings.language, Utc::now()) {
+        let time_reported = errors.for_field("published_at").is_some();
+        errors.0.extend(
+            more.0
+                .into_iter()
+                .filter(|e| e.field != "published_at" || !time_reported),
+        );
+    }
+    Ok(errors)
+}
+
 /// `POST /admin/articles/new`
-pub async fn create(State(state): State<AppState>, form: AdminMultipart) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    form: AdminMultipart,
+) -> Result<Response, AppError> {
     let mut fields = ArticleFields::from_multipart(&form);
     let mut errors = ValidationErrors::new();
     take_upload(&state, &form, &mut fields, &mut errors).await?;
@@ -444,59 +622,129 @@ pub async fn create(State(state): State<AppState>, form: AdminMultipart) -> Resu
     let result = if errors.is_empty() {
         newsroom::articles::create(&state, &who.actor, input, Utc::now()).await
     } else {
-        Err(AppError::Invalid(errors))
+        Err(AppError::Invalid(all_errors(&state, errors, input).await?))
     };
     match result {
-        Ok(saved) => Ok(see_other(&format!("/admin/articles/{}", saved.id), outcome_notice(saved.status, true))),
-        Err(AppError::Invalid(errors)) => editor(&state, who, new_state(who), fields, &errors, None, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(saved) => Ok(see_other(
+            &format!("/admin/articles/{}", saved.id),
+            outcome_notice(saved.status, true),
+        )),
+        Err(AppError::Invalid(errors)) => {
+            editor(
+                &state,
+                who,
+                new_state(who),
+                fields,
+                &errors,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(AppError::Conflict { field, message }) => {
             let mut errors = ValidationErrors::new();
             errors.add(field, message);
-            editor(&state, who, new_state(who), fields, &errors, None, None, StatusCode::CONFLICT).await
+            editor(
+                &state,
+                who,
+                new_state(who),
+                fields,
+                &errors,
+                None,
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(other) => Err(other),
     }
 }
 
 /// `POST /admin/articles/{id}`
-pub async fn update(State(state): State<AppState>, Path(id): Path<i64>, form: AdminMultipart) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    form: AdminMultipart,
+) -> Result<Response, AppError> {
     let id = ArticleId(id);
     let who = &form.who;
     let current = newsroom::articles::get(&state, &who.actor, id).await?;
     let mut fields = ArticleFields::from_multipart(&form);
     let mut errors = ValidationErrors::new();
     take_upload(&state, &form, &mut fields, &mut errors).await?;
-    let status = requested_status(form.field("action").unwrap_or("save"), current.summary.status);
+    let status = requested_status(
+        form.field("action").unwrap_or("save"),
+        current.summary.status,
+    );
     let expected = form.field("revision").and_then(|r| r.parse().ok());
     let input = fields.to_input(status, &mut errors);
     let result = if errors.is_empty() {
         newsroom::articles::update(&state, &who.actor, id, input, expected, Utc::now()).await
     } else {
-        Err(AppError::Invalid(errors))
+        Err(AppError::Invalid(all_errors(&state, errors, input).await?))
     };
     match result {
         Ok(saved) => {
             let code = match (current.summary.status, saved.status) {
-                (ArticleStatus::Published | ArticleStatus::Scheduled, ArticleStatus::Draft) => "unpublished",
+                (ArticleStatus::Published | ArticleStatus::Scheduled, ArticleStatus::Draft) => {
+                    "unpublished"
+                }
                 (_, s) => outcome_notice(s, false),
             };
             Ok(see_other(&format!("/admin/articles/{id}"), code))
         }
         Err(AppError::Invalid(errors)) => {
-            let e = EditorState { revision: expected.unwrap_or(current.summary.revision), ..editor_state(&state, who, &current) };
-            editor(&state, who, e, fields, &errors, None, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            let e = EditorState {
+                revision: expected.unwrap_or(current.summary.revision),
+                ..editor_state(&state, who, &current)
+            };
+            editor(
+                &state,
+                who,
+                e,
+                fields,
+                &errors,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(AppError::Conflict { field, message }) if field == "revision" => {
             // Keep what they typed; the next save knowingly replaces theirs.
             let latest = newsroom::articles::get(&state, &who.actor, id).await?;
             let e = editor_state(&state, who, &latest);
-            editor(&state, who, e, fields, &ValidationErrors::new(), Some(message), None, StatusCode::CONFLICT).await
+            editor(
+                &state,
+                who,
+                e,
+                fields,
+                &ValidationErrors::new(),
+                Some(message),
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(AppError::Conflict { field, message }) => {
             let mut errors = ValidationErrors::new();
             errors.add(field, message);
-            let e = EditorState { revision: expected.unwrap_or(current.summary.revision), ..editor_state(&state, who, &current) };
-            editor(&state, who, e, fields, &errors, None, None, StatusCode::CONFLICT).await
+            let e = EditorState {
+                revision: expected.unwrap_or(current.summary.revision),
+                ..editor_state(&state, who, &current)
+            };
+            editor(
+                &state,
+                who,
+                e,
+                fields,
+                &errors,
+                None,
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(other) => Err(other),
     }
@@ -504,12 +752,17 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<i64>, form: Ad
 
 /// `POST /admin/preview`: the editor's current fields as the reader page,
 /// exactly as it will look, without saving anything.
-pub async fn preview(State(state): State<AppState>, form: AdminMultipart) -> Result<Response, AppError> {
+pub async fn preview(
+    State(state): State<AppState>,
+    form: AdminMultipart,
+) -> Result<Response, AppError> {
     let fields = ArticleFields::from_multipart(&form);
     let mut errors = ValidationErrors::new();
     let mut input = fields.to_input(ArticleStatus::Draft, &mut errors);
     if input.authors.is_empty() {
-        input.authors.push(AuthorInput::Name(form.who.user.name.clone()));
+        input
+            .authors
+            .push(AuthorInput::Name(form.who.user.name.clone()));
     }
     let site = crate::handlers::site(&state).await?;
     let draft = match input.validate(&site.settings.language, Utc::now()) {
@@ -519,12 +772,17 @@ pub async fn preview(State(state): State<AppState>, form: AdminMultipart) -> Res
     };
     let translations = match &draft.translation_of {
         Some(slug) => match store::id_for_slug(&state.db, slug.as_str(), None).await? {
-            Some(other) => store::find(&state.db, other).await?.into_iter().map(|v| v.summary).collect(),
+            Some(other) => store::find(&state.db, other)
+                .await?
+                .into_iter()
+                .map(|v| v.summary)
+                .collect(),
             None => Vec::new(),
         },
         None => Vec::new(),
     };
-    let mut response = crate::handlers::articles::render_draft(&state, &draft, &translations, Utc::now()).await?;
+    let mut response =
+        crate::handlers::articles::render_draft(&state, &draft, &translations, Utc::now()).await?;
     crate::handlers::admin::private(&mut response);
     Ok(response)
 }
@@ -562,7 +820,12 @@ struct RevisionsPage {
 }
 
 /// `GET /admin/articles/{id}/revisions`
-pub async fn revisions_list(State(state): State<AppState>, who: SignedIn, Path(id): Path<i64>, Q(p): Q<NoticeParam>) -> Result<Response, AppError> {
+pub async fn revisions_list(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+    Q(p): Q<NoticeParam>,
+) -> Result<Response, AppError> {
     let v = newsroom::articles::get(&state, &who.actor, ArticleId(id)).await?;
     let revs = store::revisions(&state.db, ArticleId(id)).await?;
     let view = RevisionsPage {
@@ -581,7 +844,19 @@ pub async fn revisions_list(State(state): State<AppState>, who: SignedIn, Path(i
             })
             .collect(),
     };
-    page(&state, Some(&who), "admin/revisions.html", "Revisions", "articles", p.notice.as_deref(), view, StatusCode::OK).await
+    page(
+        &state,
+        Some(&who),
+        Screen {
+            template: "admin/revisions.html",
+            title: "Revisions",
+            section: "articles",
+        },
+        p.notice.as_deref(),
+        view,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -596,11 +871,20 @@ struct DiffPage {
 
 /// `GET /admin/articles/{id}/revisions/{rev}`: that version against the
 /// current one.
-pub async fn revision_diff(State(state): State<AppState>, who: SignedIn, Path((id, rev)): Path<(i64, i64)>) -> Result<Response, AppError> {
+pub async fn revision_diff(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, rev)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
     let v = newsroom::articles::get(&state, &who.actor, ArticleId(id)).await?;
     let revs = store::revisions(&state.db, ArticleId(id)).await?;
-    let old = revs.iter().find(|r| r.revision == rev).ok_or_else(|| AppError::NotFound(format!("Article {id} has no revision {rev}.")))?;
-    let latest = revs.first().ok_or_else(|| AppError::NotFound("This article has no revisions.".into()))?;
+    let old = revs
+        .iter()
+        .find(|r| r.revision == rev)
+        .ok_or_else(|| AppError::NotFound(format!("Article {id} has no revision {rev}.")))?;
+    let latest = revs
+        .first()
+        .ok_or_else(|| AppError::NotFound("This article has no revisions.".into()))?;
     let view = DiffPage {
         id,
         revision: rev,
@@ -609,11 +893,27 @@ pub async fn revision_diff(State(state): State<AppState>, who: SignedIn, Path((i
         diff: revisions::diff(&old.draft, &latest.draft),
         can_restore: rev != latest.revision && who.actor.can_edit(&v.summary.access()),
     };
-    page(&state, Some(&who), "admin/diff.html", "Compare revisions", "articles", None, view, StatusCode::OK).await
+    page(
+        &state,
+        Some(&who),
+        Screen {
+            template: "admin/diff.html",
+            title: "Compare revisions",
+            section: "articles",
+        },
+        None,
+        view,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /admin/articles/{id}/revisions/{rev}/restore`
-pub async fn restore(State(state): State<AppState>, Path((id, rev)): Path<(i64, i64)>, AdminForm { who, .. }: AdminForm<Empty>) -> Result<Response, AppError> {
+pub async fn restore(
+    State(state): State<AppState>,
+    Path((id, rev)): Path<(i64, i64)>,
+    AdminForm { who, .. }: AdminForm<Empty>,
+) -> Result<Response, AppError> {
     newsroom::articles::restore(&state, &who.actor, ArticleId(id), rev, Utc::now()).await?;
     Ok(see_other(&format!("/admin/articles/{id}"), "restored"))
 }
@@ -626,17 +926,44 @@ struct DeletePage {
 }
 
 /// `GET /admin/articles/{id}/delete`: asks first.
-pub async fn delete_form(State(state): State<AppState>, who: SignedIn, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn delete_form(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let v = newsroom::articles::get(&state, &who.actor, ArticleId(id)).await?;
     if !who.actor.can_delete(&v.summary.access()) {
-        return Err(AppError::Forbidden(format!("Your role ({}) cannot delete this article.", who.actor.role)));
+        return Err(AppError::Forbidden(format!(
+            "Your role ({}) cannot delete this article.",
+            who.actor.role
+        )));
     }
-    let view = DeletePage { id, headline: v.summary.headline.clone(), card: ArticleCard::new(&v.summary, &state.urls) };
-    page(&state, Some(&who), "admin/delete.html", "Delete article", "articles", None, view, StatusCode::OK).await
+    let view = DeletePage {
+        id,
+        headline: v.summary.headline.clone(),
+        card: ArticleCard::new(&v.summary, &state.urls),
+    };
+    page(
+        &state,
+        Some(&who),
+        Screen {
+            template: "admin/delete.html",
+            title: "Delete article",
+            section: "articles",
+        },
+        None,
+        view,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /admin/articles/{id}/delete`
-pub async fn delete(State(state): State<AppState>, Path(id): Path<i64>, AdminForm { who, .. }: AdminForm<Empty>) -> Result<Response, AppError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { who, .. }: AdminForm<Empty>,
+) -> Result<Response, AppError> {
     newsroom::articles::delete(&state, &who.actor, ArticleId(id)).await?;
     Ok(see_other("/admin/articles", "deleted"))
 }
@@ -647,13 +974,22 @@ mod tests {
 
     #[test]
     fn reads_the_times_browsers_send() {
-        assert_eq!(parse_local_time("2026-11-24T08:30").unwrap().to_rfc3339(), "2026-11-24T08:30:00+00:00");
-        assert_eq!(parse_local_time("2026-11-24 08:30").unwrap().to_rfc3339(), "2026-11-24T08:30:00+00:00");
+        assert_eq!(
+            parse_local_time("2026-11-24T08:30").unwrap().to_rfc3339(),
+            "2026-11-24T08:30:00+00:00"
+        );
+        assert_eq!(
+            parse_local_time("2026-11-24 08:30").unwrap().to_rfc3339(),
+            "2026-11-24T08:30:00+00:00"
+        );
         assert!(parse_local_time("tomorrow").is_none());
     }
 
     #[test]
     fn lists_split_on_latin_and_arabic_commas() {
-        assert_eq!(split_list("Water, Iraq،المياه,, "), ["Water", "Iraq", "المياه"]);
+        assert_eq!(
+            split_list("Water, Iraq،المياه,, "),
+            ["Water", "Iraq", "المياه"]
+        );
     }
 }

@@ -1,10 +1,13 @@
 //! Signing in and out, and resetting a forgotten password.
 
 use crate::auth::secrets::{hash_secret, new_secret};
-use crate::auth::{AdminForm, AnonForm, SESSION_COOKIE, SESSION_TTL, SignedIn, anon_csrf, client_ip, ip_prefix, passwords, session_cookie};
+use crate::auth::{
+    AdminForm, AnonForm, SESSION_COOKIE, SESSION_TTL, SignedIn, anon_csrf, client_ip, ip_prefix,
+    passwords, session_cookie,
+};
 use crate::error::AppError;
 use crate::extract::Q;
-use crate::handlers::admin::{Empty, page, see_other};
+use crate::handlers::admin::{Empty, Screen, page, see_other};
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -36,15 +39,47 @@ struct LoginPage {
 /// Only newsroom paths on this site: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains("://") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with("/admin")
+                && !n.starts_with("//")
+                && !n.contains("://")
+                && !n.contains('\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/admin/articles".to_owned(),
     }
 }
 
-async fn login_page(state: &AppState, headers: &HeaderMap, email: &str, next: &str, error: Option<String>, notice: Option<&str>, status: StatusCode) -> Result<Response, AppError> {
+async fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let (csrf, set_cookie) = anon_csrf(headers, state.config.secure_cookies());
-    let view = LoginPage { csrf, email: email.to_owned(), next: next.to_owned(), error };
-    let mut response = page(state, None, "admin/login.html", "Sign in", "login", notice, view, status).await?;
+    let view = LoginPage {
+        csrf,
+        email: email.to_owned(),
+        next: next.to_owned(),
+        error,
+    };
+    let mut response = page(
+        state,
+        None,
+        Screen {
+            template: "admin/login.html",
+            title: "Sign in",
+            section: "login",
+        },
+        notice,
+        view,
+        status,
+    )
+    .await?;
     if let Some(c) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -52,12 +87,28 @@ async fn login_page(state: &AppState, headers: &HeaderMap, email: &str, next: &s
 }
 
 /// `GET /admin/login`
-pub async fn form(State(state): State<AppState>, Q(p): Q<LoginParams>, request: Request) -> Result<Response, AppError> {
+pub async fn form(
+    State(state): State<AppState>,
+    Q(p): Q<LoginParams>,
+    request: Request,
+) -> Result<Response, AppError> {
     let (mut parts, _) = request.into_parts();
-    if SignedIn::from_request_parts(&mut parts, &state).await.is_ok() {
+    if SignedIn::from_request_parts(&mut parts, &state)
+        .await
+        .is_ok()
+    {
         return Ok(Redirect::to(&safe_next(p.next.as_deref())).into_response());
     }
-    login_page(&state, &parts.headers, "", &safe_next(p.next.as_deref()), None, p.notice.as_deref(), StatusCode::OK).await
+    login_page(
+        &state,
+        &parts.headers,
+        "",
+        &safe_next(p.next.as_deref()),
+        None,
+        p.notice.as_deref(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,8 +121,15 @@ pub struct LoginForm {
 }
 
 /// `POST /admin/login`
-pub async fn sign_in(State(state): State<AppState>, form: AnonForm<LoginForm>) -> Result<Response, AppError> {
-    let AnonForm { form, headers, parts } = form;
+pub async fn sign_in(
+    State(state): State<AppState>,
+    form: AnonForm<LoginForm>,
+) -> Result<Response, AppError> {
+    let AnonForm {
+        form,
+        headers,
+        parts,
+    } = form;
     let ip = client_ip(&parts, &state.config.trusted_proxies);
     let next = safe_next(form.next.as_deref());
     if let Err(wait) = state.login_limiter.check(ip) {
@@ -85,37 +143,74 @@ pub async fn sign_in(State(state): State<AppState>, form: AnonForm<LoginForm>) -
     }
     let now = Utc::now();
     let user = accounts::user_by_email(&state.db, &form.email).await?;
-    let matches = passwords::verify(form.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await;
+    let matches = passwords::verify(
+        form.password.clone(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
     let usable = user.as_ref().filter(|u| !u.disabled && !u.is_locked(now));
     let Some(user) = usable.filter(|_| matches) else {
         state.login_limiter.failed(ip);
-        if let Some(u) = &user {
-            if !matches {
-                accounts::record_failed_login(&state.db, u.id, now).await?;
-            }
+        if let Some(u) = &user
+            && !matches
+        {
+            accounts::record_failed_login(&state.db, u.id, now).await?;
         }
         let message = "That email and password do not match an account that can sign in. After several failed attempts an account locks for 15 minutes; you can also reset your password.";
-        return login_page(&state, &headers, &form.email, &next, Some(message.into()), None, StatusCode::UNAUTHORIZED).await;
+        return login_page(
+            &state,
+            &headers,
+            &form.email,
+            &next,
+            Some(message.into()),
+            None,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
     };
     state.login_limiter.succeeded(ip);
     accounts::record_successful_login(&state.db, user.id).await?;
     let token = new_secret();
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    accounts::create_session(&state.db, &hash_secret(&token), user.id, &new_secret(), now, now + SESSION_TTL, user_agent, &ip_prefix(ip)).await?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    accounts::create_session(
+        &state.db,
+        &hash_secret(&token),
+        user.id,
+        &new_secret(),
+        now,
+        now + SESSION_TTL,
+        user_agent,
+        &ip_prefix(ip),
+    )
+    .await?;
     tracing::info!(user = %user.id, "signed in");
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        session_cookie(SESSION_COOKIE, &token, state.config.secure_cookies(), Some(SESSION_TTL)),
+        session_cookie(
+            SESSION_COOKIE,
+            &token,
+            state.config.secure_cookies(),
+            Some(SESSION_TTL),
+        ),
     );
     Ok(response)
 }
 
 /// `POST /admin/logout`
-pub async fn sign_out(State(state): State<AppState>, AdminForm { who, .. }: AdminForm<Empty>) -> Result<Response, AppError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    AdminForm { who, .. }: AdminForm<Empty>,
+) -> Result<Response, AppError> {
     accounts::end_session(&state.db, who.user.id, &who.session.token_hash).await?;
     let mut response = see_other("/admin/login", "signed-out");
-    response.headers_mut().append(header::SET_COOKIE, session_cookie(SESSION_COOKIE, "", state.config.secure_cookies(), None));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(SESSION_COOKIE, "", state.config.secure_cookies(), None),
+    );
     Ok(response)
 }
 
@@ -128,10 +223,30 @@ struct ForgotPage {
 }
 
 /// `GET /admin/forgot`
-pub async fn forgot_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn forgot_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let (csrf, set_cookie) = anon_csrf(&headers, state.config.secure_cookies());
-    let view = ForgotPage { csrf, email: String::new(), sent: false, valid_minutes: RESET_VALID_MINUTES };
-    let mut response = page(&state, None, "admin/forgot.html", "Forgotten password", "login", None, view, StatusCode::OK).await?;
+    let view = ForgotPage {
+        csrf,
+        email: String::new(),
+        sent: false,
+        valid_minutes: RESET_VALID_MINUTES,
+    };
+    let mut response = page(
+        &state,
+        None,
+        Screen {
+            template: "admin/forgot.html",
+            title: "Forgotten password",
+            section: "login",
+        },
+        None,
+        view,
+        StatusCode::OK,
+    )
+    .await?;
     if let Some(c) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -146,10 +261,23 @@ pub struct ForgotForm {
 
 /// Writes a reset link for `user` and mails it. Returns false when one was
 /// sent moments ago (nothing is sent again).
-pub(crate) async fn send_reset_link(state: &AppState, user: &accounts::User, valid: Duration) -> Result<bool, AppError> {
+pub(crate) async fn send_reset_link(
+    state: &AppState,
+    user: &accounts::User,
+    valid: Duration,
+) -> Result<bool, AppError> {
     let token = new_secret();
     let now = Utc::now();
-    if !accounts::create_password_reset(&state.db, user.id, &hash_secret(&token), now, valid, Duration::minutes(RESET_EVERY_MINUTES)).await? {
+    if !accounts::create_password_reset(
+        &state.db,
+        user.id,
+        &hash_secret(&token),
+        now,
+        valid,
+        Duration::minutes(RESET_EVERY_MINUTES),
+    )
+    .await?
+    {
         return Ok(false);
     }
     let site = crate::handlers::site(state).await?;
@@ -160,30 +288,64 @@ pub(crate) async fn send_reset_link(state: &AppState, user: &accounts::User, val
         link: state.urls.absolute(&format!("/admin/reset/{token}")),
         valid_minutes: valid.num_minutes(),
     })?;
-    let message = dateline_mail::build(&mail, &state.config.mail_from).map_err(|e| AppError::Internal(e.into()))?;
-    state.outbox.deliver(&message).map_err(|e| AppError::Internal(e.into()))?;
+    let message = dateline_mail::build(&mail, &state.config.mail_from)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    state
+        .outbox
+        .deliver(&message)
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(true)
 }
 
 /// `POST /admin/forgot`: answers the same whether or not the address has an
 /// account, so it cannot be used to find out who works here.
-pub async fn forgot(State(state): State<AppState>, form: AnonForm<ForgotForm>) -> Result<Response, AppError> {
-    let AnonForm { form, headers, parts } = form;
+pub async fn forgot(
+    State(state): State<AppState>,
+    form: AnonForm<ForgotForm>,
+) -> Result<Response, AppError> {
+    let AnonForm {
+        form,
+        headers,
+        parts,
+    } = form;
     let ip = client_ip(&parts, &state.config.trusted_proxies);
     if let Err(wait) = state.login_limiter.check(ip) {
         return Err(AppError::TooManyRequests {
-            message: format!("Too many requests from your network. Wait {} minutes and try again.", wait.div_ceil(60)),
+            message: format!(
+                "Too many requests from your network. Wait {} minutes and try again.",
+                wait.div_ceil(60)
+            ),
             retry_after: wait,
         });
     }
     // Each request counts against the address, so it cannot flood mailboxes.
     state.login_limiter.failed(ip);
-    if let Some(user) = accounts::user_by_email(&state.db, &form.email).await?.filter(|u| !u.disabled) {
+    if let Some(user) = accounts::user_by_email(&state.db, &form.email)
+        .await?
+        .filter(|u| !u.disabled)
+    {
         send_reset_link(&state, &user, Duration::minutes(RESET_VALID_MINUTES)).await?;
     }
     let (csrf, _) = anon_csrf(&headers, state.config.secure_cookies());
-    let view = ForgotPage { csrf, email: form.email, sent: true, valid_minutes: RESET_VALID_MINUTES };
-    page(&state, None, "admin/forgot.html", "Forgotten password", "login", None, view, StatusCode::OK).await
+    let view = ForgotPage {
+        csrf,
+        email: form.email,
+        sent: true,
+        valid_minutes: RESET_VALID_MINUTES,
+    };
+    page(
+        &state,
+        None,
+        Screen {
+            template: "admin/forgot.html",
+            title: "Forgotten password",
+            section: "login",
+        },
+        None,
+        view,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -195,12 +357,37 @@ struct ResetPage {
 }
 
 /// `GET /admin/reset/{token}`
-pub async fn reset_form(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn reset_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let user = accounts::password_reset_user(&state.db, &hash_secret(&token), Utc::now()).await?;
     let (csrf, set_cookie) = anon_csrf(&headers, state.config.secure_cookies());
-    let status = if user.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    let view = ResetPage { csrf, valid: user.is_some(), name: user.map(|u| u.name).unwrap_or_default(), error: None };
-    let mut response = page(&state, None, "admin/reset.html", "Choose a new password", "login", None, view, status).await?;
+    let status = if user.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    let view = ResetPage {
+        csrf,
+        valid: user.is_some(),
+        name: user.map(|u| u.name).unwrap_or_default(),
+        error: None,
+    };
+    let mut response = page(
+        &state,
+        None,
+        Screen {
+            template: "admin/reset.html",
+            title: "Choose a new password",
+            section: "login",
+        },
+        None,
+        view,
+        status,
+    )
+    .await?;
     if let Some(c) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -216,13 +403,35 @@ pub struct ResetForm {
 }
 
 /// `POST /admin/reset/{token}`
-pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, form: AnonForm<ResetForm>) -> Result<Response, AppError> {
+pub async fn reset(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    form: AnonForm<ResetForm>,
+) -> Result<Response, AppError> {
     let AnonForm { form, headers, .. } = form;
     let now = Utc::now();
-    let Some(user) = accounts::password_reset_user(&state.db, &hash_secret(&token), now).await? else {
+    let Some(user) = accounts::password_reset_user(&state.db, &hash_secret(&token), now).await?
+    else {
         let (csrf, _) = anon_csrf(&headers, state.config.secure_cookies());
-        let view = ResetPage { csrf, valid: false, name: String::new(), error: None };
-        return page(&state, None, "admin/reset.html", "Choose a new password", "login", None, view, StatusCode::NOT_FOUND).await;
+        let view = ResetPage {
+            csrf,
+            valid: false,
+            name: String::new(),
+            error: None,
+        };
+        return page(
+            &state,
+            None,
+            Screen {
+                template: "admin/reset.html",
+                title: "Choose a new password",
+                section: "login",
+            },
+            None,
+            view,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     };
     let problem = if form.password != form.confirm {
         Some("The two passwords are not the same.".to_owned())
@@ -231,8 +440,25 @@ pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, for
     };
     if let Some(error) = problem {
         let (csrf, _) = anon_csrf(&headers, state.config.secure_cookies());
-        let view = ResetPage { csrf, valid: true, name: user.name, error: Some(error) };
-        return page(&state, None, "admin/reset.html", "Choose a new password", "login", None, view, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let view = ResetPage {
+            csrf,
+            valid: true,
+            name: user.name,
+            error: Some(error),
+        };
+        return page(
+            &state,
+            None,
+            Screen {
+                template: "admin/reset.html",
+                title: "Choose a new password",
+                section: "login",
+            },
+            None,
+            view,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let hash = passwords::hash(form.password).await?;
     accounts::set_password(&state.db, user.id, &hash, None, now).await?;

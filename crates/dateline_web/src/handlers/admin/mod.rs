@@ -82,30 +82,37 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
     })
 }
 
+/// Which newsroom page: its template, title, and the menu entry it is under.
+pub(crate) struct Screen<'a> {
+    pub template: &'a str,
+    pub title: &'a str,
+    pub section: &'a str,
+}
+
 /// Renders a newsroom page. `who` is `None` on the sign-in pages.
 pub(crate) async fn page<P: Serialize>(
     state: &AppState,
     who: Option<&SignedIn>,
-    template: &str,
-    title: &str,
-    section: &str,
+    screen: Screen<'_>,
     notice_code: Option<&str>,
     page: P,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let site = crate::handlers::site(state).await?;
     let frame = Frame {
-        title,
-        section,
+        title: screen.title,
+        section: screen.section,
         site_title: site.settings.title.clone(),
         me: who.map(Me::of),
-        csrf: who.map(|w| w.session.csrf_token.clone()).unwrap_or_default(),
+        csrf: who
+            .map(|w| w.session.csrf_token.clone())
+            .unwrap_or_default(),
         notice: notice(notice_code),
         css_url: state.assets.url("admin.css"),
         js_url: state.assets.url("admin.js"),
     };
     let html = state.templates.render(
-        template,
+        screen.template,
         minijinja::context! { frame => ser(&frame), page => ser(&page) },
     )?;
     let mut response = (status, axum::response::Html(html)).into_response();
@@ -115,8 +122,12 @@ pub(crate) async fn page<P: Serialize>(
 
 /// Marks a response as one person's, never to be stored by a cache.
 pub fn private(response: &mut Response) {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert("x-robots-tag", HeaderValue::from_static("noindex"));
 }
 
 /// After a form: back to a page, with a notice code (Post/Redirect/Get).

@@ -3,7 +3,7 @@
 use crate::auth::{AdminForm, SignedIn};
 use crate::error::AppError;
 use crate::extract::Q;
-use crate::handlers::admin::{NoticeParam, page, see_other};
+use crate::handlers::admin::{NoticeParam, Screen, page, see_other};
 use crate::newsroom;
 use crate::state::AppState;
 use axum::extract::State;
@@ -45,7 +45,12 @@ impl SettingsForm {
             description: s.description.clone(),
             language: s.language.to_string(),
             per_page: s.per_page.to_string(),
-            navigation: s.navigation.iter().map(|n| format!("{} | {}", n.label, n.url)).collect::<Vec<_>>().join("\n"),
+            navigation: s
+                .navigation
+                .iter()
+                .map(|n| format!("{} | {}", n.label, n.url))
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
 
@@ -67,13 +72,29 @@ impl SettingsForm {
             }
         };
         let mut navigation = Vec::new();
-        for (i, line) in self.navigation.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        for (i, line) in self
+            .navigation
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
             match line.split_once('|') {
-                Some((label, url)) if !label.trim().is_empty() && is_acceptable_link(url.trim()) => navigation.push(NavLink {
-                    label: label.trim().to_owned(),
-                    url: url.trim().to_owned(),
-                }),
-                _ => errors.add("navigation", format!("Line {} should read \"Label | /path\" or \"Label | https://…\".", i + 1)),
+                Some((label, url))
+                    if !label.trim().is_empty() && is_acceptable_link(url.trim()) =>
+                {
+                    navigation.push(NavLink {
+                        label: label.trim().to_owned(),
+                        url: url.trim().to_owned(),
+                    })
+                }
+                _ => errors.add(
+                    "navigation",
+                    format!(
+                        "Line {} should read \"Label | /path\" or \"Label | https://…\".",
+                        i + 1
+                    ),
+                ),
             }
         }
         errors.into_result(SiteSettings {
@@ -87,15 +108,37 @@ impl SettingsForm {
 }
 
 /// `GET /admin/settings`
-pub async fn form(State(state): State<AppState>, who: SignedIn, Q(p): Q<NoticeParam>) -> Result<Response, AppError> {
+pub async fn form(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Q(p): Q<NoticeParam>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageSettings)?;
     let current = site::settings(&state.db).await?;
-    let view = SettingsPage { form: SettingsForm::of(&current), errors: BTreeMap::new() };
-    page(&state, Some(&who), "admin/settings.html", "Settings", "settings", p.notice.as_deref(), view, StatusCode::OK).await
+    let view = SettingsPage {
+        form: SettingsForm::of(&current),
+        errors: BTreeMap::new(),
+    };
+    page(
+        &state,
+        Some(&who),
+        Screen {
+            template: "admin/settings.html",
+            title: "Settings",
+            section: "settings",
+        },
+        p.notice.as_deref(),
+        view,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /admin/settings`
-pub async fn save(State(state): State<AppState>, AdminForm { who, form }: AdminForm<SettingsForm>) -> Result<Response, AppError> {
+pub async fn save(
+    State(state): State<AppState>,
+    AdminForm { who, form }: AdminForm<SettingsForm>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageSettings)?;
     match form.parse() {
         Ok(settings) => {
@@ -103,9 +146,23 @@ pub async fn save(State(state): State<AppState>, AdminForm { who, form }: AdminF
             Ok(see_other("/admin/settings", "saved"))
         }
         Err(errors) => {
-            let view = SettingsPage { errors: errors.0.into_iter().map(|e| (e.field, e.message)).collect(), form };
-            page(&state, Some(&who), "admin/settings.html", "Settings", "settings", None, view, StatusCode::UNPROCESSABLE_ENTITY).await
+            let view = SettingsPage {
+                errors: errors.0.into_iter().map(|e| (e.field, e.message)).collect(),
+                form,
+            };
+            page(
+                &state,
+                Some(&who),
+                Screen {
+                    template: "admin/settings.html",
+                    title: "Settings",
+                    section: "settings",
+                },
+                None,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
-

@@ -4,7 +4,7 @@ use crate::auth::{AdminForm, SignedIn, passwords};
 use crate::error::AppError;
 use crate::extract::Q;
 use crate::handlers::admin::login::send_reset_link;
-use crate::handlers::admin::{Empty, NoticeParam, page, see_other};
+use crate::handlers::admin::{Empty, NoticeParam, Screen, page, see_other};
 use crate::newsroom;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -48,7 +48,14 @@ struct UsersPage {
     errors: BTreeMap<String, String>,
 }
 
-async fn render(state: &AppState, who: &SignedIn, form: UserForm, errors: &ValidationErrors, notice: Option<&str>, status: StatusCode) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    who: &SignedIn,
+    form: UserForm,
+    errors: &ValidationErrors,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let now = Utc::now();
     let users = accounts::users(&state.db)
         .await?
@@ -67,29 +74,72 @@ async fn render(state: &AppState, who: &SignedIn, form: UserForm, errors: &Valid
         users,
         roles: Role::ALL.iter().map(|r| (*r, r.describe())).collect(),
         form,
-        errors: errors.0.iter().map(|e| (e.field.clone(), e.message.clone())).collect(),
+        errors: errors
+            .0
+            .iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect(),
     };
-    page(state, Some(who), "admin/users.html", "Users", "users", notice, view, status).await
+    page(
+        state,
+        Some(who),
+        Screen {
+            template: "admin/users.html",
+            title: "Users",
+            section: "users",
+        },
+        notice,
+        view,
+        status,
+    )
+    .await
 }
 
 /// `GET /admin/users`
-pub async fn list(State(state): State<AppState>, who: SignedIn, Q(p): Q<NoticeParam>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Q(p): Q<NoticeParam>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageUsers)?;
-    let form = UserForm { role: Role::Author.as_str().into(), ..Default::default() };
-    render(&state, &who, form, &ValidationErrors::new(), p.notice.as_deref(), StatusCode::OK).await
+    let form = UserForm {
+        role: Role::Author.as_str().into(),
+        ..Default::default()
+    };
+    render(
+        &state,
+        &who,
+        form,
+        &ValidationErrors::new(),
+        p.notice.as_deref(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Checks a new account's fields.
-pub fn check_new_user(name: &str, email: &str, role: &str) -> Result<(String, String, Role), ValidationErrors> {
+pub fn check_new_user(
+    name: &str,
+    email: &str,
+    role: &str,
+) -> Result<(String, String, Role), ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() || name.chars().count() > 200 {
-        errors.add("name", "Give the person's name as it should appear in bylines.");
+        errors.add(
+            "name",
+            "Give the person's name as it should appear in bylines.",
+        );
     }
     let email = email.trim().to_lowercase();
     let plausible = email.len() <= 254
         && !email.contains(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
     if !plausible {
         errors.add("email", "Give an email address such as name@example.org.");
     }
@@ -102,7 +152,12 @@ pub fn check_new_user(name: &str, email: &str, role: &str) -> Result<(String, St
 
 /// Creates an account with an unusable random password and mails an
 /// invitation to choose one.
-pub async fn invite(state: &AppState, name: &str, email: &str, role: Role) -> Result<User, AppError> {
+pub async fn invite(
+    state: &AppState,
+    name: &str,
+    email: &str,
+    role: Role,
+) -> Result<User, AppError> {
     let hash = passwords::hash(passwords::generate()).await?;
     let user = accounts::create_user(&state.db, email, name, role, &hash, Utc::now()).await?;
     send_reset_link(state, &user, Duration::days(INVITATION_DAYS)).await?;
@@ -110,11 +165,24 @@ pub async fn invite(state: &AppState, name: &str, email: &str, role: Role) -> Re
 }
 
 /// `POST /admin/users`
-pub async fn create(State(state): State<AppState>, AdminForm { who, form }: AdminForm<UserForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    AdminForm { who, form }: AdminForm<UserForm>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageUsers)?;
     let (name, email, role) = match check_new_user(&form.name, &form.email, &form.role) {
         Ok(v) => v,
-        Err(errors) => return render(&state, &who, form, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(errors) => {
+            return render(
+                &state,
+                &who,
+                form,
+                &errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     };
     match invite(&state, &name, &email, role).await {
         Ok(_) => Ok(see_other("/admin/users", "invited")),
@@ -128,8 +196,14 @@ pub async fn create(State(state): State<AppState>, AdminForm { who, form }: Admi
 }
 
 /// Refuses to leave the newsroom without an active admin.
-pub async fn keep_an_admin(state: &AppState, target: &User, new_role: Role, disabling: bool) -> Result<(), AppError> {
-    let losing = target.role == Role::Admin && !target.disabled && (new_role != Role::Admin || disabling);
+pub async fn keep_an_admin(
+    state: &AppState,
+    target: &User,
+    new_role: Role,
+    disabling: bool,
+) -> Result<(), AppError> {
+    let losing =
+        target.role == Role::Admin && !target.disabled && (new_role != Role::Admin || disabling);
     if losing && accounts::active_admins(&state.db).await? <= 1 {
         return Err(AppError::Conflict {
             field: "role".into(),
@@ -140,7 +214,9 @@ pub async fn keep_an_admin(state: &AppState, target: &User, new_role: Role, disa
 }
 
 async fn target(state: &AppState, id: i64) -> Result<User, AppError> {
-    accounts::user(&state.db, UserId(id)).await?.ok_or_else(|| AppError::NotFound(format!("There is no user {id}.")))
+    accounts::user(&state.db, UserId(id))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no user {id}.")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,17 +228,27 @@ pub struct RoleForm {
 }
 
 /// `POST /admin/users/{id}`: name and role.
-pub async fn update(State(state): State<AppState>, Path(id): Path<i64>, AdminForm { who, form }: AdminForm<RoleForm>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { who, form }: AdminForm<RoleForm>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageUsers)?;
     let user = target(&state, id).await?;
-    let (name, _, role) = check_new_user(&form.name, &user.email, &form.role).map_err(AppError::Invalid)?;
+    let (name, _, role) =
+        check_new_user(&form.name, &user.email, &form.role).map_err(AppError::Invalid)?;
     keep_an_admin(&state, &user, role, false).await?;
     accounts::update_user(&state.db, user.id, &name, role, Utc::now()).await?;
     Ok(see_other("/admin/users", "saved"))
 }
 
 /// `POST /admin/users/{id}/{disable,enable,sign-out,reset}`
-pub async fn act(State(state): State<AppState>, Path(id): Path<i64>, action: &'static str, AdminForm { who, .. }: AdminForm<Empty>) -> Result<Response, AppError> {
+pub async fn act(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: &'static str,
+    AdminForm { who, .. }: AdminForm<Empty>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageUsers)?;
     let user = target(&state, id).await?;
     let now = Utc::now();
@@ -184,7 +270,11 @@ pub async fn act(State(state): State<AppState>, Path(id): Path<i64>, action: &'s
             send_reset_link(&state, &user, Duration::minutes(60)).await?;
             "reset-sent"
         }
-        _ => return Err(AppError::NotFound(format!("There is no action \"{action}\" for users."))),
+        _ => {
+            return Err(AppError::NotFound(format!(
+                "There is no action \"{action}\" for users."
+            )));
+        }
     };
     Ok(see_other("/admin/users", notice))
 }

@@ -97,11 +97,18 @@ pub struct ArticleBody {
 impl ArticleBody {
     fn into_input(self) -> Result<(ArticleInput, Option<i64>), AppError> {
         let published_at = match self.published_at.as_deref() {
-            Some(t) => Some(DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-                let mut e = dateline_core::ValidationErrors::new();
-                e.add("published_at", "Give the time in RFC 3339, such as 2026-11-24T08:30:00Z.");
-                AppError::Invalid(e)
-            })?),
+            Some(t) => Some(
+                DateTime::parse_from_rfc3339(t)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| {
+                        let mut e = dateline_core::ValidationErrors::new();
+                        e.add(
+                            "published_at",
+                            "Give the time in RFC 3339, such as 2026-11-24T08:30:00Z.",
+                        );
+                        AppError::Invalid(e)
+                    })?,
+            ),
             None => None,
         };
         let input = ArticleInput {
@@ -124,8 +131,18 @@ impl ArticleBody {
             tags: self.tags,
             status: self.status,
             published_at,
-            featured_image: self.featured_image.map(|i| FeaturedImageInput { url: i.url, alt: i.alt, caption: i.caption, credit: i.credit }),
-            original: self.original.map(|o| ProvenanceInput { outlet: o.outlet, url: o.url, language: o.language, translators: o.translators }),
+            featured_image: self.featured_image.map(|i| FeaturedImageInput {
+                url: i.url,
+                alt: i.alt,
+                caption: i.caption,
+                credit: i.credit,
+            }),
+            original: self.original.map(|o| ProvenanceInput {
+                outlet: o.outlet,
+                url: o.url,
+                language: o.language,
+                translators: o.translators,
+            }),
             translation_of: self.translation_of,
             body: self.body,
         };
@@ -188,7 +205,12 @@ fn admin_article(state: &AppState, v: &ArticleView, with_body: bool) -> AdminArt
         authors: a.authors.iter().map(|x| x.name.clone()).collect(),
         section: a.section.as_ref().map(|s| s.name.clone()),
         tags: a.tags.iter().map(|t| t.name.clone()).collect(),
-        featured_image: a.featured_image.as_ref().map(|i| ImageBody { url: i.url.clone(), alt: i.alt.clone(), caption: i.caption.clone(), credit: i.credit.clone() }),
+        featured_image: a.featured_image.as_ref().map(|i| ImageBody {
+            url: i.url.clone(),
+            alt: i.alt.clone(),
+            caption: i.caption.clone(),
+            credit: i.credit.clone(),
+        }),
         original: a.provenance.as_ref().map(|p| OriginalBody {
             outlet: p.outlet.clone(),
             url: p.url.clone(),
@@ -233,14 +255,24 @@ pub struct AdminListParams {
 /// authors see their own.
 #[utoipa::path(get, path = "/api/v1/admin/articles", tag = "admin", params(AdminListParams), security(("bearer" = [])),
     responses((status = 200, body = AdminArticleList), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
-pub async fn list(State(state): State<AppState>, client: ApiClient, Q(p): Q<AdminListParams>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Q(p): Q<AdminListParams>,
+) -> Result<Response, AppError> {
     let status = match p.status.as_deref() {
-        Some(s) => Some(ArticleStatus::parse(s).ok_or_else(|| AppError::BadRequest(format!("status={s}: use draft, scheduled, published or archived.")))?),
+        Some(s) => Some(ArticleStatus::parse(s).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "status={s}: use draft, scheduled, published or archived."
+            ))
+        })?),
         None => None,
     };
     let per_page = p.per_page.unwrap_or(20);
     if !(1..=100).contains(&per_page) {
-        return Err(AppError::BadRequest("per_page must be between 1 and 100.".into()));
+        return Err(AppError::BadRequest(
+            "per_page must be between 1 and 100.".into(),
+        ));
     }
     let filter = ArticleFilter {
         status,
@@ -251,54 +283,119 @@ pub async fn list(State(state): State<AppState>, client: ApiClient, Q(p): Q<Admi
         recently_updated: true,
         ..ArticleFilter::default()
     };
-    let page = store::list(&state.db, &filter, PageRequest::new(p.page.unwrap_or(1).max(1), per_page)).await?;
+    let page = store::list(
+        &state.db,
+        &filter,
+        PageRequest::new(p.page.unwrap_or(1).max(1), per_page),
+    )
+    .await?;
     let articles = page
         .items
         .iter()
         .map(|a| {
-            let v = ArticleView { summary: a.clone(), body_markdown: String::new(), body_html: String::new(), translations: Vec::new() };
+            let v = ArticleView {
+                summary: a.clone(),
+                body_markdown: String::new(),
+                body_html: String::new(),
+                translations: Vec::new(),
+            };
             admin_article(&state, &v, false)
         })
         .collect();
-    let pagination = Pagination { page: page.page, per_page: page.per_page, total: page.total, pages: page.pages(), next: None, prev: None };
-    json(StatusCode::OK, &AdminArticleList { articles, pagination })
+    let pagination = Pagination {
+        page: page.page,
+        per_page: page.per_page,
+        total: page.total,
+        pages: page.pages(),
+        next: None,
+        prev: None,
+    };
+    json(
+        StatusCode::OK,
+        &AdminArticleList {
+            articles,
+            pagination,
+        },
+    )
 }
 
 /// Creates an article, owned by the token's user.
 #[utoipa::path(post, path = "/api/v1/admin/articles", tag = "admin", request_body = ArticleBody, security(("bearer" = [])),
     responses((status = 201, body = AdminArticleOne), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn create(State(state): State<AppState>, client: ApiClient, JsonBody(body): JsonBody<ArticleBody>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    client: ApiClient,
+    JsonBody(body): JsonBody<ArticleBody>,
+) -> Result<Response, AppError> {
     let (input, _) = body.into_input()?;
     let saved = newsroom::articles::create(&state, &client.actor, input, Utc::now()).await?;
     let v = newsroom::articles::get(&state, &client.actor, saved.id).await?;
-    json(StatusCode::CREATED, &AdminArticleOne { article: admin_article(&state, &v, true) })
+    json(
+        StatusCode::CREATED,
+        &AdminArticleOne {
+            article: admin_article(&state, &v, true),
+        },
+    )
 }
 
 /// One article with its Markdown and rendered body.
 #[utoipa::path(get, path = "/api/v1/admin/articles/{id}", tag = "admin", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = AdminArticleOne), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub async fn get(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn get(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let v = newsroom::articles::get(&state, &client.actor, ArticleId(id)).await?;
-    json(StatusCode::OK, &AdminArticleOne { article: admin_article(&state, &v, true) })
+    json(
+        StatusCode::OK,
+        &AdminArticleOne {
+            article: admin_article(&state, &v, true),
+        },
+    )
 }
 
 /// Replaces an article's fields (and status). Send `revision` to be told of,
 /// instead of overwriting, a save made since.
 #[utoipa::path(put, path = "/api/v1/admin/articles/{id}", tag = "admin", params(("id" = i64, Path)), request_body = ArticleBody, security(("bearer" = [])),
     responses((status = 200, body = AdminArticleOne), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn update(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>, JsonBody(body): JsonBody<ArticleBody>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<ArticleBody>,
+) -> Result<Response, AppError> {
     let (input, revision) = body.into_input()?;
-    newsroom::articles::update(&state, &client.actor, ArticleId(id), input, revision, Utc::now()).await?;
+    newsroom::articles::update(
+        &state,
+        &client.actor,
+        ArticleId(id),
+        input,
+        revision,
+        Utc::now(),
+    )
+    .await?;
     let v = newsroom::articles::get(&state, &client.actor, ArticleId(id)).await?;
-    json(StatusCode::OK, &AdminArticleOne { article: admin_article(&state, &v, true) })
+    json(
+        StatusCode::OK,
+        &AdminArticleOne {
+            article: admin_article(&state, &v, true),
+        },
+    )
 }
 
 /// Deletes an article for good.
 #[utoipa::path(delete, path = "/api/v1/admin/articles/{id}", tag = "admin", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub async fn delete(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     newsroom::articles::delete(&state, &client.actor, ArticleId(id)).await?;
-    Ok(axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT))
+    Ok(axum::response::IntoResponse::into_response(
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -319,7 +416,11 @@ pub struct RevisionList {
 /// Every saved version, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/articles/{id}/revisions", tag = "admin", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = RevisionList), (status = 404, body = ApiError)))]
-pub async fn revisions(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn revisions(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     newsroom::articles::get(&state, &client.actor, ArticleId(id)).await?;
     let revisions = store::revisions(&state.db, ArticleId(id))
         .await?
@@ -339,10 +440,19 @@ pub async fn revisions(State(state): State<AppState>, client: ApiClient, Path(id
 #[utoipa::path(post, path = "/api/v1/admin/articles/{id}/revisions/{revision}/restore", tag = "admin",
     params(("id" = i64, Path), ("revision" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = AdminArticleOne), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub async fn restore(State(state): State<AppState>, client: ApiClient, Path((id, rev)): Path<(i64, i64)>) -> Result<Response, AppError> {
+pub async fn restore(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path((id, rev)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
     newsroom::articles::restore(&state, &client.actor, ArticleId(id), rev, Utc::now()).await?;
     let v = newsroom::articles::get(&state, &client.actor, ArticleId(id)).await?;
-    json(StatusCode::OK, &AdminArticleOne { article: admin_article(&state, &v, true) })
+    json(
+        StatusCode::OK,
+        &AdminArticleOne {
+            article: admin_article(&state, &v, true),
+        },
+    )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -359,7 +469,14 @@ pub struct MediaItem {
 
 impl From<Media> for MediaItem {
     fn from(m: Media) -> Self {
-        Self { id: m.id, widths: m.variants.iter().map(|v| v.width).collect(), path: m.path, width: m.width, height: m.height, content_type: m.content_type }
+        Self {
+            id: m.id,
+            widths: m.variants.iter().map(|v| v.width).collect(),
+            path: m.path,
+            width: m.width,
+            height: m.height,
+            content_type: m.content_type,
+        }
     }
 }
 
@@ -375,9 +492,16 @@ pub struct MediaOne {
 
 /// The newest uploads.
 #[utoipa::path(get, path = "/api/v1/admin/media", tag = "admin", security(("bearer" = [])), responses((status = 200, body = MediaList)))]
-pub async fn media_list(State(state): State<AppState>, client: ApiClient) -> Result<Response, AppError> {
+pub async fn media_list(
+    State(state): State<AppState>,
+    client: ApiClient,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::UploadMedia)?;
-    let media = media::recent(&state.db, 100).await?.into_iter().map(MediaItem::from).collect();
+    let media = media::recent(&state.db, 100)
+        .await?
+        .into_iter()
+        .map(MediaItem::from)
+        .collect();
     json(StatusCode::OK, &MediaList { media })
 }
 
@@ -386,10 +510,19 @@ pub async fn media_list(State(state): State<AppState>, client: ApiClient) -> Res
 #[utoipa::path(post, path = "/api/v1/admin/media", tag = "admin", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "A field named `file` holding a JPEG, PNG, GIF or WebP image"),
     responses((status = 201, body = MediaOne), (status = 413, body = ApiError), (status = 415, body = ApiError)))]
-pub async fn upload(State(state): State<AppState>, client: ApiClient, request: Request) -> Result<Response, AppError> {
+pub async fn upload(
+    State(state): State<AppState>,
+    client: ApiClient,
+    request: Request,
+) -> Result<Response, AppError> {
     let mut multipart = Multipart::from_request(request, &state)
         .await
-        .map_err(|e| AppError::BadRequest(format!("Send the image as multipart/form-data with a field named file ({}).", e.body_text())))?;
+        .map_err(|e| {
+            AppError::BadRequest(format!(
+                "Send the image as multipart/form-data with a field named file ({}).",
+                e.body_text()
+            ))
+        })?;
     let mut upload = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -400,12 +533,29 @@ pub async fn upload(State(state): State<AppState>, client: ApiClient, request: R
     })? {
         if field.name() == Some("file") {
             let file_name = field.file_name().unwrap_or("image").to_owned();
-            let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
-            let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge("The upload is larger than this site accepts.".into()))?;
-            upload = Some(Upload { field: "file".into(), file_name, content_type, bytes });
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let bytes = field.bytes().await.map_err(|_| {
+                AppError::PayloadTooLarge("The upload is larger than this site accepts.".into())
+            })?;
+            upload = Some(Upload {
+                field: "file".into(),
+                file_name,
+                content_type,
+                bytes,
+            });
         }
     }
-    let upload = upload.ok_or_else(|| AppError::BadRequest("Send the image in a multipart field named file.".into()))?;
+    let upload = upload.ok_or_else(|| {
+        AppError::BadRequest("Send the image in a multipart field named file.".into())
+    })?;
     let stored = newsroom::images::store(&state, &client.actor, upload).await?;
-    json(StatusCode::CREATED, &MediaOne { media: stored.into() })
+    json(
+        StatusCode::CREATED,
+        &MediaOne {
+            media: stored.into(),
+        },
+    )
 }

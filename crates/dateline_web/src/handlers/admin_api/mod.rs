@@ -13,7 +13,13 @@ use serde::Serialize;
 
 /// A JSON answer that no cache may keep.
 pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Response, AppError> {
-    let mut response = (status, Json(serde_json::to_value(body).map_err(|e| AppError::Internal(e.into()))?)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = (
+        status,
+        Json(serde_json::to_value(body).map_err(|e| AppError::Internal(e.into()))?),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }

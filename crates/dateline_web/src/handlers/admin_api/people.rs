@@ -37,12 +37,22 @@ pub struct AdminTermList {
     pub items: Vec<AdminTerm>,
 }
 
-async fn term_list(state: &AppState, client: &ApiClient, kind: TermKind) -> Result<Response, AppError> {
+async fn term_list(
+    state: &AppState,
+    client: &ApiClient,
+    kind: TermKind,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTaxonomy)?;
     let items = people::terms(&state.db, kind)
         .await?
         .into_iter()
-        .map(|t| AdminTerm { id: t.id, name: t.name, slug: t.slug, description: t.description, article_count: t.article_count.unwrap_or(0) })
+        .map(|t| AdminTerm {
+            id: t.id,
+            name: t.name,
+            slug: t.slug,
+            description: t.description,
+            article_count: t.article_count.unwrap_or(0),
+        })
         .collect();
     json(StatusCode::OK, &AdminTermList { items })
 }
@@ -50,19 +60,40 @@ async fn term_list(state: &AppState, client: &ApiClient, kind: TermKind) -> Resu
 fn term_checked(form: &TermForm) -> Result<(String, dateline_core::Slug), AppError> {
     checked(form).map_err(|message| {
         let mut e = dateline_core::ValidationErrors::new();
-        e.add(if form.name.trim().is_empty() { "name" } else { "slug" }, message);
+        e.add(
+            if form.name.trim().is_empty() {
+                "name"
+            } else {
+                "slug"
+            },
+            message,
+        );
         AppError::Invalid(e)
     })
 }
 
 async fn term_one(state: &AppState, kind: TermKind, id: i64) -> Result<Response, AppError> {
-    let t = people::term_by_id(&state.db, kind, id).await?.ok_or_else(|| AppError::NotFound(format!("There is none with id {id}.")))?;
-    json(StatusCode::OK, &AdminTerm { id: t.id, name: t.name, slug: t.slug, description: t.description, article_count: 0 })
+    let t = people::term_by_id(&state.db, kind, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is none with id {id}.")))?;
+    json(
+        StatusCode::OK,
+        &AdminTerm {
+            id: t.id,
+            name: t.name,
+            slug: t.slug,
+            description: t.description,
+            article_count: 0,
+        },
+    )
 }
 
 /// Every section.
 #[utoipa::path(get, path = "/api/v1/admin/sections", tag = "admin", security(("bearer" = [])), responses((status = 200, body = AdminTermList), (status = 403, body = ApiError)))]
-pub async fn sections(State(state): State<AppState>, client: ApiClient) -> Result<Response, AppError> {
+pub async fn sections(
+    State(state): State<AppState>,
+    client: ApiClient,
+) -> Result<Response, AppError> {
     term_list(&state, &client, TermKind::Section).await
 }
 
@@ -75,7 +106,11 @@ pub async fn tags(State(state): State<AppState>, client: ApiClient) -> Result<Re
 /// Creates a section.
 #[utoipa::path(post, path = "/api/v1/admin/sections", tag = "admin", request_body = TermForm, security(("bearer" = [])),
     responses((status = 201, body = AdminTerm), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn create_section(State(state): State<AppState>, client: ApiClient, JsonBody(form): JsonBody<TermForm>) -> Result<Response, AppError> {
+pub async fn create_section(
+    State(state): State<AppState>,
+    client: ApiClient,
+    JsonBody(form): JsonBody<TermForm>,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTaxonomy)?;
     let (name, slug) = term_checked(&form)?;
     let id = people::create_section(&state.db, &name, &slug, &form.description, Utc::now()).await?;
@@ -85,7 +120,13 @@ pub async fn create_section(State(state): State<AppState>, client: ApiClient, Js
 }
 
 /// Renames a section or tag, or changes its slug or description.
-pub async fn update_term(state: AppState, client: ApiClient, id: i64, kind: TermKind, form: TermForm) -> Result<Response, AppError> {
+pub async fn update_term(
+    state: AppState,
+    client: ApiClient,
+    id: i64,
+    kind: TermKind,
+    form: TermForm,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTaxonomy)?;
     let (name, slug) = term_checked(&form)?;
     people::update_term(&state.db, kind, id, &name, &slug, &form.description).await?;
@@ -93,7 +134,12 @@ pub async fn update_term(state: AppState, client: ApiClient, id: i64, kind: Term
 }
 
 /// Deletes a section or tag.
-pub async fn delete_term(state: AppState, client: ApiClient, id: i64, kind: TermKind) -> Result<Response, AppError> {
+pub async fn delete_term(
+    state: AppState,
+    client: ApiClient,
+    id: i64,
+    kind: TermKind,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTaxonomy)?;
     if !people::delete_term(&state.db, kind, id).await? {
         return Err(AppError::NotFound(format!("There is none with id {id}.")));
@@ -104,26 +150,44 @@ pub async fn delete_term(state: AppState, client: ApiClient, id: i64, kind: Term
 /// Changes a section.
 #[utoipa::path(put, path = "/api/v1/admin/sections/{id}", tag = "admin", params(("id" = i64, Path)), request_body = TermForm, security(("bearer" = [])),
     responses((status = 200, body = AdminTerm), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-pub async fn update_section(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>, JsonBody(form): JsonBody<TermForm>) -> Result<Response, AppError> {
+pub async fn update_section(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+    JsonBody(form): JsonBody<TermForm>,
+) -> Result<Response, AppError> {
     update_term(state, client, id, TermKind::Section, form).await
 }
 
 /// Changes a tag.
 #[utoipa::path(put, path = "/api/v1/admin/tags/{id}", tag = "admin", params(("id" = i64, Path)), request_body = TermForm, security(("bearer" = [])),
     responses((status = 200, body = AdminTerm), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-pub async fn update_tag(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>, JsonBody(form): JsonBody<TermForm>) -> Result<Response, AppError> {
+pub async fn update_tag(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+    JsonBody(form): JsonBody<TermForm>,
+) -> Result<Response, AppError> {
     update_term(state, client, id, TermKind::Tag, form).await
 }
 
 /// Deletes a section; its articles stay, without it.
 #[utoipa::path(delete, path = "/api/v1/admin/sections/{id}", tag = "admin", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 204), (status = 404, body = ApiError)))]
-pub async fn delete_section(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn delete_section(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     delete_term(state, client, id, TermKind::Section).await
 }
 
 /// Deletes a tag; its articles stay, without it.
 #[utoipa::path(delete, path = "/api/v1/admin/tags/{id}", tag = "admin", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 204), (status = 404, body = ApiError)))]
-pub async fn delete_tag(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn delete_tag(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     delete_term(state, client, id, TermKind::Tag).await
 }
 
@@ -152,12 +216,21 @@ pub struct AdminAuthorList {
 
 /// Every author profile.
 #[utoipa::path(get, path = "/api/v1/admin/authors", tag = "admin", security(("bearer" = [])), responses((status = 200, body = AdminAuthorList), (status = 403, body = ApiError)))]
-pub async fn authors(State(state): State<AppState>, client: ApiClient) -> Result<Response, AppError> {
+pub async fn authors(
+    State(state): State<AppState>,
+    client: ApiClient,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTaxonomy)?;
     let authors = people::authors(&state.db)
         .await?
         .into_iter()
-        .map(|(a, n)| AdminAuthor { id: a.id.0, name: a.name, slug: a.slug, bio: a.bio, article_count: n })
+        .map(|(a, n)| AdminAuthor {
+            id: a.id.0,
+            name: a.name,
+            slug: a.slug,
+            bio: a.bio,
+            article_count: n,
+        })
         .collect();
     json(StatusCode::OK, &AdminAuthorList { authors })
 }
@@ -165,25 +238,55 @@ pub async fn authors(State(state): State<AppState>, client: ApiClient) -> Result
 /// Changes an author's name, slug or bio.
 #[utoipa::path(put, path = "/api/v1/admin/authors/{id}", tag = "admin", params(("id" = i64, Path)), request_body = AuthorBody, security(("bearer" = [])),
     responses((status = 200, body = AdminAuthor), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-pub async fn update_author(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>, JsonBody(body): JsonBody<AuthorBody>) -> Result<Response, AppError> {
+pub async fn update_author(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<AuthorBody>,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTaxonomy)?;
-    let (name, slug) = term_checked(&TermForm { name: body.name.clone(), slug: body.slug.clone(), description: String::new() })?;
+    let (name, slug) = term_checked(&TermForm {
+        name: body.name.clone(),
+        slug: body.slug.clone(),
+        description: String::new(),
+    })?;
     people::update_author(&state.db, id, &name, &slug, &body.bio, Utc::now()).await?;
-    let a = people::author_by_id(&state.db, id).await?.ok_or_else(|| AppError::NotFound(format!("There is no author {id}.")))?;
-    json(StatusCode::OK, &AdminAuthor { id, name: a.name, slug: a.slug, bio: a.bio, article_count: 0 })
+    let a = people::author_by_id(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no author {id}.")))?;
+    json(
+        StatusCode::OK,
+        &AdminAuthor {
+            id,
+            name: a.name,
+            slug: a.slug,
+            bio: a.bio,
+            article_count: 0,
+        },
+    )
 }
 
 /// The site's settings.
 #[utoipa::path(get, path = "/api/v1/admin/settings", tag = "admin", security(("bearer" = [])), responses((status = 200, body = SettingsForm), (status = 403, body = ApiError)))]
-pub async fn settings(State(state): State<AppState>, client: ApiClient) -> Result<Response, AppError> {
+pub async fn settings(
+    State(state): State<AppState>,
+    client: ApiClient,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageSettings)?;
-    json(StatusCode::OK, &SettingsForm::of(&site::settings(&state.db).await?))
+    json(
+        StatusCode::OK,
+        &SettingsForm::of(&site::settings(&state.db).await?),
+    )
 }
 
 /// Replaces the site's settings.
 #[utoipa::path(put, path = "/api/v1/admin/settings", tag = "admin", request_body = SettingsForm, security(("bearer" = [])),
     responses((status = 200, body = SettingsForm), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn save_settings(State(state): State<AppState>, client: ApiClient, JsonBody(form): JsonBody<SettingsForm>) -> Result<Response, AppError> {
+pub async fn save_settings(
+    State(state): State<AppState>,
+    client: ApiClient,
+    JsonBody(form): JsonBody<SettingsForm>,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageSettings)?;
     let parsed = form.parse().map_err(AppError::Invalid)?;
     site::save_settings(&state.db, &parsed).await?;
@@ -201,7 +304,13 @@ pub struct AdminUser {
 
 impl From<User> for AdminUser {
     fn from(u: User) -> Self {
-        Self { id: u.id.0, name: u.name, email: u.email, role: u.role.to_string(), disabled: u.disabled }
+        Self {
+            id: u.id.0,
+            name: u.name,
+            email: u.email,
+            role: u.role.to_string(),
+            disabled: u.disabled,
+        }
     }
 }
 
@@ -220,7 +329,11 @@ pub async fn me(client: ApiClient) -> Result<Response, AppError> {
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), responses((status = 200, body = AdminUserList), (status = 403, body = ApiError)))]
 pub async fn users(State(state): State<AppState>, client: ApiClient) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageUsers)?;
-    let users = accounts::users(&state.db).await?.into_iter().map(AdminUser::from).collect();
+    let users = accounts::users(&state.db)
+        .await?
+        .into_iter()
+        .map(AdminUser::from)
+        .collect();
     json(StatusCode::OK, &AdminUserList { users })
 }
 
@@ -235,9 +348,14 @@ pub struct NewUserBody {
 /// Creates an account and mails it an invitation to choose a password.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewUserBody, security(("bearer" = [])),
     responses((status = 201, body = AdminUser), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn create_user(State(state): State<AppState>, client: ApiClient, JsonBody(body): JsonBody<NewUserBody>) -> Result<Response, AppError> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    client: ApiClient,
+    JsonBody(body): JsonBody<NewUserBody>,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageUsers)?;
-    let (name, email, role) = check_new_user(&body.name, &body.email, &body.role).map_err(AppError::Invalid)?;
+    let (name, email, role) =
+        check_new_user(&body.name, &body.email, &body.role).map_err(AppError::Invalid)?;
     let user = invite(&state, &name, &email, role).await?;
     json(StatusCode::CREATED, &AdminUser::from(user))
 }
@@ -253,9 +371,16 @@ pub struct UserChangeBody {
 /// Changes an account's name, role, or whether it may sign in.
 #[utoipa::path(put, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = i64, Path)), request_body = UserChangeBody, security(("bearer" = [])),
     responses((status = 200, body = AdminUser), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-pub async fn update_user(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>, JsonBody(body): JsonBody<UserChangeBody>) -> Result<Response, AppError> {
+pub async fn update_user(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<UserChangeBody>,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageUsers)?;
-    let user = accounts::user(&state.db, UserId(id)).await?.ok_or_else(|| AppError::NotFound(format!("There is no user {id}.")))?;
+    let user = accounts::user(&state.db, UserId(id))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no user {id}.")))?;
     let (name, _, role) = check_new_user(
         body.name.as_deref().unwrap_or(&user.name),
         &user.email,
@@ -269,7 +394,9 @@ pub async fn update_user(State(state): State<AppState>, client: ApiClient, Path(
     if let Some(d) = body.disabled {
         accounts::set_disabled(&state.db, user.id, d, now).await?;
     }
-    let user = accounts::user(&state.db, user.id).await?.ok_or_else(|| AppError::NotFound("gone".into()))?;
+    let user = accounts::user(&state.db, user.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("gone".into()))?;
     json(StatusCode::OK, &AdminUser::from(user))
 }
 
@@ -305,7 +432,10 @@ pub struct NewToken {
 
 /// Every API token.
 #[utoipa::path(get, path = "/api/v1/admin/tokens", tag = "admin", security(("bearer" = [])), responses((status = 200, body = TokenList), (status = 403, body = ApiError)))]
-pub async fn tokens(State(state): State<AppState>, client: ApiClient) -> Result<Response, AppError> {
+pub async fn tokens(
+    State(state): State<AppState>,
+    client: ApiClient,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTokens)?;
     let tokens = accounts::tokens(&state.db)
         .await?
@@ -326,15 +456,24 @@ pub async fn tokens(State(state): State<AppState>, client: ApiClient) -> Result<
 /// Creates a token; its secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/admin/tokens", tag = "admin", request_body = NewTokenBody, security(("bearer" = [])),
     responses((status = 201, body = NewToken), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn create_token(State(state): State<AppState>, client: ApiClient, JsonBody(body): JsonBody<NewTokenBody>) -> Result<Response, AppError> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    client: ApiClient,
+    JsonBody(body): JsonBody<NewTokenBody>,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTokens)?;
     let name = body.name.trim();
     let owner = UserId(body.user_id.unwrap_or(client.user.id.0));
-    let owner_ok = accounts::user(&state.db, owner).await?.is_some_and(|u| !u.disabled);
+    let owner_ok = accounts::user(&state.db, owner)
+        .await?
+        .is_some_and(|u| !u.disabled);
     if name.is_empty() || name.chars().count() > 100 || !owner_ok {
         let mut e = dateline_core::ValidationErrors::new();
         if name.is_empty() || name.chars().count() > 100 {
-            e.add("name", "Name the token after what will use it (at most 100 characters).");
+            e.add(
+                "name",
+                "Name the token after what will use it (at most 100 characters).",
+            );
         }
         if !owner_ok {
             e.add("user_id", "The token must act as an active user.");
@@ -347,11 +486,14 @@ pub async fn create_token(State(state): State<AppState>, client: ApiClient, Json
 
 /// Revokes a token.
 #[utoipa::path(delete, path = "/api/v1/admin/tokens/{id}", tag = "admin", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 204), (status = 404, body = ApiError)))]
-pub async fn revoke_token(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTokens)?;
     if !accounts::revoke_token(&state.db, id, Utc::now()).await? {
         return Err(AppError::NotFound(format!("There is no live token {id}.")));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
-
