@@ -26,6 +26,16 @@ const BUILT_IN: &[(&str, &str, &[u8])] = &[
         "image/svg+xml",
         include_bytes!("../assets/icon.svg"),
     ),
+    (
+        "admin.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/admin.css"),
+    ),
+    (
+        "admin.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/admin.js"),
+    ),
 ];
 
 impl Assets {
@@ -60,5 +70,20 @@ impl Assets {
     pub fn get(&self, file: &str) -> Option<(&'static str, Bytes)> {
         let asset = self.by_path.get(file)?;
         Some((asset.content_type, asset.bytes.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_the_templates_name_is_built_in() {
+        let assets = Assets::embedded();
+        for name in ["style.css", "icon.svg", "admin.css", "admin.js"] {
+            let url = assets.url(name);
+            let file = url.trim_start_matches("/static/");
+            assert!(assets.get(file).is_some(), "{name} is not built in ({url})");
+        }
     }
 }

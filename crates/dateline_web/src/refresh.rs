@@ -1,7 +1,7 @@
 //! The loop that keeps this process in step with the database: it publishes
-//! scheduled articles whose time has come, and moves the page cache to the
+//! scheduled articles whose time has come, moves the page cache to the
 //! current content version, which any process (a second server, the command
-//! line) may have raised.
+//! line) may have raised, and now and then forgets expired sessions.
 
 use crate::state::AppState;
 use chrono::Utc;
@@ -9,11 +9,25 @@ use dateline_db::{articles, site};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// How often expired sessions and reset links are deleted.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
 /// Runs once now, then every `interval` until `shutdown` is cancelled.
 pub async fn run_refresh_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
+    let mut last_sweep = std::time::Instant::now();
     loop {
         if let Err(e) = refresh_once(&state).await {
             tracing::warn!(error = %e, "refresh failed; will retry");
+        }
+        if last_sweep.elapsed() >= SWEEP_EVERY {
+            last_sweep = std::time::Instant::now();
+            match dateline_db::accounts::sweep_expired(&state.db, Utc::now()).await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(count = n, "forgot expired sessions and reset links")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot forget expired sessions"),
+            }
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,

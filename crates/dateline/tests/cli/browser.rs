@@ -13,7 +13,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// chromedriver, stopped when dropped.
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -23,6 +23,12 @@ impl Drop for Driver {
 }
 
 async fn browser() -> (Driver, Client) {
+    browser_with(true).await
+}
+
+/// A headless Chromium session; with `javascript` false, pages run no script,
+/// as for a reader who turned it off.
+pub(crate) async fn browser_with(javascript: bool) -> (Driver, Client) {
     assert!(
         std::path::Path::new(CHROMEDRIVER).exists(),
         "{CHROMEDRIVER} is missing: run scripts/test, which installs chromium and chromium-driver"
@@ -37,9 +43,15 @@ async fn browser() -> (Driver, Client) {
             .expect("chromedriver starts"),
     );
     let profile = tempfile::tempdir().unwrap().keep();
+    let prefs = if javascript {
+        serde_json::json!({})
+    } else {
+        serde_json::json!({ "profile.managed_default_content_settings.javascript": 2 })
+    };
     let caps = serde_json::json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
+            "prefs": prefs,
             "binary": CHROMIUM,
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -73,7 +85,7 @@ async fn browser() -> (Driver, Client) {
     }
 }
 
-async fn text(client: &Client, css: &str) -> String {
+pub(crate) async fn text(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
         .await
@@ -95,7 +107,7 @@ async fn story_direction(client: &Client) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = std::env::var("DATELINE_AXE_JS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -107,7 +119,7 @@ fn axe_source() -> Option<String> {
 
 /// Runs axe-core on the current page; returns the serious and critical
 /// violations as "rule: target" lines.
-async fn accessibility_violations(client: &Client, axe: &str) -> Vec<String> {
+pub(crate) async fn accessibility_violations(client: &Client, axe: &str) -> Vec<String> {
     client.execute(axe, vec![]).await.expect("axe loads");
     let result = client
         .execute_async(

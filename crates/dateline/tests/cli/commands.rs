@@ -13,6 +13,9 @@ fn every_command_has_help() {
         vec!["article", "list", "--help"],
         vec!["search", "reindex", "--help"],
         vec!["migrate", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["user", "list", "--help"],
+        vec!["user", "passwd", "--help"],
     ] {
         let o = run(&args);
         assert!(o.status.success(), "{args:?}");
@@ -212,4 +215,153 @@ fn the_demo_newsroom_has_what_it_promises() {
             .count()
             > 0
     );
+}
+
+#[test]
+fn user_accounts_from_the_command_line() {
+    use crate::support::run_with_input;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = run_with_input(
+        &[
+            "user",
+            "add",
+            "--email",
+            "Rana@Example.org",
+            "--name",
+            "Rana Haddad",
+            "--role",
+            "editor",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        "tigris morning bread\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Created Rana Haddad <rana@example.org> as editor"));
+    assert!(
+        !stdout(&o).contains("Password"),
+        "a given password is not printed"
+    );
+
+    // No terminal and no --password-stdin: a strong password is made and shown once.
+    let o = run_with_input(
+        &[
+            "user",
+            "add",
+            "--email",
+            "omar@example.org",
+            "--name",
+            "Omar Aziz",
+            "--role",
+            "author",
+            "--data-dir",
+            data,
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let generated = stdout(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("Password (shown once): "))
+        .unwrap()
+        .to_owned();
+    assert_eq!(generated.len(), 20);
+
+    let o = run_with_input(
+        &[
+            "user",
+            "add",
+            "--email",
+            "rana@example.org",
+            "--name",
+            "Again",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        "another good password\n",
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("There is already an account for rana@example.org"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_with_input(
+        &[
+            "user",
+            "add",
+            "--email",
+            "x@example.org",
+            "--name",
+            "X",
+            "--role",
+            "owner",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        "another good password\n",
+    );
+    assert!(
+        stderr(&o).contains("role: Choose contributor, author, editor or admin."),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_with_input(
+        &[
+            "user",
+            "add",
+            "--email",
+            "y@example.org",
+            "--name",
+            "Y",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        "short\n",
+    );
+    assert!(
+        stderr(&o).contains("password: Use at least 10 characters"),
+        "{}",
+        stderr(&o)
+    );
+
+    let list = stdout(&run(&["user", "list", "--data-dir", data]));
+    assert!(
+        list.contains("editor")
+            && list.contains("rana@example.org")
+            && list.contains("2 accounts."),
+        "{list}"
+    );
+
+    let o = run_with_input(
+        &[
+            "user",
+            "passwd",
+            "omar@example.org",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        "a fresh long password\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("every session of that account is signed out"));
+    let o = run_with_input(
+        &[
+            "user",
+            "passwd",
+            "nobody@example.org",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        "a fresh long password\n",
+    );
+    assert!(stderr(&o).contains("there is no account for nobody@example.org"));
+    assert!(stdout(&run(&["user", "--help"])).contains("passwd"));
 }

@@ -5,5 +5,6 @@
 
 mod browser;
 mod commands;
+mod newsroom;
 mod serve;
 mod support;

@@ -756,7 +756,14 @@ pub async fn preview(
     State(state): State<AppState>,
     form: AdminMultipart,
 ) -> Result<Response, AppError> {
-    let fields = ArticleFields::from_multipart(&form);
+    let mut fields = ArticleFields::from_multipart(&form);
+    // An image chosen but not yet uploaded has no address to show; preview
+    // the report without it rather than refuse.
+    if fields.image_url.trim().is_empty() {
+        fields.image_alt.clear();
+        fields.image_caption.clear();
+        fields.image_credit.clear();
+    }
     let mut errors = ValidationErrors::new();
     let mut input = fields.to_input(ArticleStatus::Draft, &mut errors);
     if input.authors.is_empty() {
