@@ -73,6 +73,53 @@ async fn every_page_is_valid_html() {
         std::fs::write(&file, app.get(path).await.body).unwrap();
         files.push((path.to_owned(), file));
     }
+    // The newsroom's pages, signed in as an admin, and a form with errors.
+    let admin = app.browser(dateline_core::Role::Admin).await;
+    app.post_as(
+        &admin,
+        "/admin/tokens",
+        &[("name", "Validator"), ("user", &admin.user.id.to_string())],
+    )
+    .await;
+    let newsroom = [
+        "/admin/articles",
+        "/admin/articles?status=draft&q=farm",
+        "/admin/articles/new",
+        "/admin/articles/1",
+        "/admin/articles/1/revisions",
+        "/admin/articles/1/revisions/1",
+        "/admin/articles/1/delete",
+        "/admin/media",
+        "/admin/taxonomy",
+        "/admin/authors",
+        "/admin/settings",
+        "/admin/users",
+        "/admin/tokens",
+        "/admin/account",
+    ];
+    for (n, path) in newsroom.iter().enumerate() {
+        let r = app.get_as(&admin, path).await;
+        assert_eq!(r.status, axum::http::StatusCode::OK, "{path}");
+        let file = dir.path().join(format!("admin-{n}.html"));
+        std::fs::write(&file, r.body).unwrap();
+        files.push((path.to_string(), file));
+    }
+    for path in ["/admin/login", "/admin/forgot", "/admin/reset/nope"] {
+        let file = dir.path().join(format!("anon-{}.html", files.len()));
+        std::fs::write(&file, app.get(path).await.body).unwrap();
+        files.push((path.to_owned(), file));
+    }
+    let failed = app
+        .post_multipart_as(
+            &admin,
+            "/admin/articles/new",
+            &[("headline", ""), ("image_url", "x"), ("action", "publish")],
+            &[],
+        )
+        .await;
+    let file = dir.path().join("editor-errors.html");
+    std::fs::write(&file, failed.body).unwrap();
+    files.push(("/admin/articles/new (with errors)".to_owned(), file));
     let out = Command::new("java")
         .arg("-jar")
         .arg(vnu_jar())
