@@ -22,6 +22,24 @@ async fn fill(client: &Client, id: &str, value: &str) {
         .unwrap_or_else(|e| panic!("#{id}: {e}"));
 }
 
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn wait_for(client: &Client, css: &str) {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+}
+
 async fn sign_in(client: &Client, base: &str) {
     client.goto(&format!("{base}/admin")).await.unwrap();
     assert!(
@@ -34,18 +52,8 @@ async fn sign_in(client: &Client, base: &str) {
     );
     fill(client, "email", "editor@newsroom.test").await;
     fill(client, "password", PASSWORD).await;
-    client
-        .find(Locator::Css("main form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("table.articles, main p"))
-        .await
-        .unwrap();
+    click(client, "main form button[type=submit]").await;
+    wait_for(client, "table.articles, main p").await;
     assert_eq!(
         client.current_url().await.unwrap().path(),
         "/admin/articles"
@@ -155,13 +163,7 @@ async fn an_editor_writes_previews_and_publishes_and_a_reader_sees_it() {
 
     // Preview opens the reader page in a new tab, saving nothing.
     let editor_window = client.window().await.unwrap();
-    client
-        .find(Locator::Css("button[value=preview]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "button[value=preview]").await;
     let mut preview_window = None;
     for _ in 0..50 {
         let windows = client.windows().await.unwrap();
@@ -175,11 +177,7 @@ async fn an_editor_writes_previews_and_publishes_and_a_reader_sees_it() {
         .switch_to_window(preview_window.expect("a preview tab"))
         .await
         .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("article.story h1"))
-        .await
-        .unwrap();
+    wait_for(&client, "article.story h1").await;
     assert_eq!(
         text(&client, "article.story h1").await,
         "Dockworkers end strike at Basra's northern quay"
@@ -191,18 +189,8 @@ async fn an_editor_writes_previews_and_publishes_and_a_reader_sees_it() {
     client.close_window().await.unwrap();
     client.switch_to_window(editor_window).await.unwrap();
 
-    client
-        .find(Locator::Css("button[value=publish]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("p.notice"))
-        .await
-        .unwrap();
+    click(&client, "button[value=publish]").await;
+    wait_for(&client, "p.notice").await;
     assert_eq!(
         text(&client, "p.notice").await,
         "Published: the article is on the site."
@@ -229,11 +217,7 @@ async fn an_editor_writes_previews_and_publishes_and_a_reader_sees_it() {
         .await
         .expect("the article is on the front page");
     link.click().await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("article.story"))
-        .await
-        .unwrap();
+    wait_for(&client, "article.story").await;
     assert_eq!(text(&client, ".story-body .dateline").await, "BASRA, IRAQ.");
     assert_eq!(text(&client, ".story-meta .byline").await, "By Rana Haddad");
     assert_eq!(
@@ -315,18 +299,8 @@ async fn the_newsroom_works_without_javascript() {
     fill(&client, "headline", "Power cuts ease in Mosul").await;
     fill(&client, "body", "Generators are quieter this week.").await;
     fill(&client, "image_url", "/media/missing.jpg").await;
-    client
-        .find(Locator::Css("button[value=publish]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css(".error-summary"))
-        .await
-        .unwrap();
+    click(&client, "button[value=publish]").await;
+    wait_for(&client, ".error-summary").await;
     assert!(
         text(&client, "#image_alt-error")
             .await
@@ -341,18 +315,8 @@ async fn the_newsroom_works_without_javascript() {
         .unwrap();
     assert_eq!(kept.as_deref(), Some("Power cuts ease in Mosul"));
     fill(&client, "image_url", "").await;
-    client
-        .find(Locator::Css("button[value=publish]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("p.notice"))
-        .await
-        .unwrap();
+    click(&client, "button[value=publish]").await;
+    wait_for(&client, "p.notice").await;
     client.goto(&base).await.unwrap();
     client
         .find(Locator::LinkText("Power cuts ease in Mosul"))

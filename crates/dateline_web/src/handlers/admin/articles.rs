@@ -589,6 +589,12 @@ fn outcome_notice(status: ArticleStatus, created: bool) -> &'static str {
     }
 }
 
+fn one_error(field: String, message: String) -> ValidationErrors {
+    let mut errors = ValidationErrors::new();
+    errors.add(field, message);
+    errors
+}
+
 /// The problems found while reading the form, and every problem validation
 /// finds besides, so that all are shown at once.
 async fn all_errors(
@@ -643,8 +649,7 @@ pub async fn create(
             .await
         }
         Err(AppError::Conflict { field, message }) => {
-            let mut errors = ValidationErrors::new();
-            errors.add(field, message);
+            let errors = one_error(field, message);
             editor(
                 &state,
                 who,
@@ -728,8 +733,7 @@ pub async fn update(
             .await
         }
         Err(AppError::Conflict { field, message }) => {
-            let mut errors = ValidationErrors::new();
-            errors.add(field, message);
+            let errors = one_error(field, message);
             let e = EditorState {
                 revision: expected.unwrap_or(current.summary.revision),
                 ..editor_state(&state, who, &current)

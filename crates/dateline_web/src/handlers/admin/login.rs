@@ -36,6 +36,28 @@ struct LoginPage {
     error: Option<String>,
 }
 
+/// Refuses an address that failed too often lately, saying how long to wait.
+fn throttle(state: &AppState, ip: std::net::IpAddr, what: &str) -> Result<(), AppError> {
+    state
+        .login_limiter
+        .check(ip)
+        .map_err(|wait| AppError::TooManyRequests {
+            message: format!(
+                "{what}. Wait {} minutes and try again, or reset your password.",
+                wait.div_ceil(60)
+            ),
+            retry_after: wait,
+        })
+}
+
+/// Adds the CSRF cookie a form needs, when the visitor had none.
+fn with_cookie(mut response: Response, set_cookie: Option<axum::http::HeaderValue>) -> Response {
+    if let Some(c) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
+}
+
 /// Only newsroom paths on this site: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -67,7 +89,7 @@ async fn login_page(
         next: next.to_owned(),
         error,
     };
-    let mut response = page(
+    let response = page(
         state,
         None,
         Screen {
@@ -80,10 +102,7 @@ async fn login_page(
         status,
     )
     .await?;
-    if let Some(c) = set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(response)
+    Ok(with_cookie(response, set_cookie))
 }
 
 /// `GET /admin/login`
@@ -132,15 +151,7 @@ pub async fn sign_in(
     } = form;
     let ip = client_ip(&parts, &state.config.trusted_proxies);
     let next = safe_next(form.next.as_deref());
-    if let Err(wait) = state.login_limiter.check(ip) {
-        return Err(AppError::TooManyRequests {
-            message: format!(
-                "Too many failed sign-ins from your network. Wait {} minutes and try again, or reset your password.",
-                wait.div_ceil(60)
-            ),
-            retry_after: wait,
-        });
-    }
+    throttle(&state, ip, "Too many failed sign-ins from your network")?;
     let now = Utc::now();
     let user = accounts::user_by_email(&state.db, &form.email).await?;
     let matches = passwords::verify(
@@ -234,7 +245,7 @@ pub async fn forgot_form(
         sent: false,
         valid_minutes: RESET_VALID_MINUTES,
     };
-    let mut response = page(
+    let response = page(
         &state,
         None,
         Screen {
@@ -247,10 +258,7 @@ pub async fn forgot_form(
         StatusCode::OK,
     )
     .await?;
-    if let Some(c) = set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(response)
+    Ok(with_cookie(response, set_cookie))
 }
 
 #[derive(Debug, Deserialize)]
@@ -309,15 +317,7 @@ pub async fn forgot(
         parts,
     } = form;
     let ip = client_ip(&parts, &state.config.trusted_proxies);
-    if let Err(wait) = state.login_limiter.check(ip) {
-        return Err(AppError::TooManyRequests {
-            message: format!(
-                "Too many requests from your network. Wait {} minutes and try again.",
-                wait.div_ceil(60)
-            ),
-            retry_after: wait,
-        });
-    }
+    throttle(&state, ip, "Too many requests from your network")?;
     // Each request counts against the address, so it cannot flood mailboxes.
     state.login_limiter.failed(ip);
     if let Some(user) = accounts::user_by_email(&state.db, &form.email)
@@ -375,7 +375,7 @@ pub async fn reset_form(
         name: user.map(|u| u.name).unwrap_or_default(),
         error: None,
     };
-    let mut response = page(
+    let response = page(
         &state,
         None,
         Screen {
@@ -388,10 +388,7 @@ pub async fn reset_form(
         status,
     )
     .await?;
-    if let Some(c) = set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(response)
+    Ok(with_cookie(response, set_cookie))
 }
 
 #[derive(Debug, Deserialize)]
