@@ -13,12 +13,22 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// chromedriver, stopped when dropped.
-pub(crate) struct Driver(Child);
+/// chromedriver and the browser it started, stopped when dropped, even when
+/// a test fails halfway (the browser is found by its own profile folder).
+pub(crate) struct Driver {
+    child: Child,
+    profile: std::path::PathBuf,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(self.profile.as_os_str())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -34,15 +44,17 @@ pub(crate) async fn browser_with(javascript: bool) -> (Driver, Client) {
         "{CHROMEDRIVER} is missing: run scripts/test, which installs chromium and chromium-driver"
     );
     let port = free_port();
-    let driver = Driver(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
     let profile = tempfile::tempdir().unwrap().keep();
+    let driver = Driver {
+        child,
+        profile: profile.clone(),
+    };
     let prefs = if javascript {
         serde_json::json!({})
     } else {
