@@ -42,6 +42,15 @@ pub enum Command {
     /// Create and manage newsroom accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Deliver mail, and see the outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// Send articles to subscribers; follow, pause, resume or cancel sends.
+    #[command(subcommand)]
+    Newsletter(NewsletterCommand),
+    /// Import, export and erase newsletter subscribers.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
     /// Create or update the database schema, then exit.
     Migrate(StorageArgs),
 }
@@ -96,11 +105,139 @@ pub struct ServeArgs {
 }
 
 /// How Dateline sends mail.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct MailArgs {
     /// The From of Dateline's mail. Default: Dateline <newsroom@HOST of the base URL>
     #[arg(long, env = "DATELINE_MAIL_FROM", value_name = "ADDRESS")]
     pub mail_from: Option<String>,
+
+    /// SMTP server: smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required
+    /// (STARTTLS) or smtps://USER:PASS@HOST:465. Default: none, and each
+    /// message is written as an .eml file to DATA_DIR/outbox/.
+    #[arg(long = "smtp", env = "DATELINE_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+
+    /// Messages sent at once, and SMTP connections kept open. Default: 8
+    #[arg(long, env = "DATELINE_SMTP_CONCURRENCY", value_name = "N")]
+    pub smtp_concurrency: Option<usize>,
+
+    /// Most messages a second (e.g. what your provider allows). Default: no limit
+    #[arg(long, env = "DATELINE_SMTP_RATE", value_name = "PER_SECOND")]
+    pub smtp_rate: Option<f64>,
+
+    /// Seconds a worker holds the messages it took before another worker may
+    /// take them (after a crash, they wait this long). Default: 120
+    #[arg(long, env = "DATELINE_MAIL_LEASE_SECS", value_name = "SECONDS")]
+    pub mail_lease_secs: Option<u64>,
+
+    /// Do not deliver mail from this process (run `dateline mail work` elsewhere).
+    #[arg(long, env = "DATELINE_NO_MAIL_WORKERS")]
+    pub no_mail_workers: bool,
+}
+
+/// What a command that sends mail needs.
+#[derive(Debug, Clone, Args)]
+pub struct SenderArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+
+    /// Public address of the site, for the links in mail. Default: http://127.0.0.1:8080
+    #[arg(long, env = "DATELINE_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Deliver queued mail (what `serve` does too), until stopped or, with
+    /// --until-empty, until nothing is left to send.
+    Work {
+        #[arg(long)]
+        until_empty: bool,
+        #[command(flatten)]
+        sender: SenderArgs,
+    },
+    /// How many messages are queued, sent, failed, bounced.
+    Status {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewsletterCommand {
+    /// Mail a published article to its subscribers, showing progress, and
+    /// wait until every message is settled.
+    Send {
+        /// The article's slug or id.
+        article: String,
+        /// Send again, to subscribers who have not had this article yet
+        /// (e.g. those who subscribed since).
+        #[arg(long)]
+        force: bool,
+        /// Subject line. Default: the headline.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Queue the send and return; the server's workers deliver it.
+        #[arg(long)]
+        no_wait: bool,
+        #[command(flatten)]
+        sender: SenderArgs,
+    },
+    /// Recent sends and how far each has got; with an id, that send.
+    Status {
+        id: Option<i64>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Pause a send: what is not yet sent waits.
+    Pause {
+        id: i64,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Resume a paused send where it stopped.
+    Resume {
+        id: i64,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Cancel a send: what is not yet sent never will be.
+    Cancel {
+        id: i64,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Import confirmed subscribers from a CSV file with a header row:
+    /// email (required), name, frequency (each, daily, weekly), sections
+    /// (slugs separated by spaces or semicolons). Rows with problems are
+    /// listed and skipped; addresses already here are left as they are.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Write every subscriber as CSV (the import's columns, with status and dates).
+    Export {
+        /// File to write. Default: standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Erase an address and everything tied to it: subscription, messages,
+    /// delivery events.
+    Erase {
+        email: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

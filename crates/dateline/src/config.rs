@@ -2,7 +2,7 @@
 //! optional TOML file, over defaults. Validated before anything starts: a
 //! wrong value stops the process with a message that names the setting.
 
-use crate::cli::{ServeArgs, StorageArgs};
+use crate::cli::{MailArgs, SenderArgs, ServeArgs, StorageArgs};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -20,6 +20,10 @@ struct FileConfig {
     trusted_proxies: Option<String>,
     max_upload_mb: Option<u64>,
     mail_from: Option<String>,
+    smtp_url: Option<String>,
+    smtp_concurrency: Option<usize>,
+    smtp_rate: Option<f64>,
+    mail_lease_secs: Option<u64>,
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -61,6 +65,59 @@ pub struct Serve {
     pub trusted_proxies: dateline_web::auth::TrustedProxies,
     pub max_upload_bytes: u64,
     pub mail_from: String,
+    pub mail: dateline_mail::MailConfig,
+    /// Whether this process delivers mail and makes scheduled sends.
+    pub mail_workers: bool,
+}
+
+/// How mail goes out, from flags, environment and file.
+fn mail_config(args: &MailArgs, file: &FileConfig, storage: &Storage, base_url: &url::Url) -> anyhow::Result<dateline_mail::MailConfig> {
+    let from = mail_from(args.mail_from.clone().or_else(|| file.mail_from.clone()), base_url)?;
+    let smtp_url = args.smtp_url.clone().or_else(|| file.smtp_url.clone()).filter(|u| !u.trim().is_empty());
+    if let Some(url) = &smtp_url {
+        dateline_mail::Transport::check_url(url).map_err(|e| anyhow::anyhow!("SMTP server (--smtp, DATELINE_SMTP_URL or smtp_url): {e}"))?;
+    }
+    let concurrency = args.smtp_concurrency.or(file.smtp_concurrency).unwrap_or(8);
+    if !(1..=256).contains(&concurrency) {
+        bail!("SMTP concurrency (--smtp-concurrency, DATELINE_SMTP_CONCURRENCY or smtp_concurrency): give a number from 1 to 256, not {concurrency}");
+    }
+    let rate = args.smtp_rate.or(file.smtp_rate);
+    if let Some(r) = rate
+        && !(r > 0.0 && r.is_finite())
+    {
+        bail!("SMTP rate (--smtp-rate, DATELINE_SMTP_RATE or smtp_rate): give messages a second above 0, such as 14, not {r}");
+    }
+    let lease = args.mail_lease_secs.or(file.mail_lease_secs).unwrap_or(120);
+    if !(2..=86_400).contains(&lease) {
+        bail!("mail lease (--mail-lease-secs, DATELINE_MAIL_LEASE_SECS or mail_lease_secs): give seconds from 2 to 86400, not {lease}");
+    }
+    Ok(dateline_mail::MailConfig {
+        smtp_url,
+        outbox_dir: storage.data_dir.join("outbox"),
+        from,
+        base_url: base_url.clone(),
+        concurrency,
+        rate,
+        lease: chrono::Duration::seconds(lease as i64),
+    })
+}
+
+/// Everything a command that sends mail needs.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub storage: Storage,
+    pub mail: dateline_mail::MailConfig,
+}
+
+impl Sender {
+    pub fn resolve(args: &SenderArgs) -> anyhow::Result<Self> {
+        let file = read_file(args.storage.config.as_deref())?;
+        let storage = storage_from(&args.storage, &file)?;
+        let base = args.base_url.clone().or_else(|| file.base_url.clone()).unwrap_or_else(|| "http://127.0.0.1:8080".into());
+        let base_url = parse_base_url(&base)?;
+        let mail = mail_config(&args.mail, &file, &storage, &base_url)?;
+        Ok(Self { storage, mail })
+    }
 }
 
 fn storage_from(args: &StorageArgs, file: &FileConfig) -> anyhow::Result<Storage> {
@@ -160,7 +217,10 @@ impl Serve {
                 .or_else(|| file.mail_from.clone()),
             &base_url,
         )?;
+        let mail = mail_config(&args.mail, &file, &storage, &base_url)?;
         Ok(Self {
+            mail,
+            mail_workers: !args.mail.no_mail_workers,
             storage,
             listen,
             base_url,
@@ -232,7 +292,7 @@ mod tests {
             page_cache_mb: None,
             trusted_proxies: None,
             max_upload_mb: None,
-            mail: crate::cli::MailArgs { mail_from: None },
+            mail: crate::cli::MailArgs::default(),
         }
     }
 

@@ -98,6 +98,8 @@ pub enum Capability {
     /// See every article in the newsroom list, not only one's own.
     SeeAllArticles,
     Moderate,
+    /// Subscribers, newsletter sends, delivery events.
+    ManageNewsletter,
     ManageUsers,
     ManageTokens,
     ManageSettings,
@@ -112,7 +114,7 @@ impl Actor {
         use Capability::*;
         match capability {
             UseNewsroom | CreateArticle | UploadMedia => true,
-            ManageTaxonomy | SeeAllArticles | Moderate => self.role >= Role::Editor,
+            ManageTaxonomy | SeeAllArticles | Moderate | ManageNewsletter => self.role >= Role::Editor,
             ManageUsers | ManageTokens | ManageSettings => self.role == Role::Admin,
         }
     }

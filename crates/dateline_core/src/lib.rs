@@ -10,7 +10,9 @@ pub mod front_matter;
 pub mod i18n;
 pub mod ids;
 pub mod language;
+pub mod newsletter;
 pub mod search_text;
+pub mod signing;
 pub mod slug;
 pub mod validation;
 

@@ -412,6 +412,7 @@ pub async fn sweep_expired(db: &Db, now: DateTime<Utc>) -> Result<u64> {
 
 /// Stores a reset link's hash. Returns false when one was already made for
 /// this user within `min_interval` (a reset cannot be used to flood a mailbox).
+/// The mail carrying the link is queued in the same transaction.
 pub async fn create_password_reset(
     db: &Db,
     user: UserId,
@@ -419,15 +420,18 @@ pub async fn create_password_reset(
     now: DateTime<Utc>,
     valid_for: Duration,
     min_interval: Duration,
+    mail: &crate::mail::NewMail,
 ) -> Result<bool> {
+    let mut tx = db.write_tx().await?;
     let recent: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at > $2",
     )
     .bind(user.0)
     .bind(ts(now - min_interval))
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await?;
     if recent > 0 {
+        tx.commit().await?;
         return Ok(false);
     }
     sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
@@ -435,8 +439,10 @@ pub async fn create_password_reset(
         .bind(user.0)
         .bind(ts(now))
         .bind(ts(now + valid_for))
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    crate::mail::enqueue_in(&mut tx, mail, now).await?;
+    tx.commit().await?;
     Ok(true)
 }
 

@@ -11,12 +11,15 @@
 pub mod accounts;
 pub mod articles;
 mod error;
+pub mod mail;
 pub mod media;
 mod migrate;
 pub mod people;
 pub mod rows;
 pub mod search;
+pub mod sends;
 pub mod site;
+pub mod subscribers;
 mod sql;
 pub mod views;
 

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "newsroom",
         include_str!("../migrations/0002_newsroom.sql"),
     ),
+    (3, "mail", include_str!("../migrations/0003_mail.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

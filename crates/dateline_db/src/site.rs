@@ -42,6 +42,10 @@ pub struct SiteSettings {
     pub per_page: u32,
     /// Extra navigation links; sections are always listed.
     pub navigation: Vec<NavLink>,
+    /// The hour (0–23, UTC) daily and weekly digests go out.
+    pub digest_hour: u32,
+    /// The day weekly digests go out: 1 is Monday, 7 Sunday.
+    pub digest_weekday: u32,
 }
 
 impl Default for SiteSettings {
@@ -52,6 +56,8 @@ impl Default for SiteSettings {
             language: Language::english(),
             per_page: 20,
             navigation: Vec::new(),
+            digest_hour: 7,
+            digest_weekday: 1,
         }
     }
 }
@@ -78,4 +84,20 @@ pub async fn save_settings(db: &Db, settings: &SiteSettings) -> Result<()> {
     bump_content_version(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The site's secret key, for signing links in mail. Made on first use from
+/// `fresh` (random bytes the caller supplies); every process of a site then
+/// reads the same key.
+pub async fn secret_key(db: &Db, fresh: &str) -> Result<String> {
+    let mut tx = db.write_tx().await?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('secret_key', $1) ON CONFLICT (key) DO NOTHING")
+        .bind(fresh.to_owned())
+        .execute(&mut *tx)
+        .await?;
+    let key: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'secret_key'")
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(key)
 }

@@ -1,14 +1,26 @@
-//! Dateline's mail: what a message says (templates, text and HTML), how it is
-//! put together (MIME, headers), and where it goes.
+//! Dateline's mail, the one way Dateline sends anything: what a message says
+//! (templates, text and HTML), how it is put together (MIME, Message-ID,
+//! List-Unsubscribe), how it goes out (SMTP with a pool of connections, or
+//! `.eml` files in an outbox folder when no server is set), and the workers
+//! that take messages from the database outbox, deliver them and record what
+//! happened.
 //!
-//! For now messages are written as `.eml` files to an outbox folder, which is
-//! also what a fresh install without an SMTP server uses. This crate knows
-//! nothing of HTTP.
+//! This crate knows nothing of HTTP.
 
+mod compose;
+pub mod schedule;
+pub mod links;
 mod message;
 mod outbox;
-mod templates;
+pub mod templates;
+mod transport;
+pub mod worker;
 
-pub use message::{Mail, MailError, build};
+#[cfg(feature = "test-support")]
+pub mod test_smtp;
+
+pub use links::Links;
+pub use message::{Headers, Mail, MailError, Unsubscribe, build};
 pub use outbox::Outbox;
-pub use templates::{PasswordReset, render_password_reset};
+pub use transport::{DeliveryError, Transport};
+pub use worker::{MailConfig, Worker};

@@ -1,30 +1,33 @@
-//! What Dateline's messages say. Each message has a text and an HTML body,
-//! rendered from templates built into the binary; autoescaping is on for HTML.
+//! What Dateline's messages say. Every message has a plain-text and an HTML
+//! body, rendered from templates built into the binary (autoescaping on for
+//! HTML: nothing a reader or writer typed reaches a mail unescaped).
 
 use crate::message::Mail;
+use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 use std::sync::LazyLock;
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") {
-            AutoEscape::Html
-        } else {
-            AutoEscape::None
-        }
-    });
+    env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     for (name, source) in [
-        (
-            "password_reset.txt",
-            include_str!("../templates/password_reset.txt"),
-        ),
-        (
-            "password_reset.html",
-            include_str!("../templates/password_reset.html"),
-        ),
+        ("layout.html", include_str!("../templates/layout.html")),
+        ("confirm.txt", include_str!("../templates/confirm.txt")),
+        ("confirm.html", include_str!("../templates/confirm.html")),
+        ("already.txt", include_str!("../templates/already.txt")),
+        ("already.html", include_str!("../templates/already.html")),
+        ("welcome.txt", include_str!("../templates/welcome.txt")),
+        ("welcome.html", include_str!("../templates/welcome.html")),
+        ("password_reset.txt", include_str!("../templates/password_reset.txt")),
+        ("password_reset.html", include_str!("../templates/password_reset.html")),
+        ("invitation.txt", include_str!("../templates/invitation.txt")),
+        ("invitation.html", include_str!("../templates/invitation.html")),
+        ("article.txt", include_str!("../templates/article.txt")),
+        ("article.html", include_str!("../templates/article.html")),
+        ("digest.txt", include_str!("../templates/digest.txt")),
+        ("digest.html", include_str!("../templates/digest.html")),
     ] {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "built-in mail template does not parse");
@@ -34,12 +37,58 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 });
 
 fn render<S: Serialize>(name: &str, ctx: &S) -> anyhow::Result<String> {
-    Ok(TEMPLATES
-        .get_template(name)?
-        .render(minijinja::value::Value::from(minijinja::value::Serde(ctx)))?)
+    Ok(TEMPLATES.get_template(name)?.render(Value::from(Serde(ctx)))?)
 }
 
-/// A password-reset message.
+/// Renders the `.txt` and `.html` of one message.
+fn both<S: Serialize>(stem: &str, subject: &str, to: &str, to_name: &str, ctx: &S) -> anyhow::Result<Mail> {
+    let html_ctx = minijinja::context! { subject => subject, .. Value::from(Serde(ctx)) };
+    Ok(Mail {
+        to: to.to_owned(),
+        to_name: Some(to_name.to_owned()).filter(|n| !n.is_empty()),
+        subject: subject.to_owned(),
+        text: render(&format!("{stem}.txt"), ctx)?,
+        html: TEMPLATES.get_template(&format!("{stem}.html"))?.render(html_ctx)?,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Confirm {
+    pub site_title: String,
+    pub email: String,
+    pub link: String,
+    pub valid_days: i64,
+}
+
+pub fn confirm(c: &Confirm) -> anyhow::Result<Mail> {
+    both("confirm", &format!("Confirm your subscription to {}", c.site_title), &c.email, "", c)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Already {
+    pub site_title: String,
+    pub email: String,
+    pub preferences: String,
+}
+
+pub fn already_subscribed(c: &Already) -> anyhow::Result<Mail> {
+    both("already", &format!("You are already subscribed to {}", c.site_title), &c.email, "", c)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Welcome {
+    pub site_title: String,
+    pub email: String,
+    pub name: String,
+    pub frequency: String,
+    pub preferences: String,
+    pub unsubscribe: String,
+}
+
+pub fn welcome(c: &Welcome) -> anyhow::Result<Mail> {
+    both("welcome", &format!("Welcome to {}", c.site_title), &c.email, &c.name, c)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PasswordReset {
     pub site_title: String,
@@ -49,14 +98,77 @@ pub struct PasswordReset {
     pub valid_minutes: i64,
 }
 
-pub fn render_password_reset(r: &PasswordReset) -> anyhow::Result<Mail> {
-    Ok(Mail {
-        to: r.email.clone(),
-        to_name: Some(r.name.clone()),
-        subject: format!("Reset your password for {}", r.site_title),
-        text: render("password_reset.txt", r)?,
-        html: render("password_reset.html", r)?,
-    })
+pub fn password_reset(r: &PasswordReset) -> anyhow::Result<Mail> {
+    both("password_reset", &format!("Reset your password for {}", r.site_title), &r.email, &r.name, r)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Invitation {
+    pub site_title: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub link: String,
+    pub sign_in: String,
+    pub valid_days: i64,
+}
+
+pub fn invitation(r: &Invitation) -> anyhow::Result<Mail> {
+    both("invitation", &format!("Your newsroom account at {}", r.site_title), &r.email, &r.name, r)
+}
+
+/// An article as the newsletter shows it. The subscriber's own links are
+/// left as `%%PREFERENCES%%` and `%%UNSUBSCRIBE%%`, filled in per message, so
+/// a send renders its article once.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleMail {
+    pub site_title: String,
+    pub headline: String,
+    pub deck: String,
+    pub dateline: String,
+    pub byline: String,
+    pub published: String,
+    pub section: String,
+    pub url: String,
+    pub image_url: String,
+    pub image_alt: String,
+    /// Sanitized when the article was saved; links made absolute.
+    pub body_html: String,
+    pub text: String,
+    pub credit: String,
+    pub lang: String,
+    pub dir: String,
+}
+
+/// The article's text and HTML with placeholders for the subscriber's links.
+pub fn article(a: &ArticleMail) -> anyhow::Result<(String, String)> {
+    let html_ctx = minijinja::context! { subject => a.headline.clone(), .. Value::from(Serde(a)) };
+    Ok((render("article.txt", a)?, TEMPLATES.get_template("article.html")?.render(html_ctx)?))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestItem {
+    pub headline: String,
+    pub dateline: String,
+    pub summary: String,
+    pub section: String,
+    pub url: String,
+    pub lang: String,
+    pub dir: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Digest {
+    pub site_title: String,
+    pub title: String,
+    pub frequency: String,
+    pub articles: Vec<DigestItem>,
+    pub preferences: String,
+    pub unsubscribe: String,
+}
+
+pub fn digest(d: &Digest, to: &str, to_name: &str) -> anyhow::Result<Mail> {
+    both("digest", &d.title, to, to_name, d)
 }
 
 #[cfg(test)]
@@ -65,7 +177,7 @@ mod tests {
 
     #[test]
     fn escapes_html_but_not_text() {
-        let m = render_password_reset(&PasswordReset {
+        let m = password_reset(&PasswordReset {
             site_title: "News & <Views>".into(),
             name: "Layla".into(),
             email: "l@example.org".into(),
@@ -76,6 +188,49 @@ mod tests {
         assert!(m.html.contains("News &amp; &lt;Views&gt;"));
         assert!(m.text.contains("News & <Views>"));
         assert!(m.text.contains("https://news.example/admin/reset/abc"));
-        assert!(m.text.contains("60 minutes"));
+        assert_eq!(m.subject, "Reset your password for News & <Views>");
+    }
+
+    #[test]
+    fn every_message_renders() {
+        let site = "The Desk".to_owned();
+        confirm(&Confirm { site_title: site.clone(), email: "a@b.example".into(), link: "https://x/c".into(), valid_days: 7 }).unwrap();
+        already_subscribed(&Already { site_title: site.clone(), email: "a@b.example".into(), preferences: "https://x/p".into() }).unwrap();
+        welcome(&Welcome { site_title: site.clone(), email: "a@b.example".into(), name: "".into(), frequency: "each report".into(), preferences: "p".into(), unsubscribe: "u".into() }).unwrap();
+        invitation(&Invitation { site_title: site.clone(), name: "N".into(), email: "a@b.example".into(), role: "author".into(), link: "l".into(), sign_in: "s".into(), valid_days: 7 }).unwrap();
+        let (text, html) = article(&ArticleMail {
+            site_title: site.clone(),
+            headline: "Water <talks>".into(),
+            deck: "".into(),
+            dateline: "BAGHDAD, Iraq.".into(),
+            byline: "By Rana Haddad".into(),
+            published: "24 November 2026".into(),
+            section: "World".into(),
+            url: "https://x/water".into(),
+            image_url: "".into(),
+            image_alt: "".into(),
+            body_html: "<p>Body</p>".into(),
+            text: "Body".into(),
+            credit: "".into(),
+            lang: "en".into(),
+            dir: "ltr".into(),
+        })
+        .unwrap();
+        assert!(html.contains("Water &lt;talks&gt;") && html.contains("<p>Body</p>") && html.contains("%%UNSUBSCRIBE%%"));
+        assert!(text.starts_with("Water <talks>") && text.contains("%%PREFERENCES%%"));
+        let d = digest(
+            &Digest {
+                site_title: site,
+                title: "The week".into(),
+                frequency: "weekly".into(),
+                articles: vec![DigestItem { headline: "A".into(), dateline: "".into(), summary: "S".into(), section: "".into(), url: "u".into(), lang: "ar".into(), dir: "rtl".into() }],
+                preferences: "p".into(),
+                unsubscribe: "u".into(),
+            },
+            "a@b.example",
+            "",
+        )
+        .unwrap();
+        assert!(d.html.contains("dir=\"rtl\""));
     }
 }

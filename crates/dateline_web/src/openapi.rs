@@ -1,7 +1,7 @@
 //! The OpenAPI document of the Content API, generated from the handlers'
 //! annotations so it cannot drift from the code.
 
-use crate::handlers::admin_api::{articles as admin_articles, people as admin_people};
+use crate::handlers::admin_api::{articles as admin_articles, mail as admin_mail, people as admin_people};
 use crate::handlers::api;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -66,12 +66,16 @@ impl Modify for BearerTokens {
         admin_people::tokens,
         admin_people::create_token,
         admin_people::revoke_token,
+        admin_mail::events,
+        admin_mail::sends_list,
+        admin_mail::send_get,
     ),
     modifiers(&BearerTokens),
     tags(
         (name = "articles", description = "Published articles"),
         (name = "taxonomy", description = "Sections and tags"),
         (name = "people", description = "Authors"),
+        (name = "mail", description = "Delivery events from a mail provider, and newsletter sends: needs an API token of an editor or admin"),
         (name = "admin", description = "The newsroom: needs an API token; each call is allowed or refused by the token's user's role"),
     )
 )]

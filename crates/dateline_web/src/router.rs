@@ -2,10 +2,10 @@
 
 use crate::cache::page_cache;
 use crate::error::render_errors;
-use crate::handlers::admin::{self, account, login, media, settings, taxonomy, tokens, users};
+use crate::handlers::admin::{self, account, login, media, newsletters, settings, taxonomy, tokens, users};
 use crate::handlers::admin_api;
 use crate::handlers::feeds::{self, Format};
-use crate::handlers::{api, articles, home, lists, ops, search, sitemaps, static_files};
+use crate::handlers::{api, articles, home, lists, newsletter, ops, search, sitemaps, static_files};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -102,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         post(move |s: State<AppState>, p: Path<i64>, f| users::act(s, p, action, f))
     };
 
+    let send_action = |action: &'static str| {
+        post(move |s: State<AppState>, p: Path<i64>, f| newsletters::control(s, p, action, f))
+    };
+
     Router::new()
         .route("/admin", get(admin::home))
         .route("/admin/login", get(login::form).post(login::sign_in))
@@ -152,6 +156,18 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/enable", user_action("enable"))
         .route("/admin/users/{id}/sign-out", user_action("sign-out"))
         .route("/admin/users/{id}/reset", user_action("reset"))
+        .route(
+            "/admin/newsletters",
+            get(newsletters::list).post(newsletters::create),
+        )
+        .route("/admin/newsletters/{id}/pause", send_action("pause"))
+        .route("/admin/newsletters/{id}/resume", send_action("resume"))
+        .route("/admin/newsletters/{id}/cancel", send_action("cancel"))
+        .route("/admin/subscribers", get(newsletters::subscribers_list))
+        .route("/admin/subscribers.csv", get(newsletters::export))
+        .route("/admin/subscribers/{id}/mark", post(newsletters::mark))
+        .route("/admin/subscribers/{id}/erase", post(newsletters::erase))
+        .route("/admin/articles/{id}/newsletter", post(admin::articles::newsletter))
         .route("/admin/tokens", get(tokens::list).post(tokens::create))
         .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/account", get(account::show))
@@ -160,6 +176,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/account/sessions/end-others",
             post(account::end_others),
+        )
+        .route("/subscribe", get(newsletter::subscribe_form).post(newsletter::subscribe))
+        .route(
+            "/newsletter/confirm/{token}",
+            get(newsletter::confirm_page).post(newsletter::confirm),
+        )
+        .route(
+            "/newsletter/{token}",
+            get(newsletter::preferences).post(newsletter::save_preferences),
+        )
+        .route(
+            "/newsletter/{token}/unsubscribe",
+            get(newsletter::unsubscribe_page).post(newsletter::unsubscribe),
         )
         .route("/", get(home::front_page))
         .route("/{slug}", get(articles::article))
@@ -197,6 +226,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/authors/{slug}", get(api::get_author))
         .route("/api/openapi.json", get(openapi_doc))
         .route("/api/v1/admin/me", get(admin_api::people::me))
+        .route("/api/v1/mail/events", post(admin_api::mail::events))
+        .route("/api/v1/admin/newsletters", get(admin_api::mail::sends_list))
+        .route("/api/v1/admin/newsletters/{id}", get(admin_api::mail::send_get))
         .route(
             "/api/v1/admin/articles",
             get(admin_api::articles::list).post(admin_api::articles::create),

@@ -52,26 +52,34 @@ pub struct AppState {
     pub(crate) config: Arc<WebConfig>,
     pub(crate) site: Arc<std::sync::Mutex<Option<CachedSite>>>,
     pub(crate) login_limiter: Arc<crate::auth::LoginLimiter>,
-    pub(crate) outbox: Arc<dateline_mail::Outbox>,
+    /// Newsletter sign-ups per client address.
+    pub(crate) signup_limiter: Arc<crate::auth::LoginLimiter>,
+    /// Signed links to subscribers' pages.
+    pub(crate) links: Arc<dateline_mail::Links>,
 }
 
 impl AppState {
     /// Builds the state, loading templates (with the data directory's
     /// overrides) and embedded assets. Fails with a message naming the template
     /// when an override does not parse.
-    pub fn new(db: Db, config: WebConfig) -> anyhow::Result<Self> {
+    pub async fn new(db: Db, config: WebConfig) -> anyhow::Result<Self> {
         crate::metrics::handle();
         let assets = Arc::new(Assets::embedded());
         let templates = Arc::new(Templates::load(&config.data_dir.join("templates"))?);
+        let links = Arc::new(dateline_mail::Links::for_site(&db, &config.base_url).await?);
         Ok(Self {
             db,
             urls: Urls::new(&config.base_url),
             cache: Arc::new(PageCache::new(config.page_cache_bytes)),
             templates,
             assets,
-            outbox: Arc::new(dateline_mail::Outbox::new(config.data_dir.join("outbox"))),
+            links,
             config: Arc::new(config),
             site: Arc::default(),
+            signup_limiter: Arc::new(crate::auth::LoginLimiter::new(
+                20,
+                std::time::Duration::from_secs(60 * 60),
+            )),
             login_limiter: Arc::new(crate::auth::LoginLimiter::new(
                 10,
                 std::time::Duration::from_secs(15 * 60),

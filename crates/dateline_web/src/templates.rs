@@ -18,6 +18,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("article.html", include_str!("../templates/article.html")),
     ("list.html", include_str!("../templates/list.html")),
     ("search.html", include_str!("../templates/search.html")),
+    ("newsletter.html", include_str!("../templates/newsletter.html")),
     ("archive.html", include_str!("../templates/archive.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("rss.xml", include_str!("../templates/rss.xml")),
@@ -94,6 +95,14 @@ const BUILT_IN: &[(&str, &str)] = &[
     (
         "admin/tokens.html",
         include_str!("../templates/admin/tokens.html"),
+    ),
+    (
+        "admin/newsletters.html",
+        include_str!("../templates/admin/newsletters.html"),
+    ),
+    (
+        "admin/subscribers.html",
+        include_str!("../templates/admin/subscribers.html"),
     ),
     (
         "admin/account.html",

@@ -25,7 +25,8 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             mail_from: config.mail_from.clone(),
             max_upload_bytes: config.max_upload_bytes,
         },
-    )?;
+    )
+    .await?;
 
     let shutdown = CancellationToken::new();
     let refresher = tokio::spawn(run_refresh_loop(
@@ -33,6 +34,17 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         REFRESH_EVERY,
         shutdown.clone(),
     ));
+
+    let mail = if config.mail_workers {
+        let worker = dateline_mail::Worker::new(db.clone(), config.mail.clone()).await?;
+        tracing::info!(through = %worker.describe(), "delivering mail");
+        let stop = shutdown.clone();
+        let scheduler = tokio::spawn(run_schedule_loop(db.clone(), shutdown.clone()));
+        Some((tokio::spawn(async move { worker.run(stop).await }), scheduler))
+    } else {
+        tracing::info!("not delivering mail (--no-mail-workers)");
+        None
+    };
 
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
         format!(
@@ -59,12 +71,32 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .context("the server stopped with an error")?;
     shutdown.cancel();
     let _ = refresher.await;
+    if let Some((worker, scheduler)) = mail {
+        let _ = worker.await;
+        let _ = scheduler.await;
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_signal() {
+/// How often the process looks for newsletters to make (marked articles
+/// just published, digests whose hour came).
+const SCHEDULE_EVERY: Duration = Duration::from_secs(5);
+
+async fn run_schedule_loop(db: dateline_db::Db, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = dateline_mail::schedule::tick(&db, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "cannot make scheduled newsletters; trying again shortly");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(SCHEDULE_EVERY) => {}
+        }
+    }
+}
+
+pub(crate) async fn wait_for_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

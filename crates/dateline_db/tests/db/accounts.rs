@@ -200,8 +200,17 @@ async fn reset_links_are_single_use_and_rate_limited(t: TestDb) {
     let u = user(&t, "a@example.org", Role::Author).await;
     let valid = Duration::hours(1);
     let gap = Duration::minutes(5);
+    let mail = dateline_db::mail::NewMail {
+        kind: "password_reset".into(),
+        to: "a@example.org".into(),
+        to_name: String::new(),
+        subject: "Reset".into(),
+        text: "link".into(),
+        html: "<p>link</p>".into(),
+        subscriber_id: None,
+    };
     assert!(
-        accounts::create_password_reset(&t.db, u.id, "r1", now(), valid, gap)
+        accounts::create_password_reset(&t.db, u.id, "r1", now(), valid, gap, &mail)
             .await
             .unwrap()
     );
@@ -212,11 +221,15 @@ async fn reset_links_are_single_use_and_rate_limited(t: TestDb) {
             "r2",
             now() + Duration::minutes(1),
             valid,
-            gap
+            gap,
+            &mail
         )
         .await
         .unwrap()
     );
+    let queued = dateline_db::mail::messages_to(&t.db, "a@example.org").await.unwrap();
+    assert_eq!(queued.len(), 1, "one mail for the one link made: {queued:?}");
+    assert_eq!(queued[0].kind, "password_reset");
     assert_eq!(
         accounts::password_reset_user(&t.db, "r1", now())
             .await

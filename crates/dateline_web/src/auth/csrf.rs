@@ -140,6 +140,30 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for AnonForm<T> {
     }
 }
 
+/// A reader's form on a public page (newsletter sign-up, preferences,
+/// unsubscribe). Those pages are cached and shared, so they carry no token;
+/// what such a form can do is either authorised by a signed link or answered
+/// by mail only, at most once an hour per address. A browser's Origin must
+/// still be this site; mail clients' one-click POSTs send none.
+pub struct ReaderForm<T> {
+    pub form: T,
+    pub parts: Parts,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for ReaderForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let (parts, body) = req.into_parts();
+        check_origin(&parts, state)?;
+        let bytes = body_bytes(body).await?;
+        Ok(Self {
+            form: parse_form(&bytes)?,
+            parts,
+        })
+    }
+}
+
 /// A file sent with a form.
 #[derive(Debug, Clone)]
 pub struct Upload {

@@ -13,6 +13,6 @@ pub mod secrets;
 mod session;
 
 pub use client_ip::{TrustedProxies, client_ip, ip_prefix};
-pub use csrf::{AdminForm, AdminMultipart, AnonForm, CSRF_COOKIE, Upload, anon_csrf};
+pub use csrf::{AdminForm, AdminMultipart, AnonForm, CSRF_COOKIE, ReaderForm, Upload, anon_csrf};
 pub use limits::LoginLimiter;
 pub use session::{ApiClient, SESSION_COOKIE, SESSION_TTL, SignedIn, cookie_value, session_cookie};

@@ -8,6 +8,7 @@ pub mod articles;
 pub mod feeds;
 pub mod home;
 pub mod lists;
+pub mod newsletter;
 pub mod ops;
 pub mod search;
 pub mod sitemaps;

@@ -399,7 +399,7 @@ async fn a_forgotten_password_is_reset_by_mail(db: TestDb) {
         known.select("main p[role=status]")[0].replace("layla@newsroom.test", "X"),
         unknown.select("main p[role=status]")[0].replace("ghost@newsroom.test", "X")
     );
-    let mails = app.outbox();
+    let mails = app.outbox().await;
     assert_eq!(mails.len(), 1, "one mail, to the account that exists");
     let mail = &mails[0];
     assert!(
@@ -421,7 +421,7 @@ async fn a_forgotten_password_is_reset_by_mail(db: TestDb) {
         &[("cookie", &cookie)],
     )
     .await;
-    assert_eq!(app.outbox().len(), 1);
+    assert_eq!(app.outbox().await.len(), 1);
 
     let page = app.get_with(path, &[("cookie", &cookie)]).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -499,7 +499,7 @@ async fn admins_invite_and_tokens_work_until_revoked(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(app.outbox().last().unwrap().contains("sami@newsroom.test"));
+    assert!(app.outbox().await.last().unwrap().contains("sami@newsroom.test"));
     let r = app
         .post_as(
             &admin,

@@ -103,6 +103,7 @@ impl TestApp {
                 max_upload_bytes: 4 * 1024 * 1024,
             },
         )
+        .await
         .expect("state");
         refresh_once(&state).await.expect("refresh");
         Self {
@@ -361,9 +362,21 @@ impl TestApp {
         self.request(req.body(body).expect("request")).await
     }
 
-    /// The messages written to the outbox, oldest first.
-    pub fn outbox(&self) -> Vec<String> {
+    /// Delivers every queued message through the mail workers into the
+    /// outbox folder, and returns the messages there, oldest first.
+    pub async fn outbox(&self) -> Vec<String> {
         let dir = self.dir.path().join("outbox");
+        let config = dateline_mail::MailConfig {
+            smtp_url: None,
+            outbox_dir: dir.clone(),
+            from: "Dateline <newsroom@news.test>".into(),
+            base_url: url::Url::parse(self.state.urls.base()).expect("base url"),
+            concurrency: 2,
+            rate: None,
+            lease: chrono::Duration::minutes(5),
+        };
+        let worker = dateline_mail::Worker::new(self.state.db.clone(), config).await.expect("mail worker");
+        worker.run_until_empty(tokio_util::sync::CancellationToken::new()).await;
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .map(|rd| {
                 rd.filter_map(Result::ok)
@@ -372,7 +385,8 @@ impl TestApp {
                     .collect()
             })
             .unwrap_or_default();
-        files.sort();
+        // mail.9@… before mail.10@…
+        files.sort_by_key(|p| (p.as_os_str().len(), p.clone()));
         files
             .iter()
             .map(|p| std::fs::read_to_string(p).expect("eml"))

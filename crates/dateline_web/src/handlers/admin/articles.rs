@@ -381,6 +381,8 @@ struct EditorPage {
     site_language: String,
     languages: Vec<(&'static str, &'static str)>,
     max_upload_mb: u64,
+    /// For editors: whether the article goes out by mail, and its sends.
+    newsletter: Option<crate::handlers::admin::newsletters::ArticleNewsletter>,
 }
 
 const LANGUAGES: &[(&str, &str)] = &[
@@ -448,6 +450,17 @@ async fn editor(
         site_language: site.settings.language.to_string(),
         languages: LANGUAGES.to_vec(),
         max_upload_mb: state.config.max_upload_bytes / (1024 * 1024),
+        newsletter: match e.id {
+            Some(id) if who.actor.can(Capability::ManageNewsletter) => {
+                Some(crate::handlers::admin::newsletters::article_newsletter(state, who, id).await?)
+            }
+            None if who.actor.can(Capability::ManageNewsletter) => Some(crate::handlers::admin::newsletters::ArticleNewsletter {
+                marked: false,
+                sends: Vec::new(),
+                can: true,
+            }),
+            _ => None,
+        },
     };
     page(
         state,
@@ -614,6 +627,51 @@ async fn all_errors(
     Ok(errors)
 }
 
+/// The editor's "email it to subscribers when published" box, for those
+/// who may send newsletters (others never see it, and it changes nothing).
+async fn newsletter_choice(state: &AppState, form: &AdminMultipart, id: ArticleId) -> Result<(), AppError> {
+    if form.field("newsletter_shown").is_none() || !form.who.actor.can(Capability::ManageNewsletter) {
+        return Ok(());
+    }
+    let on = form.field("newsletter").is_some();
+    dateline_db::sends::set_article_newsletter(&state.db, id, on).await?;
+    Ok(())
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct NewsletterAction {
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /admin/articles/{id}/newsletter`: send now, send again to those
+/// who have not had it, or take the mark off.
+pub async fn newsletter(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { who, form }: AdminForm<NewsletterAction>,
+) -> Result<Response, AppError> {
+    newsroom::require(&who.actor, Capability::ManageNewsletter)?;
+    let id = ArticleId(id);
+    let v = newsroom::articles::get(&state, &who.actor, id).await?;
+    match form.action.as_str() {
+        "send" | "again" => {
+            match crate::handlers::admin::newsletters::send_article(&state, &who, id, form.action == "again").await? {
+                Ok(_) => Ok(see_other("/admin/newsletters", "send-queued")),
+                Err(message) => {
+                    let e = editor_state(&state, &who, &v);
+                    editor(&state, &who, e, ArticleFields::from_view(&v), &ValidationErrors::new(), Some(message), None, StatusCode::CONFLICT).await
+                }
+            }
+        }
+        "mark" | "unmark" => {
+            dateline_db::sends::set_article_newsletter(&state.db, id, form.action == "mark").await?;
+            Ok(see_other(&format!("/admin/articles/{}", id.0), "saved"))
+        }
+        other => Err(AppError::BadRequest(format!("There is no newsletter action \"{other}\"."))),
+    }
+}
+
 /// `POST /admin/articles/new`
 pub async fn create(
     State(state): State<AppState>,
@@ -631,10 +689,13 @@ pub async fn create(
         Err(AppError::Invalid(all_errors(&state, errors, input).await?))
     };
     match result {
-        Ok(saved) => Ok(see_other(
-            &format!("/admin/articles/{}", saved.id),
-            outcome_notice(saved.status, true),
-        )),
+        Ok(saved) => {
+            newsletter_choice(&state, &form, saved.id).await?;
+            Ok(see_other(
+                &format!("/admin/articles/{}", saved.id),
+                outcome_notice(saved.status, true),
+            ))
+        }
         Err(AppError::Invalid(errors)) => {
             editor(
                 &state,
@@ -691,6 +752,7 @@ pub async fn update(
     };
     match result {
         Ok(saved) => {
+            newsletter_choice(&state, &form, saved.id).await?;
             let code = match (current.summary.status, saved.status) {
                 (ArticleStatus::Published | ArticleStatus::Scheduled, ArticleStatus::Draft) => {
                     "unpublished"

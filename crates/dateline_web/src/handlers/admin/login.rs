@@ -14,7 +14,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use dateline_db::accounts;
-use dateline_mail::{PasswordReset, render_password_reset};
+use dateline_db::mail::NewMail;
+use dateline_mail::templates;
 use serde::{Deserialize, Serialize};
 
 /// How long a reset link works.
@@ -267,42 +268,69 @@ pub struct ForgotForm {
     email: String,
 }
 
-/// Writes a reset link for `user` and mails it. Returns false when one was
-/// sent moments ago (nothing is sent again).
+/// Which mail carries a link to choose a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LinkMail {
+    /// "Reset your password", asked for by the user or an admin.
+    Reset,
+    /// "Your newsroom account", for a new account.
+    Invitation,
+}
+
+/// Makes a link for `user` to choose a password and queues the mail that
+/// carries it, in one transaction. Returns false when one was sent moments
+/// ago (nothing is sent again).
 pub(crate) async fn send_reset_link(
     state: &AppState,
     user: &accounts::User,
     valid: Duration,
+    kind: LinkMail,
 ) -> Result<bool, AppError> {
     let token = new_secret();
     let now = Utc::now();
-    if !accounts::create_password_reset(
+    let site = crate::handlers::site(state).await?;
+    let link = state.urls.absolute(&format!("/admin/reset/{token}"));
+    let mail = match kind {
+        LinkMail::Reset => templates::password_reset(&templates::PasswordReset {
+            site_title: site.settings.title.clone(),
+            name: user.name.clone(),
+            email: user.email.clone(),
+            link,
+            valid_minutes: valid.num_minutes(),
+        })?,
+        LinkMail::Invitation => templates::invitation(&templates::Invitation {
+            site_title: site.settings.title.clone(),
+            name: user.name.clone(),
+            email: user.email.clone(),
+            role: user.role.to_string(),
+            link,
+            sign_in: state.urls.absolute("/admin/login"),
+            valid_days: valid.num_days(),
+        })?,
+    };
+    let queued = NewMail {
+        kind: match kind {
+            LinkMail::Reset => "password_reset",
+            LinkMail::Invitation => "invitation",
+        }
+        .into(),
+        to: mail.to,
+        to_name: mail.to_name.unwrap_or_default(),
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        subscriber_id: None,
+    };
+    Ok(accounts::create_password_reset(
         &state.db,
         user.id,
         &hash_secret(&token),
         now,
         valid,
         Duration::minutes(RESET_EVERY_MINUTES),
+        &queued,
     )
-    .await?
-    {
-        return Ok(false);
-    }
-    let site = crate::handlers::site(state).await?;
-    let mail = render_password_reset(&PasswordReset {
-        site_title: site.settings.title.clone(),
-        name: user.name.clone(),
-        email: user.email.clone(),
-        link: state.urls.absolute(&format!("/admin/reset/{token}")),
-        valid_minutes: valid.num_minutes(),
-    })?;
-    let message = dateline_mail::build(&mail, &state.config.mail_from)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    state
-        .outbox
-        .deliver(&message)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(true)
+    .await?)
 }
 
 /// `POST /admin/forgot`: answers the same whether or not the address has an
@@ -324,7 +352,7 @@ pub async fn forgot(
         .await?
         .filter(|u| !u.disabled)
     {
-        send_reset_link(&state, &user, Duration::minutes(RESET_VALID_MINUTES)).await?;
+        send_reset_link(&state, &user, Duration::minutes(RESET_VALID_MINUTES), LinkMail::Reset).await?;
     }
     let (csrf, _) = anon_csrf(&headers, state.config.secure_cookies());
     let view = ForgotPage {

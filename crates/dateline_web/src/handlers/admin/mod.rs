@@ -7,6 +7,7 @@ pub mod account;
 pub mod articles;
 pub mod login;
 pub mod media;
+pub mod newsletters;
 pub mod settings;
 pub mod taxonomy;
 pub mod tokens;
@@ -78,6 +79,12 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "reset-sent" => "A password reset link was sent.",
         "sessions-ended" => "Signed out everywhere else.",
         "revoked" => "Revoked.",
+        "send-queued" => "The newsletter is queued; its progress shows below.",
+        "paused" => "Paused: nothing more goes out until you resume.",
+        "resumed" => "Resumed.",
+        "cancelled" => "Cancelled: what had not gone out never will.",
+        "marked" => "Marked: no more mail goes to that address.",
+        "erased" => "Erased, with everything tied to the address.",
         _ => return None,
     })
 }

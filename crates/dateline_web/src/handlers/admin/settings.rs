@@ -30,6 +30,12 @@ pub struct SettingsForm {
     /// One link a line: `Label | /path` or `Label | https://…`.
     #[serde(default)]
     pub navigation: String,
+    /// The hour (UTC, 0 to 23) digests go out.
+    #[serde(default)]
+    pub digest_hour: String,
+    /// The day the weekly digest goes out: 1 (Monday) to 7 (Sunday).
+    #[serde(default)]
+    pub digest_weekday: String,
 }
 
 #[derive(Serialize)]
@@ -51,6 +57,8 @@ impl SettingsForm {
                 .map(|n| format!("{} | {}", n.label, n.url))
                 .collect::<Vec<_>>()
                 .join("\n"),
+            digest_hour: s.digest_hour.to_string(),
+            digest_weekday: s.digest_weekday.to_string(),
         }
     }
 
@@ -69,6 +77,24 @@ impl SettingsForm {
             _ => {
                 errors.add("per_page", "Show between 1 and 100 articles a page.");
                 20
+            }
+        };
+        // Left out (an older form or API client): the defaults.
+        let defaults = SiteSettings::default();
+        let digest_hour = match self.digest_hour.trim().parse::<u32>() {
+            _ if self.digest_hour.trim().is_empty() => defaults.digest_hour,
+            Ok(n) if n <= 23 => n,
+            _ => {
+                errors.add("digest_hour", "Choose an hour from 0 to 23 (UTC).");
+                7
+            }
+        };
+        let digest_weekday = match self.digest_weekday.trim().parse::<u32>() {
+            _ if self.digest_weekday.trim().is_empty() => defaults.digest_weekday,
+            Ok(n) if (1..=7).contains(&n) => n,
+            _ => {
+                errors.add("digest_weekday", "Choose a day from the list.");
+                1
             }
         };
         let mut navigation = Vec::new();
@@ -103,6 +129,8 @@ impl SettingsForm {
             language,
             per_page,
             navigation,
+            digest_hour,
+            digest_weekday,
         })
     }
 }

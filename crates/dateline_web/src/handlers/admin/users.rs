@@ -3,7 +3,7 @@
 use crate::auth::{AdminForm, SignedIn, passwords};
 use crate::error::AppError;
 use crate::extract::Q;
-use crate::handlers::admin::login::send_reset_link;
+use crate::handlers::admin::login::{LinkMail, send_reset_link};
 use crate::handlers::admin::{Empty, NoticeParam, Screen, page, see_other};
 use crate::newsroom;
 use crate::state::AppState;
@@ -160,7 +160,7 @@ pub async fn invite(
 ) -> Result<User, AppError> {
     let hash = passwords::hash(passwords::generate()).await?;
     let user = accounts::create_user(&state.db, email, name, role, &hash, Utc::now()).await?;
-    send_reset_link(state, &user, Duration::days(INVITATION_DAYS)).await?;
+    send_reset_link(state, &user, Duration::days(INVITATION_DAYS), LinkMail::Invitation).await?;
     Ok(user)
 }
 
@@ -267,7 +267,7 @@ pub async fn act(
             "sessions-ended"
         }
         "reset" => {
-            send_reset_link(&state, &user, Duration::minutes(60)).await?;
+            send_reset_link(&state, &user, Duration::minutes(60), LinkMail::Reset).await?;
             "reset-sent"
         }
         _ => {
