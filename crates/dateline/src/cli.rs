@@ -130,6 +130,11 @@ pub struct MailArgs {
     #[arg(long, env = "DATELINE_MAIL_LEASE_SECS", value_name = "SECONDS")]
     pub mail_lease_secs: Option<u64>,
 
+    /// Seconds before the first retry of a message the server deferred or a
+    /// connection that broke; each later retry waits twice as long. Default: 30
+    #[arg(long, env = "DATELINE_MAIL_RETRY_SECS", value_name = "SECONDS")]
+    pub mail_retry_secs: Option<u64>,
+
     /// Do not deliver mail from this process (run `dateline mail work` elsewhere).
     #[arg(long, env = "DATELINE_NO_MAIL_WORKERS")]
     pub no_mail_workers: bool,

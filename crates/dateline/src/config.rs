@@ -24,6 +24,7 @@ struct FileConfig {
     smtp_concurrency: Option<usize>,
     smtp_rate: Option<f64>,
     mail_lease_secs: Option<u64>,
+    mail_retry_secs: Option<u64>,
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -71,25 +72,51 @@ pub struct Serve {
 }
 
 /// How mail goes out, from flags, environment and file.
-fn mail_config(args: &MailArgs, file: &FileConfig, storage: &Storage, base_url: &url::Url) -> anyhow::Result<dateline_mail::MailConfig> {
-    let from = mail_from(args.mail_from.clone().or_else(|| file.mail_from.clone()), base_url)?;
-    let smtp_url = args.smtp_url.clone().or_else(|| file.smtp_url.clone()).filter(|u| !u.trim().is_empty());
+fn mail_config(
+    args: &MailArgs,
+    file: &FileConfig,
+    storage: &Storage,
+    base_url: &url::Url,
+) -> anyhow::Result<dateline_mail::MailConfig> {
+    let from = mail_from(
+        args.mail_from.clone().or_else(|| file.mail_from.clone()),
+        base_url,
+    )?;
+    let smtp_url = args
+        .smtp_url
+        .clone()
+        .or_else(|| file.smtp_url.clone())
+        .filter(|u| !u.trim().is_empty());
     if let Some(url) = &smtp_url {
-        dateline_mail::Transport::check_url(url).map_err(|e| anyhow::anyhow!("SMTP server (--smtp, DATELINE_SMTP_URL or smtp_url): {e}"))?;
+        dateline_mail::Transport::check_url(url).map_err(|e| {
+            anyhow::anyhow!("SMTP server (--smtp, DATELINE_SMTP_URL or smtp_url): {e}")
+        })?;
     }
     let concurrency = args.smtp_concurrency.or(file.smtp_concurrency).unwrap_or(8);
     if !(1..=256).contains(&concurrency) {
-        bail!("SMTP concurrency (--smtp-concurrency, DATELINE_SMTP_CONCURRENCY or smtp_concurrency): give a number from 1 to 256, not {concurrency}");
+        bail!(
+            "SMTP concurrency (--smtp-concurrency, DATELINE_SMTP_CONCURRENCY or smtp_concurrency): give a number from 1 to 256, not {concurrency}"
+        );
     }
     let rate = args.smtp_rate.or(file.smtp_rate);
     if let Some(r) = rate
         && !(r > 0.0 && r.is_finite())
     {
-        bail!("SMTP rate (--smtp-rate, DATELINE_SMTP_RATE or smtp_rate): give messages a second above 0, such as 14, not {r}");
+        bail!(
+            "SMTP rate (--smtp-rate, DATELINE_SMTP_RATE or smtp_rate): give messages a second above 0, such as 14, not {r}"
+        );
+    }
+    let retry = args.mail_retry_secs.or(file.mail_retry_secs).unwrap_or(30);
+    if !(1..=3600).contains(&retry) {
+        bail!(
+            "mail retry (--mail-retry-secs, DATELINE_MAIL_RETRY_SECS or mail_retry_secs): give seconds from 1 to 3600, not {retry}"
+        );
     }
     let lease = args.mail_lease_secs.or(file.mail_lease_secs).unwrap_or(120);
     if !(2..=86_400).contains(&lease) {
-        bail!("mail lease (--mail-lease-secs, DATELINE_MAIL_LEASE_SECS or mail_lease_secs): give seconds from 2 to 86400, not {lease}");
+        bail!(
+            "mail lease (--mail-lease-secs, DATELINE_MAIL_LEASE_SECS or mail_lease_secs): give seconds from 2 to 86400, not {lease}"
+        );
     }
     Ok(dateline_mail::MailConfig {
         smtp_url,
@@ -99,6 +126,7 @@ fn mail_config(args: &MailArgs, file: &FileConfig, storage: &Storage, base_url: 
         concurrency,
         rate,
         lease: chrono::Duration::seconds(lease as i64),
+        retry_after: chrono::Duration::seconds(retry as i64),
     })
 }
 
@@ -113,7 +141,11 @@ impl Sender {
     pub fn resolve(args: &SenderArgs) -> anyhow::Result<Self> {
         let file = read_file(args.storage.config.as_deref())?;
         let storage = storage_from(&args.storage, &file)?;
-        let base = args.base_url.clone().or_else(|| file.base_url.clone()).unwrap_or_else(|| "http://127.0.0.1:8080".into());
+        let base = args
+            .base_url
+            .clone()
+            .or_else(|| file.base_url.clone())
+            .unwrap_or_else(|| "http://127.0.0.1:8080".into());
         let base_url = parse_base_url(&base)?;
         let mail = mail_config(&args.mail, &file, &storage, &base_url)?;
         Ok(Self { storage, mail })

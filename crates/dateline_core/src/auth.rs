@@ -114,7 +114,9 @@ impl Actor {
         use Capability::*;
         match capability {
             UseNewsroom | CreateArticle | UploadMedia => true,
-            ManageTaxonomy | SeeAllArticles | Moderate | ManageNewsletter => self.role >= Role::Editor,
+            ManageTaxonomy | SeeAllArticles | Moderate | ManageNewsletter => {
+                self.role >= Role::Editor
+            }
             ManageUsers | ManageTokens | ManageSettings => self.role == Role::Admin,
         }
     }

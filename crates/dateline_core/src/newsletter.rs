@@ -23,7 +23,10 @@ pub fn normalize_email(s: &str) -> Result<String, String> {
     if ok {
         Ok(email)
     } else {
-        Err(format!("\"{}\" is not an email address; write one such as name@example.org.", s.trim()))
+        Err(format!(
+            "\"{}\" is not an email address; write one such as name@example.org.",
+            s.trim()
+        ))
     }
 }
 
@@ -49,7 +52,9 @@ impl Frequency {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
     }
 
     pub fn describe(self) -> &'static str {
@@ -101,7 +106,9 @@ impl SubscriberStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -117,8 +124,23 @@ mod tests {
 
     #[test]
     fn normalises_and_refuses_addresses() {
-        assert_eq!(normalize_email("  Layla@Example.ORG ").unwrap(), "layla@example.org");
-        for bad in ["", "layla", "layla@", "@example.org", "layla@example", "a b@example.org", "l@.example.org", "l@example..org", "\"x\"@example.org", "a@b@example.org", "x@example.org,y@example.org"] {
+        assert_eq!(
+            normalize_email("  Layla@Example.ORG ").unwrap(),
+            "layla@example.org"
+        );
+        for bad in [
+            "",
+            "layla",
+            "layla@",
+            "@example.org",
+            "layla@example",
+            "a b@example.org",
+            "l@.example.org",
+            "l@example..org",
+            "\"x\"@example.org",
+            "a@b@example.org",
+            "x@example.org,y@example.org",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
     }
@@ -126,7 +148,10 @@ mod tests {
     #[test]
     fn parses_names() {
         assert_eq!(Frequency::parse("Weekly"), Some(Frequency::Weekly));
-        assert_eq!(SubscriberStatus::parse("bounced"), Some(SubscriberStatus::Bounced));
+        assert_eq!(
+            SubscriberStatus::parse("bounced"),
+            Some(SubscriberStatus::Bounced)
+        );
         assert_eq!(Frequency::parse("hourly"), None);
     }
 }

@@ -71,7 +71,8 @@ impl Signer {
     /// and has not expired at `now` (Unix seconds).
     pub fn verify(&self, purpose: Purpose, token: &str, now: i64) -> Result<i64, LinkError> {
         let mut parts = token.splitn(3, '.');
-        let (Some(id), Some(expires), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(id), Some(expires), Some(sig)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(LinkError::Invalid);
         };
         let (Ok(id), Ok(expires)) = (id.parse::<i64>(), expires.parse::<i64>()) else {
@@ -79,7 +80,11 @@ impl Signer {
         };
         let expected = self.mac(purpose, id, expires);
         let same = expected.len() == sig.len()
-            && expected.bytes().zip(sig.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            && expected
+                .bytes()
+                .zip(sig.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
         if !same {
             return Err(LinkError::Invalid);
         }
@@ -99,14 +104,34 @@ mod tests {
         let s = Signer::new(b"a site secret");
         let t = s.sign(Purpose::Confirm, 42, Some(1000));
         assert_eq!(s.verify(Purpose::Confirm, &t, 999), Ok(42));
-        assert_eq!(s.verify(Purpose::Confirm, &t, 1000), Err(LinkError::Expired));
-        assert_eq!(s.verify(Purpose::Manage, &t, 1), Err(LinkError::Invalid), "another purpose");
+        assert_eq!(
+            s.verify(Purpose::Confirm, &t, 1000),
+            Err(LinkError::Expired)
+        );
+        assert_eq!(
+            s.verify(Purpose::Manage, &t, 1),
+            Err(LinkError::Invalid),
+            "another purpose"
+        );
         let forged = t.replacen("42", "43", 1);
-        assert_eq!(s.verify(Purpose::Confirm, &forged, 1), Err(LinkError::Invalid), "another id");
-        assert_eq!(Signer::new(b"another secret").verify(Purpose::Confirm, &t, 1), Err(LinkError::Invalid));
+        assert_eq!(
+            s.verify(Purpose::Confirm, &forged, 1),
+            Err(LinkError::Invalid),
+            "another id"
+        );
+        assert_eq!(
+            Signer::new(b"another secret").verify(Purpose::Confirm, &t, 1),
+            Err(LinkError::Invalid)
+        );
         let forever = s.sign(Purpose::Manage, 7, None);
         assert_eq!(s.verify(Purpose::Manage, &forever, i64::MAX - 1), Ok(7));
-        assert_eq!(s.verify(Purpose::Manage, "garbage", 1), Err(LinkError::Invalid));
-        assert_eq!(s.verify(Purpose::Manage, &forever[..forever.len() - 1], 1), Err(LinkError::Invalid));
+        assert_eq!(
+            s.verify(Purpose::Manage, "garbage", 1),
+            Err(LinkError::Invalid)
+        );
+        assert_eq!(
+            s.verify(Purpose::Manage, &forever[..forever.len() - 1], 1),
+            Err(LinkError::Invalid)
+        );
     }
 }

@@ -19,8 +19,8 @@ pub mod rows;
 pub mod search;
 pub mod sends;
 pub mod site;
-pub mod subscribers;
 mod sql;
+pub mod subscribers;
 pub mod views;
 
 pub use error::DbError;

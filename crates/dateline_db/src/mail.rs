@@ -28,7 +28,11 @@ pub struct NewMail {
 }
 
 /// Queues a message inside the caller's transaction.
-pub(crate) async fn enqueue_in(conn: &mut AnyConnection, mail: &NewMail, now: DateTime<Utc>) -> Result<i64> {
+pub(crate) async fn enqueue_in(
+    conn: &mut AnyConnection,
+    mail: &NewMail,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO mail_messages (kind, subscriber_id, to_address, to_name, subject, text_body, html_body, status, priority, next_attempt_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $9) RETURNING id",
@@ -73,12 +77,19 @@ pub struct Claimed {
 
 /// Takes up to `limit` due messages for `lease`, first by priority then in
 /// order. Two workers never hold the same message.
-pub async fn claim(db: &Db, limit: u32, now: DateTime<Utc>, lease: Duration) -> Result<Vec<Claimed>> {
+pub async fn claim(
+    db: &Db,
+    limit: u32,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Vec<Claimed>> {
     let lock = match db.backend() {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let mut sql = Sql::new("UPDATE mail_messages SET status = 'sending', attempts = attempts + 1, lease_until = ");
+    let mut sql = Sql::new(
+        "UPDATE mail_messages SET status = 'sending', attempts = attempts + 1, lease_until = ",
+    );
     sql.bind(ts(now + lease))
         .push(" WHERE id IN (SELECT id FROM mail_messages WHERE status = 'queued' AND next_attempt_at <= ")
         .bind(ts(now))
@@ -117,14 +128,23 @@ pub async fn reclaim_expired(db: &Db, now: DateTime<Utc>) -> Result<u64> {
 pub enum Outcome {
     Sent,
     /// Try again at this time.
-    Retry { error: String, at: DateTime<Utc> },
+    Retry {
+        error: String,
+        at: DateTime<Utc>,
+    },
     /// Refused for good (the server's answer).
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
     /// Refused for good because the address does not exist: it is
     /// suppressed from now on.
-    Bounced { error: String },
+    Bounced {
+        error: String,
+    },
     /// Not sent, on purpose (suppressed address, nothing for this reader).
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
 }
 
 /// Records outcomes in one transaction: statuses, the sends' counters, and
@@ -134,10 +154,15 @@ pub async fn record(db: &Db, outcomes: &[(Claimed, Outcome)], now: DateTime<Utc>
         return Ok(());
     }
     let mut tx = db.write_tx().await?;
-    let sent: Vec<i64> = outcomes.iter().filter(|(_, o)| *o == Outcome::Sent).map(|(m, _)| m.id).collect();
+    let sent: Vec<i64> = outcomes
+        .iter()
+        .filter(|(_, o)| *o == Outcome::Sent)
+        .map(|(m, _)| m.id)
+        .collect();
     for chunk in sent.chunks(500) {
         let mut sql = Sql::new("UPDATE mail_messages SET status = 'sent', sent_at = ");
-        sql.bind(ts(now)).push(", lease_until = NULL, last_error = NULL WHERE id IN (");
+        sql.bind(ts(now))
+            .push(", lease_until = NULL, last_error = NULL WHERE id IN (");
         sql.bind_list(chunk.iter().copied()).push(")");
         sql.query().execute(&mut *tx).await?;
     }
@@ -192,7 +217,13 @@ pub async fn record(db: &Db, outcomes: &[(Claimed, Outcome)], now: DateTime<Utc>
 }
 
 /// Stops all mail to an address, and marks its subscription.
-pub(crate) async fn suppress_in(conn: &mut AnyConnection, email: &str, reason: &str, detail: &str, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn suppress_in(
+    conn: &mut AnyConnection,
+    email: &str,
+    reason: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     sqlx::query("INSERT INTO mail_suppressions (email, reason, detail, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING")
         .bind(email.to_owned())
         .bind(reason.to_owned())
@@ -200,34 +231,48 @@ pub(crate) async fn suppress_in(conn: &mut AnyConnection, email: &str, reason: &
         .bind(ts(now))
         .execute(&mut *conn)
         .await?;
-    let status = if reason == "complaint" { "complained" } else { "bounced" };
+    let status = if reason == "complaint" {
+        "complained"
+    } else {
+        "bounced"
+    };
     sqlx::query("UPDATE subscribers SET status = $1, updated_at = $2 WHERE email = $3")
         .bind(status)
         .bind(ts(now))
         .bind(email.to_owned())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO mail_events (email, kind, detail, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(email.to_owned())
-        .bind(reason.to_owned())
-        .bind(detail.chars().take(1000).collect::<String>())
-        .bind(ts(now))
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO mail_events (email, kind, detail, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(email.to_owned())
+    .bind(reason.to_owned())
+    .bind(detail.chars().take(1000).collect::<String>())
+    .bind(ts(now))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// Whether an address is suppressed, and why.
 pub async fn suppression(db: &Db, email: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT reason FROM mail_suppressions WHERE email = $1")
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT reason FROM mail_suppressions WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(db.pool())
+            .await?,
+    )
 }
 
 /// Suppresses an address after a hard bounce or a complaint reported by
 /// the mail provider, or by hand; its queued messages are skipped.
-pub async fn suppress(db: &Db, email: &str, reason: &str, detail: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn suppress(
+    db: &Db,
+    email: &str,
+    reason: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let email = email.trim().to_lowercase();
     let mut tx = db.write_tx().await?;
     suppress_in(&mut tx, &email, reason, detail, now).await?;
@@ -236,14 +281,22 @@ pub async fn suppress(db: &Db, email: &str, reason: &str, detail: &str, now: Dat
 }
 
 /// Records a delivery event that changes nothing (a soft bounce).
-pub async fn note_event(db: &Db, email: &str, kind: &str, detail: &str, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("INSERT INTO mail_events (email, kind, detail, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(email.trim().to_lowercase())
-        .bind(kind.to_owned())
-        .bind(detail.chars().take(1000).collect::<String>())
-        .bind(ts(now))
-        .execute(db.pool())
-        .await?;
+pub async fn note_event(
+    db: &Db,
+    email: &str,
+    kind: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO mail_events (email, kind, detail, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(email.trim().to_lowercase())
+    .bind(kind.to_owned())
+    .bind(detail.chars().take(1000).collect::<String>())
+    .bind(ts(now))
+    .execute(db.pool())
+    .await?;
     Ok(())
 }
 
@@ -285,16 +338,20 @@ pub async fn counts(db: &Db) -> Result<QueueCounts> {
 /// Messages still to deliver (queued or held by a worker); what `mail work
 /// --until-empty` waits for.
 pub async fn outstanding(db: &Db) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mail_messages WHERE status IN ('queued', 'sending')")
-        .fetch_one(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mail_messages WHERE status IN ('queued', 'sending')",
+    )
+    .fetch_one(db.pool())
+    .await?)
 }
 
 /// When the next queued message is due, if any is.
 pub async fn next_due(db: &Db) -> Result<Option<DateTime<Utc>>> {
-    let t: Option<i64> = sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM mail_messages WHERE status = 'queued'")
-        .fetch_one(db.pool())
-        .await?;
+    let t: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(next_attempt_at) FROM mail_messages WHERE status = 'queued'",
+    )
+    .fetch_one(db.pool())
+    .await?;
     Ok(t.map(from_ts))
 }
 

@@ -88,7 +88,11 @@ impl Send {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The article already went to subscribers.
-    AlreadySent { send: i64, at: DateTime<Utc>, sent: i64 },
+    AlreadySent {
+        send: i64,
+        at: DateTime<Utc>,
+        sent: i64,
+    },
     NotPublished,
     /// `SendMode::Marked`, and the article is not marked (any more): another
     /// process made its send.
@@ -108,28 +112,34 @@ pub enum SendMode {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Send>> {
-    let row: Option<SendRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM newsletter_sends WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<SendRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM newsletter_sends WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.map(Send::from))
 }
 
 /// The newest sends first.
 pub async fn recent(db: &Db, limit: u32) -> Result<Vec<Send>> {
-    let rows: Vec<SendRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM newsletter_sends ORDER BY id DESC LIMIT $1")))
-        .bind(i64::from(limit))
-        .fetch_all(db.pool())
-        .await?;
+    let rows: Vec<SendRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM newsletter_sends ORDER BY id DESC LIMIT $1"
+    )))
+    .bind(i64::from(limit))
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.into_iter().map(Send::from).collect())
 }
 
 /// The sends of one article, newest first.
 pub async fn of_article(db: &Db, article: ArticleId) -> Result<Vec<Send>> {
-    let rows: Vec<SendRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM newsletter_sends WHERE article_id = $1 ORDER BY id DESC")))
-        .bind(article.0)
-        .fetch_all(db.pool())
-        .await?;
+    let rows: Vec<SendRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM newsletter_sends WHERE article_id = $1 ORDER BY id DESC"
+    )))
+    .bind(article.0)
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.into_iter().map(Send::from).collect())
 }
 
@@ -146,11 +156,12 @@ pub async fn send_article(
     let again = mode == SendMode::Again;
     let mut tx = db.write_tx().await?;
     if mode == SendMode::Marked {
-        let taken = sqlx::query("UPDATE articles SET newsletter = 0 WHERE id = $1 AND newsletter = 1")
-            .bind(article.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let taken =
+            sqlx::query("UPDATE articles SET newsletter = 0 WHERE id = $1 AND newsletter = 1")
+                .bind(article.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if taken == 0 {
             tx.commit().await?;
             return Ok(Err(Refusal::NotMarked));
@@ -174,7 +185,11 @@ pub async fn send_article(
             .await?;
         if let Some((send, at, sent)) = previous {
             tx.commit().await?;
-            return Ok(Err(Refusal::AlreadySent { send, at: from_ts(at), sent }));
+            return Ok(Err(Refusal::AlreadySent {
+                send,
+                at: from_ts(at),
+                sent,
+            }));
         }
     }
     let id: i64 = sqlx::query_scalar("INSERT INTO newsletter_sends (kind, article_id, subject, status, created_by, created_at) VALUES ('article', $1, $2, 'sending', $3, $4) RETURNING id")
@@ -190,10 +205,18 @@ pub async fn send_article(
         "INSERT INTO mail_messages (kind, send_id, subscriber_id, to_address, to_name, status, priority, next_attempt_at, created_at) \
          SELECT 'newsletter', ",
     );
-    sql.bind(id).push(", s.id, s.email, s.name, 'queued', ").bind(PRIORITY_BULK).push(", ").bind(ts(now)).push(", ").bind(ts(now));
+    sql.bind(id)
+        .push(", s.id, s.email, s.name, 'queued', ")
+        .bind(PRIORITY_BULK)
+        .push(", ")
+        .bind(ts(now))
+        .push(", ")
+        .bind(ts(now));
     sql.push(" FROM subscribers s WHERE s.status = 'confirmed' AND s.frequency = 'each' AND NOT EXISTS (SELECT 1 FROM mail_suppressions x WHERE x.email = s.email)");
     if let Some(pattern) = section_pattern {
-        sql.push(" AND (s.sections = '[]' OR s.sections LIKE ").bind(pattern).push(")");
+        sql.push(" AND (s.sections = '[]' OR s.sections LIKE ")
+            .bind(pattern)
+            .push(")");
     }
     if again {
         sql.push(" AND NOT EXISTS (SELECT 1 FROM mail_messages m JOIN newsletter_sends ns ON ns.id = m.send_id WHERE ns.article_id = ")
@@ -210,8 +233,17 @@ pub async fn send_article(
     get(db, id).await?.ok_or(DbError::NotFound).map(Ok)
 }
 
-async fn finish_creation(conn: &mut AnyConnection, id: i64, queued: i64, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE newsletter_sends SET queued = $1 WHERE id = $2").bind(queued).bind(id).execute(&mut *conn).await?;
+async fn finish_creation(
+    conn: &mut AnyConnection,
+    id: i64,
+    queued: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE newsletter_sends SET queued = $1 WHERE id = $2")
+        .bind(queued)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     if queued == 0 {
         sqlx::query("UPDATE newsletter_sends SET status = 'done', finished_at = $1 WHERE id = $2")
             .bind(ts(now))
@@ -268,7 +300,7 @@ pub async fn send_digest(
     };
     finish_creation(&mut tx, id, queued, now).await?;
     tx.commit().await?;
-    Ok(get(db, id).await?)
+    get(db, id).await
 }
 
 /// Whether the digest of a period has been made.
@@ -283,9 +315,19 @@ pub async fn digest_exists(db: &Db, period: &str) -> Result<bool> {
 /// Pauses a send: its queued messages wait until it is resumed.
 pub async fn pause(db: &Db, id: i64) -> Result<bool> {
     let mut tx = db.write_tx().await?;
-    let done = sqlx::query("UPDATE newsletter_sends SET status = 'paused' WHERE id = $1 AND status = 'sending'").bind(id).execute(&mut *tx).await?;
+    let done = sqlx::query(
+        "UPDATE newsletter_sends SET status = 'paused' WHERE id = $1 AND status = 'sending'",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     if done.rows_affected() > 0 {
-        sqlx::query("UPDATE mail_messages SET status = 'held' WHERE send_id = $1 AND status = 'queued'").bind(id).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE mail_messages SET status = 'held' WHERE send_id = $1 AND status = 'queued'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
@@ -294,9 +336,19 @@ pub async fn pause(db: &Db, id: i64) -> Result<bool> {
 /// Resumes a paused send where it stopped.
 pub async fn resume(db: &Db, id: i64) -> Result<bool> {
     let mut tx = db.write_tx().await?;
-    let done = sqlx::query("UPDATE newsletter_sends SET status = 'sending' WHERE id = $1 AND status = 'paused'").bind(id).execute(&mut *tx).await?;
+    let done = sqlx::query(
+        "UPDATE newsletter_sends SET status = 'sending' WHERE id = $1 AND status = 'paused'",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     if done.rows_affected() > 0 {
-        sqlx::query("UPDATE mail_messages SET status = 'queued' WHERE send_id = $1 AND status = 'held'").bind(id).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE mail_messages SET status = 'queued' WHERE send_id = $1 AND status = 'held'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
@@ -329,14 +381,19 @@ pub async fn set_article_newsletter(db: &Db, article: ArticleId, on: bool) -> Re
 
 /// Published articles marked to be mailed that have no send yet.
 pub async fn articles_to_mail(db: &Db) -> Result<Vec<ArticleId>> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE newsletter = 1 AND status = 'published' ORDER BY id")
-        .fetch_all(db.pool())
-        .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM articles WHERE newsletter = 1 AND status = 'published' ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await?;
     Ok(ids.into_iter().map(ArticleId).collect())
 }
 
 /// Whether the article is marked to be mailed when published.
 pub async fn article_newsletter(db: &Db, article: ArticleId) -> Result<bool> {
-    let v: Option<i64> = sqlx::query_scalar("SELECT newsletter FROM articles WHERE id = $1").bind(article.0).fetch_optional(db.pool()).await?;
+    let v: Option<i64> = sqlx::query_scalar("SELECT newsletter FROM articles WHERE id = $1")
+        .bind(article.0)
+        .fetch_optional(db.pool())
+        .await?;
     Ok(v == Some(1))
 }

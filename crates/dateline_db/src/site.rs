@@ -91,10 +91,12 @@ pub async fn save_settings(db: &Db, settings: &SiteSettings) -> Result<()> {
 /// reads the same key.
 pub async fn secret_key(db: &Db, fresh: &str) -> Result<String> {
     let mut tx = db.write_tx().await?;
-    sqlx::query("INSERT INTO settings (key, value) VALUES ('secret_key', $1) ON CONFLICT (key) DO NOTHING")
-        .bind(fresh.to_owned())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('secret_key', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(fresh.to_owned())
+    .execute(&mut *tx)
+    .await?;
     let key: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'secret_key'")
         .fetch_one(&mut *tx)
         .await?;

@@ -64,31 +64,38 @@ impl From<SubscriberRow> for Subscriber {
 
 impl Subscriber {
     fn may_be_mailed_again(&self, now: DateTime<Utc>) -> bool {
-        self.last_confirmation_at.is_none_or(|t| now - t >= CONFIRMATION_EVERY)
+        self.last_confirmation_at
+            .is_none_or(|t| now - t >= CONFIRMATION_EVERY)
     }
 }
 
 async fn by_email_in(conn: &mut AnyConnection, email: &str) -> Result<Option<Subscriber>> {
-    let row: Option<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE email = $1")))
-        .bind(email.to_owned())
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscribers WHERE email = $1"
+    )))
+    .bind(email.to_owned())
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(Subscriber::from))
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Subscriber>> {
-    let row: Option<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscribers WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.map(Subscriber::from))
 }
 
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<Subscriber>> {
-    let row: Option<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE email = $1")))
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscribers WHERE email = $1"
+    )))
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.map(Subscriber::from))
 }
 
@@ -122,10 +129,11 @@ pub async fn sign_up(
 ) -> Result<Signup> {
     let email = email.trim().to_lowercase();
     let mut tx = db.write_tx().await?;
-    let suppressed: Option<String> = sqlx::query_scalar("SELECT reason FROM mail_suppressions WHERE email = $1")
-        .bind(email.clone())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let suppressed: Option<String> =
+        sqlx::query_scalar("SELECT reason FROM mail_suppressions WHERE email = $1")
+            .bind(email.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
     if suppressed.is_some() {
         tx.commit().await?;
         return Ok(Signup::Quiet);
@@ -139,7 +147,9 @@ pub async fn sign_up(
                 .bind(ts(now))
                 .execute(&mut *tx)
                 .await?;
-            let s = by_email_in(&mut tx, &email).await?.ok_or(DbError::NotFound)?;
+            let s = by_email_in(&mut tx, &email)
+                .await?
+                .ok_or(DbError::NotFound)?;
             (s, SignupMail::Confirm)
         }
         Some(s) => {
@@ -151,12 +161,14 @@ pub async fn sign_up(
                 SubscriberStatus::Confirmed => (s, SignupMail::AlreadySubscribed),
                 SubscriberStatus::Pending | SubscriberStatus::Unsubscribed => {
                     if !name.trim().is_empty() {
-                        sqlx::query("UPDATE subscribers SET name = $1, updated_at = $2 WHERE id = $3")
-                            .bind(name.trim().to_owned())
-                            .bind(ts(now))
-                            .bind(s.id)
-                            .execute(&mut *tx)
-                            .await?;
+                        sqlx::query(
+                            "UPDATE subscribers SET name = $1, updated_at = $2 WHERE id = $3",
+                        )
+                        .bind(name.trim().to_owned())
+                        .bind(ts(now))
+                        .bind(s.id)
+                        .execute(&mut *tx)
+                        .await?;
                     }
                     (s, SignupMail::Confirm)
                 }
@@ -191,21 +203,30 @@ pub async fn confirm(
     welcome: impl FnOnce(&Subscriber) -> Option<NewMail>,
 ) -> Result<Option<Subscriber>> {
     let mut tx = db.write_tx().await?;
-    let row: Option<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row: Option<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscribers WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(s) = row.map(Subscriber::from) else {
         tx.commit().await?;
         return Ok(None);
     };
-    if matches!(s.status, SubscriberStatus::Pending | SubscriberStatus::Unsubscribed) {
+    if matches!(
+        s.status,
+        SubscriberStatus::Pending | SubscriberStatus::Unsubscribed
+    ) {
         sqlx::query("UPDATE subscribers SET status = 'confirmed', confirmed_at = $1, unsubscribed_at = NULL, updated_at = $1 WHERE id = $2")
             .bind(ts(now))
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let confirmed = Subscriber { status: SubscriberStatus::Confirmed, confirmed_at: Some(now), ..s };
+        let confirmed = Subscriber {
+            status: SubscriberStatus::Confirmed,
+            confirmed_at: Some(now),
+            ..s
+        };
         if let Some(mail) = welcome(&confirmed) {
             enqueue_in(&mut tx, &mail, now).await?;
         }
@@ -254,7 +275,14 @@ async fn cancel_queued_bulk_in(conn: &mut AnyConnection, subscriber: i64) -> Res
 }
 
 /// Saves a subscriber's preferences.
-pub async fn set_preferences(db: &Db, id: i64, name: &str, frequency: Frequency, sections: &[String], now: DateTime<Utc>) -> Result<()> {
+pub async fn set_preferences(
+    db: &Db,
+    id: i64,
+    name: &str,
+    frequency: Frequency,
+    sections: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
     let sections = serde_json::to_string(sections).map_err(|e| DbError::Config(e.to_string()))?;
     let done = sqlx::query("UPDATE subscribers SET name = $1, frequency = $2, sections = $3, updated_at = $4 WHERE id = $5")
         .bind(name.trim().to_owned())
@@ -296,7 +324,11 @@ pub async fn erase(db: &Db, email: &str) -> Result<bool> {
         "DELETE FROM mail_suppressions WHERE email = $1",
         "DELETE FROM subscribers WHERE email = $1",
     ] {
-        removed += sqlx::query(sql).bind(email.clone()).execute(&mut *tx).await?.rows_affected();
+        removed += sqlx::query(sql)
+            .bind(email.clone())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     }
     tx.commit().await?;
     Ok(removed > 0)
@@ -317,7 +349,9 @@ pub async fn import(db: &Db, rows: &[ImportRow], now: DateTime<Utc>) -> Result<u
     let mut added = 0;
     let mut tx = db.write_tx().await?;
     for chunk in rows.chunks(200) {
-        let mut sql = Sql::new("INSERT INTO subscribers (email, name, status, frequency, sections, source, created_at, updated_at, confirmed_at) VALUES ");
+        let mut sql = Sql::new(
+            "INSERT INTO subscribers (email, name, status, frequency, sections, source, created_at, updated_at, confirmed_at) VALUES ",
+        );
         for (i, r) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -361,8 +395,18 @@ pub async fn list(db: &Db, f: &SubscriberFilter, page: PageRequest) -> Result<Pa
             sql.push(" AND status = ").bind(s.as_str().to_owned());
         }
         if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", t.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            sql.push(" AND (email LIKE ").bind(pattern.clone()).push(" ESCAPE '\\' OR LOWER(name) LIKE ").bind(pattern).push(" ESCAPE '\\')");
+            let pattern = format!(
+                "%{}%",
+                t.to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            sql.push(" AND (email LIKE ")
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\' OR LOWER(name) LIKE ")
+                .bind(pattern)
+                .push(" ESCAPE '\\')");
         }
     };
     let mut count = Sql::new("SELECT COUNT(*) FROM subscribers");
@@ -370,15 +414,26 @@ pub async fn list(db: &Db, f: &SubscriberFilter, page: PageRequest) -> Result<Pa
     let total: i64 = count.query_scalar().fetch_one(db.pool()).await?;
     let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM subscribers"));
     push(&mut sql);
-    sql.push(" ORDER BY id DESC LIMIT ").bind(i64::from(page.per_page)).push(" OFFSET ").bind(page.offset());
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(i64::from(page.per_page))
+        .push(" OFFSET ")
+        .bind(page.offset());
     let rows: Vec<SubscriberRow> = sql.query_as().fetch_all(db.pool()).await?;
-    Ok(Paged { items: rows.into_iter().map(Subscriber::from).collect(), total: total as u64, page: page.page, per_page: page.per_page })
+    Ok(Paged {
+        items: rows.into_iter().map(Subscriber::from).collect(),
+        total: total as u64,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 /// How many subscribers are in each status.
 pub async fn counts(db: &Db) -> Result<Vec<(SubscriberStatus, i64)>> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status").fetch_all(db.pool()).await?;
-    let mut out: Vec<(SubscriberStatus, i64)> = SubscriberStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status")
+        .fetch_all(db.pool())
+        .await?;
+    let mut out: Vec<(SubscriberStatus, i64)> =
+        SubscriberStatus::ALL.iter().map(|s| (*s, 0)).collect();
     for r in rows {
         let status: String = r.try_get("status")?;
         let n: i64 = r.try_get("n")?;
@@ -391,10 +446,12 @@ pub async fn counts(db: &Db) -> Result<Vec<(SubscriberStatus, i64)>> {
 
 /// Every subscriber, in id order, a batch at a time (for export).
 pub async fn batch_after(db: &Db, after_id: i64, limit: u32) -> Result<Vec<Subscriber>> {
-    let rows: Vec<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE id > $1 ORDER BY id LIMIT $2")))
-        .bind(after_id)
-        .bind(i64::from(limit))
-        .fetch_all(db.pool())
-        .await?;
+    let rows: Vec<SubscriberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscribers WHERE id > $1 ORDER BY id LIMIT $2"
+    )))
+    .bind(after_id)
+    .bind(i64::from(limit))
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.into_iter().map(Subscriber::from).collect())
 }

@@ -53,68 +53,137 @@ pub(crate) struct Composer {
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
 }
 
+/// What must be escaped in a path segment (a slug may be in any script;
+/// its letters go out as UTF-8, percent-encoded, the rest as is).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
 /// Root-relative links and images made absolute, for a mail client.
 fn absolute_links(html: &str, base: &str) -> String {
-    html.replace("href=\"/", &format!("href=\"{base}/")).replace("src=\"/", &format!("src=\"{base}/"))
+    html.replace("href=\"/", &format!("href=\"{base}/"))
+        .replace("src=\"/", &format!("src=\"{base}/"))
 }
 
 impl Composer {
     pub fn new(db: Db, links: Links, from: String, site_title: &str) -> Self {
-        let list_id = format!("{} <newsletter.{}>", site_title.replace(['<', '>', '\r', '\n'], ""), links.host());
-        Self { db, links, from, list_id, prepared: Mutex::new(HashMap::new()) }
+        let list_id = format!(
+            "{} <newsletter.{}>",
+            site_title.replace(['<', '>', '\r', '\n'], ""),
+            links.host()
+        );
+        Self {
+            db,
+            links,
+            from,
+            list_id,
+            prepared: Mutex::new(HashMap::new()),
+        }
     }
 
     pub async fn compose(&self, m: &Claimed) -> Result<Composed, NotSent> {
         if let Some(reason) = &m.suppressed {
-            return Err(NotSent::Skip(format!("the address is suppressed ({reason})")));
+            return Err(NotSent::Skip(format!(
+                "the address is suppressed ({reason})"
+            )));
         }
         let (mail, headers) = match m.send_id {
             None => self.transactional(m)?,
             Some(send) => self.bulk(m, send).await?,
         };
-        let message = build(&mail, &self.from, &headers).map_err(|e| NotSent::Broken(e.to_string()))?;
-        Ok(Composed { message_id: headers.message_id, envelope: message.envelope().clone(), bytes: message.formatted() })
+        let message =
+            build(&mail, &self.from, &headers).map_err(|e| NotSent::Broken(e.to_string()))?;
+        Ok(Composed {
+            message_id: headers.message_id,
+            envelope: message.envelope().clone(),
+            bytes: message.formatted(),
+        })
     }
 
     fn transactional(&self, m: &Claimed) -> Result<(Mail, Headers), NotSent> {
-        let (Some(subject), Some(text), Some(html)) = (&m.subject, &m.text_body, &m.html_body) else {
+        let (Some(subject), Some(text), Some(html)) = (&m.subject, &m.text_body, &m.html_body)
+        else {
             return Err(NotSent::Broken("the message has no content".into()));
         };
         let unsubscribe = match (m.kind.as_str(), m.subscriber_id) {
-            ("welcome", Some(s)) => Some(Unsubscribe { url: self.links.unsubscribe(s), mailto: self.links.unsubscribe_mailto(s) }),
+            ("welcome", Some(s)) => Some(Unsubscribe {
+                url: self.links.unsubscribe(s),
+                mailto: self.links.unsubscribe_mailto(s),
+            }),
             _ => None,
         };
         Ok((
-            Mail { to: m.to_address.clone(), to_name: Some(m.to_name.clone()), subject: subject.clone(), text: text.clone(), html: html.clone() },
-            Headers { message_id: format!("mail.{}@{}", m.id, self.links.host()), unsubscribe, list_id: None },
+            Mail {
+                to: m.to_address.clone(),
+                to_name: Some(m.to_name.clone()),
+                subject: subject.clone(),
+                text: text.clone(),
+                html: html.clone(),
+            },
+            Headers {
+                message_id: format!("mail.{}@{}", m.id, self.links.host()),
+                unsubscribe,
+                list_id: None,
+            },
         ))
     }
 
     async fn bulk(&self, m: &Claimed, send: i64) -> Result<(Mail, Headers), NotSent> {
-        let subscriber = m.subscriber_id.ok_or_else(|| NotSent::Broken("a newsletter without a subscriber".into()))?;
+        let subscriber = m
+            .subscriber_id
+            .ok_or_else(|| NotSent::Broken("a newsletter without a subscriber".into()))?;
         let prepared = self.prepared(send).await?;
         let preferences = self.links.preferences(subscriber);
         let unsubscribe = self.links.unsubscribe(subscriber);
         let mail = match prepared.as_ref() {
-            Prepared::Article { subject, text, html } => Mail {
+            Prepared::Article {
+                subject,
+                text,
+                html,
+            } => Mail {
                 to: m.to_address.clone(),
                 to_name: Some(m.to_name.clone()),
                 subject: subject.clone(),
-                text: text.replace("%%PREFERENCES%%", &preferences).replace("%%UNSUBSCRIBE%%", &unsubscribe),
-                html: html.replace("%%PREFERENCES%%", &preferences).replace("%%UNSUBSCRIBE%%", &unsubscribe),
+                text: text
+                    .replace("%%PREFERENCES%%", &preferences)
+                    .replace("%%UNSUBSCRIBE%%", &unsubscribe),
+                html: html
+                    .replace("%%PREFERENCES%%", &preferences)
+                    .replace("%%UNSUBSCRIBE%%", &unsubscribe),
             },
-            Prepared::Digest { title, frequency, site_title, items } => {
+            Prepared::Digest {
+                title,
+                frequency,
+                site_title,
+                items,
+            } => {
                 let reader = subscribers::get(&self.db, subscriber)
                     .await
                     .map_err(|e| NotSent::Broken(e.to_string()))?
                     .ok_or_else(|| NotSent::Skip("the subscriber is gone".into()))?;
                 let wanted: Vec<DigestItem> = items
                     .iter()
-                    .filter(|(_, section)| reader.sections.is_empty() || section.as_ref().is_some_and(|s| reader.sections.contains(s)))
+                    .filter(|(_, section)| {
+                        reader.sections.is_empty()
+                            || section
+                                .as_ref()
+                                .is_some_and(|s| reader.sections.contains(s))
+                    })
                     .map(|(item, _)| item.clone())
                     .collect();
                 if wanted.is_empty() {
-                    return Err(NotSent::Skip("nothing in the sections this reader follows".into()));
+                    return Err(NotSent::Skip(
+                        "nothing in the sections this reader follows".into(),
+                    ));
                 }
                 let digest = templates::Digest {
                     site_title: site_title.clone(),
@@ -124,21 +193,30 @@ impl Composer {
                     preferences: preferences.clone(),
                     unsubscribe: unsubscribe.clone(),
                 };
-                templates::digest(&digest, &m.to_address, &m.to_name).map_err(|e| NotSent::Broken(e.to_string()))?
+                templates::digest(&digest, &m.to_address, &m.to_name)
+                    .map_err(|e| NotSent::Broken(e.to_string()))?
             }
         };
         Ok((
             mail,
             Headers {
                 message_id: format!("newsletter.{send}.{subscriber}@{}", self.links.host()),
-                unsubscribe: Some(Unsubscribe { url: unsubscribe, mailto: self.links.unsubscribe_mailto(subscriber) }),
+                unsubscribe: Some(Unsubscribe {
+                    url: unsubscribe,
+                    mailto: self.links.unsubscribe_mailto(subscriber),
+                }),
                 list_id: Some(self.list_id.clone()),
             },
         ))
     }
 
     async fn prepared(&self, send: i64) -> Result<Arc<Prepared>, NotSent> {
-        if let Some(p) = self.prepared.lock().ok().and_then(|c| c.get(&send).cloned()) {
+        if let Some(p) = self
+            .prepared
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&send).cloned())
+        {
             return Ok(p);
         }
         let p = Arc::new(self.prepare(send).await?);
@@ -153,21 +231,45 @@ impl Composer {
 
     async fn prepare(&self, send: i64) -> Result<Prepared, NotSent> {
         let broken = |e: dateline_db::DbError| NotSent::Broken(e.to_string());
-        let s = sends::get(&self.db, send).await.map_err(broken)?.ok_or_else(|| NotSent::Broken("the send is gone".into()))?;
-        let site_title = dateline_db::site::settings(&self.db).await.map_err(broken)?.title;
+        let s = sends::get(&self.db, send)
+            .await
+            .map_err(broken)?
+            .ok_or_else(|| NotSent::Broken("the send is gone".into()))?;
+        let site_title = dateline_db::site::settings(&self.db)
+            .await
+            .map_err(broken)?
+            .title;
         if s.kind == "digest" {
-            let frequency = if s.period.as_deref().is_some_and(|p| p.starts_with("weekly")) { Frequency::Weekly } else { Frequency::Daily };
+            let frequency = if s.period.as_deref().is_some_and(|p| p.starts_with("weekly")) {
+                Frequency::Weekly
+            } else {
+                Frequency::Daily
+            };
             let mut items = Vec::new();
             for id in &s.articles {
-                if let Some(v) = articles::find(&self.db, ArticleId(*id)).await.map_err(broken)? {
+                if let Some(v) = articles::find(&self.db, ArticleId(*id))
+                    .await
+                    .map_err(broken)?
+                {
                     let a = v.summary;
                     items.push((
                         DigestItem {
                             headline: a.headline.clone(),
                             dateline: a.dateline.clone(),
-                            summary: if a.deck.is_empty() { a.excerpt.clone() } else { a.deck.clone() },
-                            section: a.section.as_ref().map(|x| x.name.clone()).unwrap_or_default(),
-                            url: self.links.absolute(&format!("/{}", percent_encoding::utf8_percent_encode(&a.slug, percent_encoding::NON_ALPHANUMERIC))),
+                            summary: if a.deck.is_empty() {
+                                a.excerpt.clone()
+                            } else {
+                                a.deck.clone()
+                            },
+                            section: a
+                                .section
+                                .as_ref()
+                                .map(|x| x.name.clone())
+                                .unwrap_or_default(),
+                            url: self.links.absolute(&format!(
+                                "/{}",
+                                percent_encoding::utf8_percent_encode(&a.slug, SEGMENT)
+                            )),
                             lang: a.language.to_string(),
                             dir: a.direction.to_string(),
                         },
@@ -175,35 +277,79 @@ impl Composer {
                     ));
                 }
             }
-            return Ok(Prepared::Digest { title: s.subject, frequency, site_title, items });
+            return Ok(Prepared::Digest {
+                title: s.subject,
+                frequency,
+                site_title,
+                items,
+            });
         }
-        let article = s.article_id.ok_or_else(|| NotSent::Broken("the send has no article".into()))?;
-        let v = articles::find(&self.db, article).await.map_err(broken)?.ok_or_else(|| NotSent::Broken("the article was deleted".into()))?;
+        let article = s
+            .article_id
+            .ok_or_else(|| NotSent::Broken("the send has no article".into()))?;
+        let v = articles::find(&self.db, article)
+            .await
+            .map_err(broken)?
+            .ok_or_else(|| NotSent::Broken("the article was deleted".into()))?;
         let a = &v.summary;
         let phrases = Phrases::for_language(&a.language);
         let names: Vec<&str> = a.authors.iter().map(|x| x.name.as_str()).collect();
         let credit = a.provenance.as_ref().map(|p| {
-            let from = p.language.as_ref().filter(|l| l.primary() != a.language.primary());
+            let from = p
+                .language
+                .as_ref()
+                .filter(|l| l.primary() != a.language.primary());
             match phrases.translation_note(from, &p.translators, &a.language) {
-                Some(note) => format!("{} {}{}{}{}", phrases.original_report, p.outlet, phrases.list_separator, note, phrases.sentence_end),
-                None => format!("{} {}{}", phrases.original_report, p.outlet, phrases.sentence_end),
+                Some(note) => format!(
+                    "{} {}{}{}{}",
+                    phrases.original_report,
+                    p.outlet,
+                    phrases.list_separator,
+                    note,
+                    phrases.sentence_end
+                ),
+                None => format!(
+                    "{} {}{}",
+                    phrases.original_report, p.outlet, phrases.sentence_end
+                ),
             }
         });
         let image_url = a
             .featured_image
             .as_ref()
-            .map(|i| if i.url.starts_with('/') { self.links.absolute(&i.url) } else { i.url.clone() })
+            .map(|i| {
+                if i.url.starts_with('/') {
+                    self.links.absolute(&i.url)
+                } else {
+                    i.url.clone()
+                }
+            })
             .unwrap_or_default();
         let mail = ArticleMail {
             site_title,
             headline: a.headline.clone(),
             deck: a.deck.clone(),
             dateline: a.dateline.clone(),
-            byline: if names.is_empty() { String::new() } else { format!("{} {}", phrases.by, phrases.join(&names)) },
+            byline: if names.is_empty() {
+                String::new()
+            } else {
+                format!("{} {}", phrases.by, phrases.join(&names))
+            },
             published: a.published_at.map(|t| phrases.date(t)).unwrap_or_default(),
-            section: a.section.as_ref().map(|x| x.name.clone()).unwrap_or_default(),
-            url: self.links.absolute(&format!("/{}", percent_encoding::utf8_percent_encode(&a.slug, percent_encoding::NON_ALPHANUMERIC))),
-            image_alt: a.featured_image.as_ref().map(|i| i.alt.clone()).unwrap_or_default(),
+            section: a
+                .section
+                .as_ref()
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            url: self.links.absolute(&format!(
+                "/{}",
+                percent_encoding::utf8_percent_encode(&a.slug, SEGMENT)
+            )),
+            image_alt: a
+                .featured_image
+                .as_ref()
+                .map(|i| i.alt.clone())
+                .unwrap_or_default(),
             image_url,
             body_html: absolute_links(&v.body_html, self.links.base()),
             text: dateline_render::render_article(&v.body_markdown).text,
@@ -212,7 +358,11 @@ impl Composer {
             dir: a.direction.to_string(),
         };
         let (text, html) = templates::article(&mail).map_err(|e| NotSent::Broken(e.to_string()))?;
-        Ok(Prepared::Article { subject: s.subject, text, html })
+        Ok(Prepared::Article {
+            subject: s.subject,
+            text,
+            html,
+        })
     }
 }
 
@@ -223,7 +373,10 @@ mod tests {
     #[test]
     fn makes_site_links_absolute() {
         assert_eq!(
-            absolute_links(r#"<a href="/tag/x">x</a><img src="/media/a.jpg"><a href="https://e.org/">e</a>"#, "https://news.example"),
+            absolute_links(
+                r#"<a href="/tag/x">x</a><img src="/media/a.jpg"><a href="https://e.org/">e</a>"#,
+                "https://news.example"
+            ),
             r#"<a href="https://news.example/tag/x">x</a><img src="https://news.example/media/a.jpg"><a href="https://e.org/">e</a>"#
         );
     }

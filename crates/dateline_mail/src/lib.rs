@@ -8,10 +8,10 @@
 //! This crate knows nothing of HTTP.
 
 mod compose;
-pub mod schedule;
 pub mod links;
 mod message;
 mod outbox;
+pub mod schedule;
 pub mod templates;
 mod transport;
 pub mod worker;

@@ -21,7 +21,11 @@ impl Links {
         let host = base_url.host_str().unwrap_or("localhost");
         Self {
             base: base_url.as_str().trim_end_matches('/').to_owned(),
-            host: if host.contains('.') { host.to_owned() } else { format!("{host}.localdomain") },
+            host: if host.contains('.') {
+                host.to_owned()
+            } else {
+                format!("{host}.localdomain")
+            },
             signer: Signer::new(secret),
         }
     }
@@ -31,7 +35,8 @@ impl Links {
     pub async fn for_site(db: &dateline_db::Db, base_url: &url::Url) -> anyhow::Result<Self> {
         use base64::Engine;
         let mut fresh = [0u8; 32];
-        getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("the operating system gave no random bytes: {e}"))?;
+        getrandom::fill(&mut fresh)
+            .map_err(|e| anyhow::anyhow!("the operating system gave no random bytes: {e}"))?;
         let fresh = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(fresh);
         let key = dateline_db::site::secret_key(db, &fresh).await?;
         Ok(Self::new(base_url, key.as_bytes()))
@@ -52,7 +57,11 @@ impl Links {
 
     /// The link in a confirmation mail.
     pub fn confirm(&self, subscriber: i64, now: DateTime<Utc>) -> String {
-        let token = self.signer.sign(Purpose::Confirm, subscriber, Some((now + CONFIRM_VALID).timestamp()));
+        let token = self.signer.sign(
+            Purpose::Confirm,
+            subscriber,
+            Some((now + CONFIRM_VALID).timestamp()),
+        );
         self.absolute(&format!("/newsletter/confirm/{token}"))
     }
 
@@ -74,7 +83,10 @@ impl Links {
     }
 
     pub fn unsubscribe(&self, subscriber: i64) -> String {
-        self.absolute(&format!("/newsletter/{}/unsubscribe", self.manage_token(subscriber)))
+        self.absolute(&format!(
+            "/newsletter/{}/unsubscribe",
+            self.manage_token(subscriber)
+        ))
     }
 
     /// A mailto: for mail clients that unsubscribe by sending mail; the
@@ -82,7 +94,11 @@ impl Links {
     /// it to `/api/v1/mail/events` as an `unsubscribe` event.
     pub fn unsubscribe_mailto(&self, subscriber: i64) -> String {
         let subject = format!("unsubscribe {}", self.manage_token(subscriber));
-        format!("mailto:unsubscribe@{}?subject={}", self.host, utf8_percent_encode(&subject, NON_ALPHANUMERIC))
+        format!(
+            "mailto:unsubscribe@{}?subject={}",
+            self.host,
+            utf8_percent_encode(&subject, NON_ALPHANUMERIC)
+        )
     }
 }
 
@@ -92,18 +108,41 @@ mod tests {
 
     #[test]
     fn links_round_trip_and_are_bound_to_their_use() {
-        let links = Links::new(&url::Url::parse("https://news.example/").unwrap(), b"secret");
+        let links = Links::new(
+            &url::Url::parse("https://news.example/").unwrap(),
+            b"secret",
+        );
         let now = Utc::now();
         let confirm = links.confirm(41, now);
         let token = confirm.rsplit('/').next().unwrap();
         assert_eq!(links.check_confirm(token, now), Ok(41));
-        assert_eq!(links.check_confirm(token, now + CONFIRM_VALID), Err(LinkError::Expired));
-        assert!(links.check_manage(token).is_err(), "a confirmation link cannot manage");
+        assert_eq!(
+            links.check_confirm(token, now + CONFIRM_VALID),
+            Err(LinkError::Expired)
+        );
+        assert!(
+            links.check_manage(token).is_err(),
+            "a confirmation link cannot manage"
+        );
         let manage = links.manage_token(41);
         assert_eq!(links.check_manage(&manage), Ok(41));
-        assert!(links.unsubscribe(41).starts_with("https://news.example/newsletter/41.0."));
-        assert!(links.unsubscribe_mailto(41).starts_with("mailto:unsubscribe@news.example?subject=unsubscribe%2041%2E0%2E"));
-        assert_eq!(Links::new(&url::Url::parse("http://127.0.0.1:8080").unwrap(), b"k").host(), "127.0.0.1");
-        assert_eq!(Links::new(&url::Url::parse("http://localhost:8080").unwrap(), b"k").host(), "localhost.localdomain");
+        assert!(
+            links
+                .unsubscribe(41)
+                .starts_with("https://news.example/newsletter/41.0.")
+        );
+        assert!(
+            links
+                .unsubscribe_mailto(41)
+                .starts_with("mailto:unsubscribe@news.example?subject=unsubscribe%2041%2E0%2E")
+        );
+        assert_eq!(
+            Links::new(&url::Url::parse("http://127.0.0.1:8080").unwrap(), b"k").host(),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            Links::new(&url::Url::parse("http://localhost:8080").unwrap(), b"k").host(),
+            "localhost.localdomain"
+        );
     }
 }

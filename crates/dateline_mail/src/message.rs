@@ -55,7 +55,12 @@ fn header_safe(s: &str) -> bool {
 /// Text for a header: control characters (line breaks above all) become
 /// spaces, so what a reader typed as a name cannot add a header.
 fn one_line(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn raw(name: &'static str, value: String) -> HeaderValue {
@@ -66,13 +71,23 @@ fn raw(name: &'static str, value: String) -> HeaderValue {
 /// the last part they understand), with Message-ID, Date, and for bulk mail
 /// List-Unsubscribe, List-Unsubscribe-Post and List-Id.
 pub fn build(mail: &Mail, from: &str, headers: &Headers) -> Result<Message, MailError> {
-    let from: Mailbox = from.parse().map_err(|_| MailError::Address(from.to_owned()))?;
+    let from: Mailbox = from
+        .parse()
+        .map_err(|_| MailError::Address(from.to_owned()))?;
     let to = Mailbox::new(
-        mail.to_name.as_deref().map(one_line).filter(|n| !n.is_empty()),
-        mail.to.parse().map_err(|_| MailError::Address(mail.to.clone()))?,
+        mail.to_name
+            .as_deref()
+            .map(one_line)
+            .filter(|n| !n.is_empty()),
+        mail.to
+            .parse()
+            .map_err(|_| MailError::Address(mail.to.clone()))?,
     );
     if !header_safe(&headers.message_id) || headers.message_id.contains(['<', '>']) {
-        return Err(MailError::Build(format!("bad Message-ID {}", headers.message_id)));
+        return Err(MailError::Build(format!(
+            "bad Message-ID {}",
+            headers.message_id
+        )));
     }
     let mut builder = Message::builder()
         .from(from)
@@ -82,11 +97,19 @@ pub fn build(mail: &Mail, from: &str, headers: &Headers) -> Result<Message, Mail
         .date_now();
     if let Some(u) = &headers.unsubscribe {
         if !header_safe(&u.url) || !header_safe(&u.mailto) {
-            return Err(MailError::Build("unsubscribe links must be plain ASCII".into()));
+            return Err(MailError::Build(
+                "unsubscribe links must be plain ASCII".into(),
+            ));
         }
         builder = builder
-            .raw_header(raw("List-Unsubscribe", format!("<{}>, <{}>", u.url, u.mailto)))
-            .raw_header(raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into()));
+            .raw_header(raw(
+                "List-Unsubscribe",
+                format!("<{}>, <{}>", u.url, u.mailto),
+            ))
+            .raw_header(raw(
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".into(),
+            ));
     }
     if let Some(list) = &headers.list_id {
         builder = builder.raw_header(raw("List-Id", list.clone()));
@@ -94,8 +117,16 @@ pub fn build(mail: &Mail, from: &str, headers: &Headers) -> Result<Message, Mail
     builder
         .multipart(
             MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text.clone()))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(mail.html.clone())),
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(mail.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(mail.html.clone()),
+                ),
         )
         .map_err(|e| MailError::Build(e.to_string()))
 }
@@ -124,12 +155,21 @@ mod tests {
             }),
             list_id: Some("The Desk <newsletter.news.example>".into()),
         };
-        let m = build(&mail("reader@example.org"), "The Desk <newsroom@news.example>", &headers).unwrap();
+        let m = build(
+            &mail("reader@example.org"),
+            "The Desk <newsroom@news.example>",
+            &headers,
+        )
+        .unwrap();
         // Long headers are folded; unfold them to read.
-        let raw = String::from_utf8(m.formatted()).unwrap().replace("\r\n ", " ");
+        let raw = String::from_utf8(m.formatted())
+            .unwrap()
+            .replace("\r\n ", " ");
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(raw.contains("Message-ID: <newsletter.3.41@news.example>"));
-        assert!(raw.contains("List-Unsubscribe: <https://news.example/newsletter/41.0.abc/unsubscribe>, <mailto:"));
+        assert!(raw.contains(
+            "List-Unsubscribe: <https://news.example/newsletter/41.0.abc/unsubscribe>, <mailto:"
+        ));
         assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(raw.contains("List-Id: The Desk <newsletter.news.example>"));
         assert!(raw.contains("Date: "));
@@ -137,14 +177,29 @@ mod tests {
 
     #[test]
     fn refuses_bad_addresses_and_header_injection() {
-        let h = Headers { message_id: "x@y".into(), unsubscribe: None, list_id: None };
-        assert!(matches!(build(&mail("not an address"), "a@b.example", &h), Err(MailError::Address(_))));
-        let evil = Headers { message_id: "x@y>\r\nBcc: victim@example.org".into(), unsubscribe: None, list_id: None };
+        let h = Headers {
+            message_id: "x@y".into(),
+            unsubscribe: None,
+            list_id: None,
+        };
+        assert!(matches!(
+            build(&mail("not an address"), "a@b.example", &h),
+            Err(MailError::Address(_))
+        ));
+        let evil = Headers {
+            message_id: "x@y>\r\nBcc: victim@example.org".into(),
+            unsubscribe: None,
+            list_id: None,
+        };
         assert!(build(&mail("a@example.org"), "a@b.example", &evil).is_err());
         // A name with a line break cannot add a header either.
         let mut m = mail("a@example.org");
         m.to_name = Some("Eve\r\nBcc: victim@example.org".into());
         let msg = build(&m, "a@b.example", &h).unwrap();
-        assert!(!String::from_utf8(msg.formatted()).unwrap().contains("\r\nBcc:"));
+        assert!(
+            !String::from_utf8(msg.formatted())
+                .unwrap()
+                .contains("\r\nBcc:")
+        );
     }
 }

@@ -28,7 +28,13 @@ impl Outbox {
         std::fs::create_dir_all(&self.dir).map_err(write_err(&self.dir))?;
         let name: String = message_id
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-') { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = self.dir.join(format!("{name}.eml"));
         let temp = self.dir.join(format!(".{name}.eml.tmp"));
@@ -46,9 +52,17 @@ mod tests {
     fn writes_eml_files_named_after_the_message() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::new(dir.path().join("outbox"));
-        let path = outbox.deliver("mail.7@news.example", b"Subject: Hello\r\n\r\nHi\r\n").unwrap();
+        let path = outbox
+            .deliver("mail.7@news.example", b"Subject: Hello\r\n\r\nHi\r\n")
+            .unwrap();
         assert_eq!(path.file_name().unwrap(), "mail.7@news.example.eml");
-        outbox.deliver("mail.7@news.example", b"Subject: Hello\r\n\r\nHi\r\n").unwrap();
-        assert_eq!(std::fs::read_dir(outbox.dir()).unwrap().count(), 1, "once, and no temporary file left");
+        outbox
+            .deliver("mail.7@news.example", b"Subject: Hello\r\n\r\nHi\r\n")
+            .unwrap();
+        assert_eq!(
+            std::fs::read_dir(outbox.dir()).unwrap().count(),
+            1,
+            "once, and no temporary file left"
+        );
     }
 }

@@ -23,10 +23,26 @@ pub async fn tick(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<sends::Send
 pub async fn send_marked_articles(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<sends::Send>> {
     let mut made = Vec::new();
     for id in sends::articles_to_mail(db).await? {
-        let Some(article) = articles::find(db, id).await? else { continue };
-        match sends::send_article(db, id, &article.summary.headline, sends::SendMode::Marked, None, now).await? {
+        let Some(article) = articles::find(db, id).await? else {
+            continue;
+        };
+        match sends::send_article(
+            db,
+            id,
+            &article.summary.headline,
+            sends::SendMode::Marked,
+            None,
+            now,
+        )
+        .await?
+        {
             Ok(send) => {
-                tracing::info!(article = id.0, send = send.id, recipients = send.queued, "newsletter queued");
+                tracing::info!(
+                    article = id.0,
+                    send = send.id,
+                    recipients = send.queued,
+                    "newsletter queued"
+                );
                 made.push(send);
             }
             Err(refusal) => tracing::info!(article = id.0, ?refusal, "marked article not sent"),
@@ -49,7 +65,10 @@ pub struct Period {
 /// hour on, the weekly one on its weekday from the hour on.
 pub fn due(now: DateTime<Utc>, hour: u32, weekday: u32) -> Vec<Period> {
     let hour = hour.min(23);
-    let at = Utc.from_utc_datetime(&now.date_naive().and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default()));
+    let at = Utc.from_utc_datetime(
+        &now.date_naive()
+            .and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default()),
+    );
     if now < at {
         return Vec::new();
     }
@@ -80,14 +99,20 @@ pub async fn run_due(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<sends::S
         if sends::digest_exists(db, &period.name).await? {
             continue;
         }
-        let filter = ArticleFilter { since: Some(period.from), until: Some(period.until), ..ArticleFilter::published() };
+        let filter = ArticleFilter {
+            since: Some(period.from),
+            until: Some(period.until),
+            ..ArticleFilter::published()
+        };
         let found = articles::list(db, &filter, PageRequest::new(1, 50)).await?;
         let ids: Vec<i64> = found.items.iter().map(|a| a.id.0).collect();
         let title = match period.frequency {
             Frequency::Weekly => format!("{}: the week's reports", settings.title),
             _ => format!("{}: today's reports", settings.title),
         };
-        if let Some(send) = sends::send_digest(db, period.frequency, &period.name, &ids, &title, now).await? {
+        if let Some(send) =
+            sends::send_digest(db, period.frequency, &period.name, &ids, &title, now).await?
+        {
             tracing::info!(period = %period.name, articles = ids.len(), recipients = send.queued, "digest queued");
             made.push(send);
         }

@@ -10,7 +10,13 @@ use std::sync::LazyLock;
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     for (name, source) in [
         ("layout.html", include_str!("../templates/layout.html")),
@@ -20,10 +26,22 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("already.html", include_str!("../templates/already.html")),
         ("welcome.txt", include_str!("../templates/welcome.txt")),
         ("welcome.html", include_str!("../templates/welcome.html")),
-        ("password_reset.txt", include_str!("../templates/password_reset.txt")),
-        ("password_reset.html", include_str!("../templates/password_reset.html")),
-        ("invitation.txt", include_str!("../templates/invitation.txt")),
-        ("invitation.html", include_str!("../templates/invitation.html")),
+        (
+            "password_reset.txt",
+            include_str!("../templates/password_reset.txt"),
+        ),
+        (
+            "password_reset.html",
+            include_str!("../templates/password_reset.html"),
+        ),
+        (
+            "invitation.txt",
+            include_str!("../templates/invitation.txt"),
+        ),
+        (
+            "invitation.html",
+            include_str!("../templates/invitation.html"),
+        ),
         ("article.txt", include_str!("../templates/article.txt")),
         ("article.html", include_str!("../templates/article.html")),
         ("digest.txt", include_str!("../templates/digest.txt")),
@@ -37,18 +55,28 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 });
 
 fn render<S: Serialize>(name: &str, ctx: &S) -> anyhow::Result<String> {
-    Ok(TEMPLATES.get_template(name)?.render(Value::from(Serde(ctx)))?)
+    Ok(TEMPLATES
+        .get_template(name)?
+        .render(Value::from(Serde(ctx)))?)
 }
 
 /// Renders the `.txt` and `.html` of one message.
-fn both<S: Serialize>(stem: &str, subject: &str, to: &str, to_name: &str, ctx: &S) -> anyhow::Result<Mail> {
+fn both<S: Serialize>(
+    stem: &str,
+    subject: &str,
+    to: &str,
+    to_name: &str,
+    ctx: &S,
+) -> anyhow::Result<Mail> {
     let html_ctx = minijinja::context! { subject => subject, .. Value::from(Serde(ctx)) };
     Ok(Mail {
         to: to.to_owned(),
         to_name: Some(to_name.to_owned()).filter(|n| !n.is_empty()),
         subject: subject.to_owned(),
         text: render(&format!("{stem}.txt"), ctx)?,
-        html: TEMPLATES.get_template(&format!("{stem}.html"))?.render(html_ctx)?,
+        html: TEMPLATES
+            .get_template(&format!("{stem}.html"))?
+            .render(html_ctx)?,
     })
 }
 
@@ -61,7 +89,13 @@ pub struct Confirm {
 }
 
 pub fn confirm(c: &Confirm) -> anyhow::Result<Mail> {
-    both("confirm", &format!("Confirm your subscription to {}", c.site_title), &c.email, "", c)
+    both(
+        "confirm",
+        &format!("Confirm your subscription to {}", c.site_title),
+        &c.email,
+        "",
+        c,
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,7 +106,13 @@ pub struct Already {
 }
 
 pub fn already_subscribed(c: &Already) -> anyhow::Result<Mail> {
-    both("already", &format!("You are already subscribed to {}", c.site_title), &c.email, "", c)
+    both(
+        "already",
+        &format!("You are already subscribed to {}", c.site_title),
+        &c.email,
+        "",
+        c,
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,7 +126,13 @@ pub struct Welcome {
 }
 
 pub fn welcome(c: &Welcome) -> anyhow::Result<Mail> {
-    both("welcome", &format!("Welcome to {}", c.site_title), &c.email, &c.name, c)
+    both(
+        "welcome",
+        &format!("Welcome to {}", c.site_title),
+        &c.email,
+        &c.name,
+        c,
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,7 +145,13 @@ pub struct PasswordReset {
 }
 
 pub fn password_reset(r: &PasswordReset) -> anyhow::Result<Mail> {
-    both("password_reset", &format!("Reset your password for {}", r.site_title), &r.email, &r.name, r)
+    both(
+        "password_reset",
+        &format!("Reset your password for {}", r.site_title),
+        &r.email,
+        &r.name,
+        r,
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,7 +166,13 @@ pub struct Invitation {
 }
 
 pub fn invitation(r: &Invitation) -> anyhow::Result<Mail> {
-    both("invitation", &format!("Your newsroom account at {}", r.site_title), &r.email, &r.name, r)
+    both(
+        "invitation",
+        &format!("Your newsroom account at {}", r.site_title),
+        &r.email,
+        &r.name,
+        r,
+    )
 }
 
 /// An article as the newsletter shows it. The subscriber's own links are
@@ -143,7 +201,10 @@ pub struct ArticleMail {
 /// The article's text and HTML with placeholders for the subscriber's links.
 pub fn article(a: &ArticleMail) -> anyhow::Result<(String, String)> {
     let html_ctx = minijinja::context! { subject => a.headline.clone(), .. Value::from(Serde(a)) };
-    Ok((render("article.txt", a)?, TEMPLATES.get_template("article.html")?.render(html_ctx)?))
+    Ok((
+        render("article.txt", a)?,
+        TEMPLATES.get_template("article.html")?.render(html_ctx)?,
+    ))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -194,10 +255,38 @@ mod tests {
     #[test]
     fn every_message_renders() {
         let site = "The Desk".to_owned();
-        confirm(&Confirm { site_title: site.clone(), email: "a@b.example".into(), link: "https://x/c".into(), valid_days: 7 }).unwrap();
-        already_subscribed(&Already { site_title: site.clone(), email: "a@b.example".into(), preferences: "https://x/p".into() }).unwrap();
-        welcome(&Welcome { site_title: site.clone(), email: "a@b.example".into(), name: "".into(), frequency: "each report".into(), preferences: "p".into(), unsubscribe: "u".into() }).unwrap();
-        invitation(&Invitation { site_title: site.clone(), name: "N".into(), email: "a@b.example".into(), role: "author".into(), link: "l".into(), sign_in: "s".into(), valid_days: 7 }).unwrap();
+        confirm(&Confirm {
+            site_title: site.clone(),
+            email: "a@b.example".into(),
+            link: "https://x/c".into(),
+            valid_days: 7,
+        })
+        .unwrap();
+        already_subscribed(&Already {
+            site_title: site.clone(),
+            email: "a@b.example".into(),
+            preferences: "https://x/p".into(),
+        })
+        .unwrap();
+        welcome(&Welcome {
+            site_title: site.clone(),
+            email: "a@b.example".into(),
+            name: "".into(),
+            frequency: "each report".into(),
+            preferences: "p".into(),
+            unsubscribe: "u".into(),
+        })
+        .unwrap();
+        invitation(&Invitation {
+            site_title: site.clone(),
+            name: "N".into(),
+            email: "a@b.example".into(),
+            role: "author".into(),
+            link: "l".into(),
+            sign_in: "s".into(),
+            valid_days: 7,
+        })
+        .unwrap();
         let (text, html) = article(&ArticleMail {
             site_title: site.clone(),
             headline: "Water <talks>".into(),
@@ -216,14 +305,26 @@ mod tests {
             dir: "ltr".into(),
         })
         .unwrap();
-        assert!(html.contains("Water &lt;talks&gt;") && html.contains("<p>Body</p>") && html.contains("%%UNSUBSCRIBE%%"));
+        assert!(
+            html.contains("Water &lt;talks&gt;")
+                && html.contains("<p>Body</p>")
+                && html.contains("%%UNSUBSCRIBE%%")
+        );
         assert!(text.starts_with("Water <talks>") && text.contains("%%PREFERENCES%%"));
         let d = digest(
             &Digest {
                 site_title: site,
                 title: "The week".into(),
                 frequency: "weekly".into(),
-                articles: vec![DigestItem { headline: "A".into(), dateline: "".into(), summary: "S".into(), section: "".into(), url: "u".into(), lang: "ar".into(), dir: "rtl".into() }],
+                articles: vec![DigestItem {
+                    headline: "A".into(),
+                    dateline: "".into(),
+                    summary: "S".into(),
+                    section: "".into(),
+                    url: "u".into(),
+                    lang: "ar".into(),
+                    dir: "rtl".into(),
+                }],
                 preferences: "p".into(),
                 unsubscribe: "u".into(),
             },

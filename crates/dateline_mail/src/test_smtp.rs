@@ -36,10 +36,10 @@ impl Received {
                 }
                 break;
             }
-            if let Some((n, v)) = line.split_once(':') {
-                if n.eq_ignore_ascii_case(name) {
-                    value = Some(v.trim().to_owned());
-                }
+            if let Some((n, v)) = line.split_once(':')
+                && n.eq_ignore_ascii_case(name)
+            {
+                value = Some(v.trim().to_owned());
             }
         }
         value
@@ -118,12 +118,23 @@ impl TestSmtp {
 
     /// Refuses these recipients for good (a hard bounce).
     pub fn refuse(&self, addresses: &[&str]) {
-        lock(&self.shared).behaviour.refuse.extend(addresses.iter().map(|a| a.to_lowercase()));
+        lock(&self.shared)
+            .behaviour
+            .refuse
+            .extend(addresses.iter().map(|a| a.to_lowercase()));
     }
 
     /// Answers "try again later" for these recipients.
     pub fn defer(&self, addresses: &[&str]) {
-        lock(&self.shared).behaviour.defer.extend(addresses.iter().map(|a| a.to_lowercase()));
+        lock(&self.shared)
+            .behaviour
+            .defer
+            .extend(addresses.iter().map(|a| a.to_lowercase()));
+    }
+
+    /// Stops deferring anyone.
+    pub fn stop_deferring(&self) {
+        lock(&self.shared).behaviour.defer.clear();
     }
 
     /// Drops the connection, mid-transaction, when the `n`th message from now
@@ -188,7 +199,10 @@ async fn session(socket: TcpStream, shared: Arc<Mutex<Shared>>) -> std::io::Resu
             let rcpt = address(&text[8..]);
             let (refused, deferred) = {
                 let s = lock(&shared);
-                (s.behaviour.refuse.contains(&rcpt), s.behaviour.defer.contains(&rcpt))
+                (
+                    s.behaviour.refuse.contains(&rcpt),
+                    s.behaviour.defer.contains(&rcpt),
+                )
             };
             if from.is_none() {
                 "503 5.5.1 MAIL first\r\n".into()
@@ -214,7 +228,11 @@ async fn session(socket: TcpStream, shared: Arc<Mutex<Shared>>) -> std::io::Resu
                     if line == b".\r\n" || line == b".\n" {
                         break;
                     }
-                    let body = if line.starts_with(b"..") { &line[1..] } else { &line[..] };
+                    let body = if line.starts_with(b"..") {
+                        &line[1..]
+                    } else {
+                        &line[..]
+                    };
                     data.extend_from_slice(body);
                 }
                 let drop_now = {
@@ -227,7 +245,11 @@ async fn session(socket: TcpStream, shared: Arc<Mutex<Shared>>) -> std::io::Resu
                         s.dropped += 1;
                         true
                     } else {
-                        s.received.push(Received { from: from.clone().unwrap_or_default(), to: std::mem::take(&mut to), data });
+                        s.received.push(Received {
+                            from: from.clone().unwrap_or_default(),
+                            to: std::mem::take(&mut to),
+                            data,
+                        });
                         false
                     }
                 };

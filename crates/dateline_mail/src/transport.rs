@@ -39,7 +39,12 @@ impl Transport {
         let pool = lettre::transport::smtp::PoolConfig::new()
             .max_size(connections.max(1))
             .idle_timeout(Duration::from_secs(60));
-        Ok(Transport::Smtp(builder.pool_config(pool).timeout(Some(Duration::from_secs(30))).build()))
+        Ok(Transport::Smtp(
+            builder
+                .pool_config(pool)
+                .timeout(Some(Duration::from_secs(30)))
+                .build(),
+        ))
     }
 
     /// Whether an SMTP URL can be used, with the reason when not.
@@ -57,13 +62,22 @@ impl Transport {
     }
 
     /// Delivers one formatted message.
-    pub async fn deliver(&self, message_id: &str, envelope: &Envelope, bytes: &[u8]) -> Result<(), DeliveryError> {
+    pub async fn deliver(
+        &self,
+        message_id: &str,
+        envelope: &Envelope,
+        bytes: &[u8],
+    ) -> Result<(), DeliveryError> {
         match self {
             Transport::Outbox(o) => o
                 .deliver(message_id, bytes)
                 .map(|_| ())
                 .map_err(|e| DeliveryError::Transient(e.to_string())),
-            Transport::Smtp(t) => t.send_raw(envelope, bytes).await.map(|_| ()).map_err(classify),
+            Transport::Smtp(t) => t
+                .send_raw(envelope, bytes)
+                .await
+                .map(|_| ())
+                .map_err(classify),
         }
     }
 }
@@ -72,7 +86,10 @@ fn classify(e: lettre::transport::smtp::Error) -> DeliveryError {
     let text = e.to_string();
     if e.is_permanent() {
         // 5.1.x: the address itself is bad (unknown user, bad domain).
-        let bad_address = e.status().is_some_and(|c| c.to_string().starts_with("55")) && (text.contains("5.1.") || text.to_lowercase().contains("user unknown") || text.to_lowercase().contains("no such"));
+        let bad_address = e.status().is_some_and(|c| c.to_string().starts_with("55"))
+            && (text.contains("5.1.")
+                || text.to_lowercase().contains("user unknown")
+                || text.to_lowercase().contains("no such"));
         if bad_address {
             DeliveryError::BadAddress(text)
         } else {

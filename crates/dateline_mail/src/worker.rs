@@ -42,6 +42,9 @@ pub struct MailConfig {
     pub rate: Option<f64>,
     /// How long a claimed message is held before another worker may take it.
     pub lease: Duration,
+    /// The wait before the first retry of a transient failure; each later
+    /// retry waits twice as long, up to two hours.
+    pub retry_after: Duration,
 }
 
 /// Spacing of sends to keep under a rate.
@@ -53,7 +56,10 @@ struct Pace {
 impl Pace {
     fn new(rate: Option<f64>) -> Option<Self> {
         let rate = rate.filter(|r| *r > 0.0)?;
-        Some(Self { every: std::time::Duration::from_secs_f64(1.0 / rate), next: Mutex::new(Instant::now()) })
+        Some(Self {
+            every: std::time::Duration::from_secs_f64(1.0 / rate),
+            next: Mutex::new(Instant::now()),
+        })
     }
 
     async fn wait(&self) {
@@ -69,6 +75,8 @@ impl Pace {
 }
 
 type Record = (Claimed, Outcome, oneshot::Sender<()>);
+/// A claimed message and what it became.
+type Job = (Claimed, Result<Composed, NotSent>);
 
 pub struct Worker {
     db: Db,
@@ -78,19 +86,23 @@ pub struct Worker {
     pace: Option<Arc<Pace>>,
 }
 
-/// The delay before attempt `n + 1` after `n` attempts: 30 s, 1 min, 2 min, …
-/// capped at two hours.
-pub fn backoff(attempts: i64) -> Duration {
+/// The delay before attempt `n + 1` after `n` attempts: `first`, twice
+/// that, four times, … capped at two hours.
+pub fn backoff(first: Duration, attempts: i64) -> Duration {
     let exp = attempts.clamp(1, 12) - 1;
-    Duration::seconds((30i64 << exp).min(2 * 3600))
+    (first * (1i32 << exp)).min(Duration::hours(2))
 }
 
 impl Worker {
     /// Prepares a worker: the transport, and the links signed with the site's
     /// key (made on first use).
     pub async fn new(db: Db, config: MailConfig) -> anyhow::Result<Self> {
-        let transport = Transport::new(config.smtp_url.as_deref(), Outbox::new(&config.outbox_dir), config.concurrency as u32)
-            .map_err(|e| anyhow::anyhow!(e))?;
+        let transport = Transport::new(
+            config.smtp_url.as_deref(),
+            Outbox::new(&config.outbox_dir),
+            config.concurrency as u32,
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
         let site = dateline_db::site::settings(&db).await?;
         let links = Links::for_site(&db, &config.base_url).await?;
         let composer = Composer::new(db.clone(), links, config.from.clone(), &site.title);
@@ -105,7 +117,11 @@ impl Worker {
 
     pub fn describe(&self) -> String {
         match &self.config.smtp_url {
-            Some(url) => format!("SMTP at {} ({} connections)", redact(url), self.config.concurrency),
+            Some(url) => format!(
+                "SMTP at {} ({} connections)",
+                redact(url),
+                self.config.concurrency
+            ),
             None => self.transport.describe(),
         }
     }
@@ -125,7 +141,7 @@ impl Worker {
         let senders = self.config.concurrency.max(1);
         let (record_tx, record_rx) = mpsc::channel::<Record>(senders * 4);
         let recorder = tokio::spawn(record_loop(self.db.clone(), record_rx));
-        let (job_tx, job_rx) = mpsc::channel::<(Claimed, Result<Composed, NotSent>)>(senders * 2);
+        let (job_tx, job_rx) = mpsc::channel::<Job>(senders * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let mut tasks = Vec::new();
         for _ in 0..senders {
@@ -134,6 +150,7 @@ impl Worker {
                 record_tx.clone(),
                 self.transport.clone(),
                 self.pace.clone(),
+                self.config.retry_after,
             )));
         }
         drop(record_tx);
@@ -148,7 +165,9 @@ impl Worker {
             if last_reclaim.elapsed() >= std::time::Duration::from_secs(5) {
                 last_reclaim = Instant::now();
                 match mail::reclaim_expired(&self.db, now).await {
-                    Ok(n) if n > 0 => tracing::warn!(count = n, "took back messages whose worker stopped"),
+                    Ok(n) if n > 0 => {
+                        tracing::warn!(count = n, "took back messages whose worker stopped")
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "cannot take back expired messages"),
                 }
@@ -185,10 +204,11 @@ impl Worker {
 }
 
 async fn send_loop(
-    jobs: Arc<Mutex<mpsc::Receiver<(Claimed, Result<Composed, NotSent>)>>>,
+    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
     records: mpsc::Sender<Record>,
     transport: Arc<Transport>,
     pace: Option<Arc<Pace>>,
+    retry_after: Duration,
 ) {
     loop {
         let job = { jobs.lock().await.recv().await };
@@ -201,16 +221,24 @@ async fn send_loop(
                     p.wait().await;
                 }
                 let started = Instant::now();
-                let result = transport.deliver(&c.message_id, &c.envelope, &c.bytes).await;
-                metrics::histogram!("dateline_mail_send_seconds").record(started.elapsed().as_secs_f64());
+                let result = transport
+                    .deliver(&c.message_id, &c.envelope, &c.bytes)
+                    .await;
+                metrics::histogram!("dateline_mail_send_seconds")
+                    .record(started.elapsed().as_secs_f64());
                 match result {
                     Ok(()) => Outcome::Sent,
                     Err(DeliveryError::BadAddress(error)) => Outcome::Bounced { error },
                     Err(DeliveryError::Permanent(error)) => Outcome::Failed { error },
-                    Err(DeliveryError::Transient(error)) if m.attempts >= MAX_ATTEMPTS => Outcome::Failed {
-                        error: format!("gave up after {} attempts: {error}", m.attempts),
+                    Err(DeliveryError::Transient(error)) if m.attempts >= MAX_ATTEMPTS => {
+                        Outcome::Failed {
+                            error: format!("gave up after {} attempts: {error}", m.attempts),
+                        }
+                    }
+                    Err(DeliveryError::Transient(error)) => Outcome::Retry {
+                        at: Utc::now() + backoff(retry_after, m.attempts),
+                        error,
                     },
-                    Err(DeliveryError::Transient(error)) => Outcome::Retry { at: Utc::now() + backoff(m.attempts), error },
                 }
             }
         };
@@ -222,7 +250,10 @@ async fn send_loop(
             Outcome::Skipped { .. } => "skipped",
         };
         metrics::counter!("dateline_mail_messages_total", "outcome" => kind).increment(1);
-        if let Outcome::Failed { error } | Outcome::Retry { error, .. } | Outcome::Bounced { error } = &outcome {
+        if let Outcome::Failed { error }
+        | Outcome::Retry { error, .. }
+        | Outcome::Bounced { error } = &outcome
+        {
             tracing::warn!(message = m.id, to = %m.to_address, outcome = kind, %error, "delivery did not succeed");
         }
         // Wait until the outcome is committed before taking the next message.
@@ -244,7 +275,10 @@ async fn record_loop(db: Db, mut rx: mpsc::Receiver<Record>) {
                 Err(_) => break,
             }
         }
-        let outcomes: Vec<(Claimed, Outcome)> = batch.iter().map(|(m, o, _)| (m.clone(), o.clone())).collect();
+        let outcomes: Vec<(Claimed, Outcome)> = batch
+            .iter()
+            .map(|(m, o, _)| (m.clone(), o.clone()))
+            .collect();
         let mut delay = std::time::Duration::from_millis(100);
         // The database may be briefly away; an outcome is never dropped.
         while let Err(e) = mail::record(&db, &outcomes, Utc::now()).await {
@@ -261,12 +295,14 @@ async fn record_loop(db: Db, mut rx: mpsc::Receiver<Record>) {
 #[cfg(test)]
 mod tests {
     use super::backoff;
+    use chrono::Duration;
 
     #[test]
     fn backs_off_exponentially_with_a_cap() {
-        assert_eq!(backoff(1).num_seconds(), 30);
-        assert_eq!(backoff(2).num_seconds(), 60);
-        assert_eq!(backoff(5).num_seconds(), 480);
-        assert_eq!(backoff(12).num_seconds(), 7200);
+        let first = Duration::seconds(30);
+        assert_eq!(backoff(first, 1).num_seconds(), 30);
+        assert_eq!(backoff(first, 2).num_seconds(), 60);
+        assert_eq!(backoff(first, 5).num_seconds(), 480);
+        assert_eq!(backoff(first, 12).num_seconds(), 7200);
     }
 }

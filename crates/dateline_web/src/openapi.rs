@@ -1,7 +1,9 @@
 //! The OpenAPI document of the Content API, generated from the handlers'
 //! annotations so it cannot drift from the code.
 
-use crate::handlers::admin_api::{articles as admin_articles, mail as admin_mail, people as admin_people};
+use crate::handlers::admin_api::{
+    articles as admin_articles, mail as admin_mail, people as admin_people,
+};
 use crate::handlers::api;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

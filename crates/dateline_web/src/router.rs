@@ -2,10 +2,14 @@
 
 use crate::cache::page_cache;
 use crate::error::render_errors;
-use crate::handlers::admin::{self, account, login, media, newsletters, settings, taxonomy, tokens, users};
+use crate::handlers::admin::{
+    self, account, login, media, newsletters, settings, taxonomy, tokens, users,
+};
 use crate::handlers::admin_api;
 use crate::handlers::feeds::{self, Format};
-use crate::handlers::{api, articles, home, lists, newsletter, ops, search, sitemaps, static_files};
+use crate::handlers::{
+    api, articles, home, lists, newsletter, ops, search, sitemaps, static_files,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -167,7 +171,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/subscribers.csv", get(newsletters::export))
         .route("/admin/subscribers/{id}/mark", post(newsletters::mark))
         .route("/admin/subscribers/{id}/erase", post(newsletters::erase))
-        .route("/admin/articles/{id}/newsletter", post(admin::articles::newsletter))
+        .route(
+            "/admin/articles/{id}/newsletter",
+            post(admin::articles::newsletter),
+        )
         .route("/admin/tokens", get(tokens::list).post(tokens::create))
         .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/account", get(account::show))
@@ -177,7 +184,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/account/sessions/end-others",
             post(account::end_others),
         )
-        .route("/subscribe", get(newsletter::subscribe_form).post(newsletter::subscribe))
+        .route(
+            "/subscribe",
+            get(newsletter::subscribe_form).post(newsletter::subscribe),
+        )
         .route(
             "/newsletter/confirm/{token}",
             get(newsletter::confirm_page).post(newsletter::confirm),
@@ -227,8 +237,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi_doc))
         .route("/api/v1/admin/me", get(admin_api::people::me))
         .route("/api/v1/mail/events", post(admin_api::mail::events))
-        .route("/api/v1/admin/newsletters", get(admin_api::mail::sends_list))
-        .route("/api/v1/admin/newsletters/{id}", get(admin_api::mail::send_get))
+        .route(
+            "/api/v1/admin/newsletters",
+            get(admin_api::mail::sends_list),
+        )
+        .route(
+            "/api/v1/admin/newsletters/{id}",
+            get(admin_api::mail::send_get),
+        )
         .route(
             "/api/v1/admin/articles",
             get(admin_api::articles::list).post(admin_api::articles::create),

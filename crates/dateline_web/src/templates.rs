@@ -18,7 +18,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("article.html", include_str!("../templates/article.html")),
     ("list.html", include_str!("../templates/list.html")),
     ("search.html", include_str!("../templates/search.html")),
-    ("newsletter.html", include_str!("../templates/newsletter.html")),
+    (
+        "newsletter.html",
+        include_str!("../templates/newsletter.html"),
+    ),
     ("archive.html", include_str!("../templates/archive.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("rss.xml", include_str!("../templates/rss.xml")),

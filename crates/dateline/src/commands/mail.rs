@@ -74,19 +74,31 @@ async fn find_article(db: &Db, key: &str) -> anyhow::Result<ArticleId> {
     }
     match articles::id_for_slug(db, key, None).await? {
         Some(id) => Ok(id),
-        None => anyhow::bail!("there is no article \"{key}\"; give its slug or id (see `dateline article list`)"),
+        None => anyhow::bail!(
+            "there is no article \"{key}\"; give its slug or id (see `dateline article list`)"
+        ),
     }
 }
 
 /// `dateline newsletter send ARTICLE`
-pub async fn send(sender: &Sender, article: &str, force: bool, subject: Option<String>, wait: bool) -> anyhow::Result<ExitCode> {
+pub async fn send(
+    sender: &Sender,
+    article: &str,
+    force: bool,
+    subject: Option<String>,
+    wait: bool,
+) -> anyhow::Result<ExitCode> {
     let db = open(&sender.storage).await?;
     let id = find_article(&db, article).await?;
     let Some(view) = articles::find(&db, id).await? else {
         anyhow::bail!("the article \"{article}\" was deleted meanwhile");
     };
     let subject = subject.unwrap_or_else(|| view.summary.headline.clone());
-    let mode = if force { SendMode::Again } else { SendMode::First };
+    let mode = if force {
+        SendMode::Again
+    } else {
+        SendMode::First
+    };
     let send = match sends::send_article(&db, id, &subject, mode, None, Utc::now()).await? {
         Ok(send) => send,
         Err(Refusal::AlreadySent { send, at, sent }) => anyhow::bail!(
@@ -94,10 +106,16 @@ pub async fn send(sender: &Sender, article: &str, force: bool, subject: Option<S
             view.summary.headline,
             at.format("%Y-%m-%d %H:%M UTC")
         ),
-        Err(Refusal::NotPublished) => anyhow::bail!("\"{}\" is not published; publish it first", view.summary.headline),
+        Err(Refusal::NotPublished) => anyhow::bail!(
+            "\"{}\" is not published; publish it first",
+            view.summary.headline
+        ),
         Err(Refusal::NotMarked) => anyhow::bail!("the send was made by another process meanwhile"),
     };
-    eprintln!("Send {}: \"{}\" to {} subscribers.", send.id, send.subject, send.queued);
+    eprintln!(
+        "Send {}: \"{}\" to {} subscribers.",
+        send.id, send.subject, send.queued
+    );
     if !wait || send.queued == 0 {
         db.close().await;
         return Ok(ExitCode::SUCCESS);
@@ -115,25 +133,38 @@ pub async fn send(sender: &Sender, article: &str, force: bool, subject: Option<S
     let _ = delivering.await;
     db.close().await;
     println!("{}", describe(&finished));
-    Ok(if finished.status == "done" { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if finished.status == "done" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Shows a send's progress until it is settled (or stopped), as a bar on a
 /// terminal and a line every few seconds otherwise.
 async fn follow(db: &Db, id: i64, stop: &CancellationToken) -> anyhow::Result<Send> {
     let terminal = std::io::stderr().is_terminal();
-    let bar = if terminal { ProgressBar::new(0) } else { ProgressBar::hidden() };
+    let bar = if terminal {
+        ProgressBar::new(0)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} {msg}  {per_sec}  eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut last_line = Instant::now();
     loop {
-        let s = sends::get(db, id).await?.ok_or_else(|| anyhow::anyhow!("send {id} was removed"))?;
+        let s = sends::get(db, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("send {id} was removed"))?;
         let settled = (s.queued - s.remaining()).max(0) as u64;
         bar.set_length(s.queued as u64);
         bar.set_position(settled);
-        bar.set_message(format!("sent {} failed {} bounced {} skipped {}", s.sent, s.failed, s.bounced, s.skipped));
+        bar.set_message(format!(
+            "sent {} failed {} bounced {} skipped {}",
+            s.sent, s.failed, s.bounced, s.skipped
+        ));
         if !terminal && last_line.elapsed() >= Duration::from_secs(5) {
             eprintln!("{}", describe(&s));
             last_line = Instant::now();
@@ -150,7 +181,10 @@ async fn follow(db: &Db, id: i64, stop: &CancellationToken) -> anyhow::Result<Se
 }
 
 fn describe(s: &Send) -> String {
-    let elapsed = (s.finished_at.unwrap_or_else(Utc::now) - s.created_at).num_milliseconds().max(1) as f64 / 1000.0;
+    let elapsed = (s.finished_at.unwrap_or_else(Utc::now) - s.created_at)
+        .num_milliseconds()
+        .max(1) as f64
+        / 1000.0;
     let rate = (s.sent + s.failed + s.bounced) as f64 / elapsed;
     let left = if rate > 0.0 && s.remaining() > 0 {
         format!(", about {:.0} s left", s.remaining() as f64 / rate)
@@ -167,7 +201,9 @@ fn describe(s: &Send) -> String {
 pub async fn send_status(storage: &Storage, id: Option<i64>) -> anyhow::Result<ExitCode> {
     let db = open(storage).await?;
     let list = match id {
-        Some(id) => vec![sends::get(&db, id).await?.ok_or_else(|| anyhow::anyhow!("there is no send {id}; see `dateline newsletter status`"))?],
+        Some(id) => vec![sends::get(&db, id).await?.ok_or_else(|| {
+            anyhow::anyhow!("there is no send {id}; see `dateline newsletter status`")
+        })?],
         None => sends::recent(&db, 20).await?,
     };
     if list.is_empty() {
@@ -191,7 +227,9 @@ pub enum Control {
 /// `dateline newsletter pause|resume|cancel ID`
 pub async fn control(storage: &Storage, id: i64, what: Control) -> anyhow::Result<ExitCode> {
     let db = open(storage).await?;
-    let s = sends::get(&db, id).await?.ok_or_else(|| anyhow::anyhow!("there is no send {id}; see `dateline newsletter status`"))?;
+    let s = sends::get(&db, id).await?.ok_or_else(|| {
+        anyhow::anyhow!("there is no send {id}; see `dateline newsletter status`")
+    })?;
     let done = match what {
         Control::Pause => sends::pause(&db, id).await?,
         Control::Resume => sends::resume(&db, id).await?,
@@ -200,11 +238,15 @@ pub async fn control(storage: &Storage, id: i64, what: Control) -> anyhow::Resul
     let after = sends::get(&db, id).await?.unwrap_or(s.clone());
     db.close().await;
     if !done {
-        anyhow::bail!("send {id} is {}, so it cannot be {}", s.status, match what {
-            Control::Pause => "paused",
-            Control::Resume => "resumed",
-            Control::Cancel => "cancelled",
-        });
+        anyhow::bail!(
+            "send {id} is {}, so it cannot be {}",
+            s.status,
+            match what {
+                Control::Pause => "paused",
+                Control::Resume => "resumed",
+                Control::Cancel => "cancelled",
+            }
+        );
     }
     println!("{}", describe(&after));
     Ok(ExitCode::SUCCESS)

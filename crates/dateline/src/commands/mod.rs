@@ -8,7 +8,10 @@ pub(crate) mod serve;
 mod subscribers;
 mod user;
 
-use crate::cli::{ArticleCommand, Command, MailCommand, NewsletterCommand, SearchCommand, SubscribersCommand, UserCommand};
+use crate::cli::{
+    ArticleCommand, Command, MailCommand, NewsletterCommand, SearchCommand, SubscribersCommand,
+    UserCommand,
+};
 use crate::config::{Sender, Storage};
 use dateline_db::{Db, DbOptions, redact_url};
 use std::process::ExitCode;
@@ -52,18 +55,50 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             password_stdin,
             storage,
         }) => user::passwd(&Storage::resolve(&storage)?, &email, password_stdin).await,
-        Command::Mail(MailCommand::Work { until_empty, sender }) => mail::work(&Sender::resolve(&sender)?, until_empty).await,
-        Command::Mail(MailCommand::Status { storage }) => mail::status(&Storage::resolve(&storage)?).await,
-        Command::Newsletter(NewsletterCommand::Send { article, force, subject, no_wait, sender }) => {
-            mail::send(&Sender::resolve(&sender)?, &article, force, subject, !no_wait).await
+        Command::Mail(MailCommand::Work {
+            until_empty,
+            sender,
+        }) => mail::work(&Sender::resolve(&sender)?, until_empty).await,
+        Command::Mail(MailCommand::Status { storage }) => {
+            mail::status(&Storage::resolve(&storage)?).await
         }
-        Command::Newsletter(NewsletterCommand::Status { id, storage }) => mail::send_status(&Storage::resolve(&storage)?, id).await,
-        Command::Newsletter(NewsletterCommand::Pause { id, storage }) => mail::control(&Storage::resolve(&storage)?, id, mail::Control::Pause).await,
-        Command::Newsletter(NewsletterCommand::Resume { id, storage }) => mail::control(&Storage::resolve(&storage)?, id, mail::Control::Resume).await,
-        Command::Newsletter(NewsletterCommand::Cancel { id, storage }) => mail::control(&Storage::resolve(&storage)?, id, mail::Control::Cancel).await,
-        Command::Subscribers(SubscribersCommand::Import { file, storage }) => subscribers::import(&Storage::resolve(&storage)?, &file).await,
-        Command::Subscribers(SubscribersCommand::Export { output, storage }) => subscribers::export(&Storage::resolve(&storage)?, output.as_deref()).await,
-        Command::Subscribers(SubscribersCommand::Erase { email, storage }) => subscribers::erase(&Storage::resolve(&storage)?, &email).await,
+        Command::Newsletter(NewsletterCommand::Send {
+            article,
+            force,
+            subject,
+            no_wait,
+            sender,
+        }) => {
+            mail::send(
+                &Sender::resolve(&sender)?,
+                &article,
+                force,
+                subject,
+                !no_wait,
+            )
+            .await
+        }
+        Command::Newsletter(NewsletterCommand::Status { id, storage }) => {
+            mail::send_status(&Storage::resolve(&storage)?, id).await
+        }
+        Command::Newsletter(NewsletterCommand::Pause { id, storage }) => {
+            mail::control(&Storage::resolve(&storage)?, id, mail::Control::Pause).await
+        }
+        Command::Newsletter(NewsletterCommand::Resume { id, storage }) => {
+            mail::control(&Storage::resolve(&storage)?, id, mail::Control::Resume).await
+        }
+        Command::Newsletter(NewsletterCommand::Cancel { id, storage }) => {
+            mail::control(&Storage::resolve(&storage)?, id, mail::Control::Cancel).await
+        }
+        Command::Subscribers(SubscribersCommand::Import { file, storage }) => {
+            subscribers::import(&Storage::resolve(&storage)?, &file).await
+        }
+        Command::Subscribers(SubscribersCommand::Export { output, storage }) => {
+            subscribers::export(&Storage::resolve(&storage)?, output.as_deref()).await
+        }
+        Command::Subscribers(SubscribersCommand::Erase { email, storage }) => {
+            subscribers::erase(&Storage::resolve(&storage)?, &email).await
+        }
         Command::Migrate(args) => {
             let storage = Storage::resolve(&args)?;
             open(&storage).await?;

@@ -40,7 +40,10 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!(through = %worker.describe(), "delivering mail");
         let stop = shutdown.clone();
         let scheduler = tokio::spawn(run_schedule_loop(db.clone(), shutdown.clone()));
-        Some((tokio::spawn(async move { worker.run(stop).await }), scheduler))
+        Some((
+            tokio::spawn(async move { worker.run(stop).await }),
+            scheduler,
+        ))
     } else {
         tracing::info!("not delivering mail (--no-mail-workers)");
         None

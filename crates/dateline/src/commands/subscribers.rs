@@ -15,19 +15,27 @@ use std::process::ExitCode;
 const BATCH: usize = 2_000;
 
 /// One CSV record made into a subscriber, or the reason it cannot be.
-fn parse_row(record: &csv::StringRecord, columns: &Columns, seen: &mut HashSet<String>) -> Result<ImportRow, String> {
+fn parse_row(
+    record: &csv::StringRecord,
+    columns: &Columns,
+    seen: &mut HashSet<String>,
+) -> Result<ImportRow, String> {
     let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or_default().trim();
     let email = normalize_email(get(Some(columns.email)))?;
     if !seen.insert(email.clone()) {
         return Err(format!("{email} appears earlier in the file"));
     }
-    let name: String = get(columns.name).split_whitespace().collect::<Vec<_>>().join(" ");
+    let name: String = get(columns.name)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if name.chars().count() > 100 {
         return Err("the name is longer than 100 characters".into());
     }
     let frequency = match get(columns.frequency) {
         "" => Frequency::Each,
-        f => Frequency::parse(f).ok_or_else(|| format!("frequency \"{f}\" is not one of each, daily, weekly"))?,
+        f => Frequency::parse(f)
+            .ok_or_else(|| format!("frequency \"{f}\" is not one of each, daily, weekly"))?,
     };
     let mut sections: Vec<String> = get(columns.sections)
         .split([' ', ';', ','])
@@ -36,7 +44,12 @@ fn parse_row(record: &csv::StringRecord, columns: &Columns, seen: &mut HashSet<S
         .collect();
     sections.sort();
     sections.dedup();
-    Ok(ImportRow { email, name, frequency, sections })
+    Ok(ImportRow {
+        email,
+        name,
+        frequency,
+        sections,
+    })
 }
 
 struct Columns {
@@ -56,19 +69,36 @@ pub async fn import(storage: &Storage, file: &Path) -> anyhow::Result<ExitCode> 
         .trim(csv::Trim::All)
         .from_path(file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    let headers = reader.headers().map_err(|e| anyhow::anyhow!("cannot read the header row of {}: {e}", file.display()))?.clone();
-    let find = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let headers = reader
+        .headers()
+        .map_err(|e| anyhow::anyhow!("cannot read the header row of {}: {e}", file.display()))?
+        .clone();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
     let Some(email) = find("email") else {
         anyhow::bail!(
             "{} has no \"email\" column; its first row must name the columns, e.g. email,name,frequency,sections",
             file.display()
         );
     };
-    let columns = Columns { email, name: find("name"), frequency: find("frequency"), sections: find("sections") };
+    let columns = Columns {
+        email,
+        name: find("name"),
+        frequency: find("frequency"),
+        sections: find("sections"),
+    };
     let db = open(storage).await?;
-    let bar = if std::io::stderr().is_terminal() { ProgressBar::new(size) } else { ProgressBar::hidden() };
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new(size)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {msg}  eta {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {msg}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut seen = HashSet::new();
     let mut batch = Vec::with_capacity(BATCH);
@@ -110,18 +140,34 @@ pub async fn import(storage: &Storage, file: &Path) -> anyhow::Result<ExitCode> 
     if rejected.len() > 100 {
         println!("  … and {} more", rejected.len() - 100);
     }
-    Ok(if rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 /// `dateline subscribers export`
 pub async fn export(storage: &Storage, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let db = open(storage).await?;
     let sink: Box<dyn std::io::Write> = match output {
-        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?),
+        Some(p) => Box::new(
+            std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        ),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut w = csv::Writer::from_writer(sink);
-    w.write_record(["email", "name", "frequency", "sections", "status", "source", "created_at", "confirmed_at"])?;
+    w.write_record([
+        "email",
+        "name",
+        "frequency",
+        "sections",
+        "status",
+        "source",
+        "created_at",
+        "confirmed_at",
+    ])?;
     let (mut after, mut count) = (0, 0u64);
     loop {
         let batch = subscribers::batch_after(&db, after, 5_000).await?;

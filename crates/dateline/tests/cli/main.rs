@@ -5,6 +5,7 @@
 
 mod browser;
 mod commands;
+mod newsletter;
 mod newsroom;
 mod serve;
 mod support;

@@ -227,8 +227,14 @@ async fn reset_links_are_single_use_and_rate_limited(t: TestDb) {
         .await
         .unwrap()
     );
-    let queued = dateline_db::mail::messages_to(&t.db, "a@example.org").await.unwrap();
-    assert_eq!(queued.len(), 1, "one mail for the one link made: {queued:?}");
+    let queued = dateline_db::mail::messages_to(&t.db, "a@example.org")
+        .await
+        .unwrap();
+    assert_eq!(
+        queued.len(),
+        1,
+        "one mail for the one link made: {queued:?}"
+    );
     assert_eq!(queued[0].kind, "password_reset");
     assert_eq!(
         accounts::password_reset_user(&t.db, "r1", now())

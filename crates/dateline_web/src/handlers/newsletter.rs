@@ -104,14 +104,31 @@ impl NewsletterPage {
 
 /// A page only its reader should see: never cached, never indexed, and the
 /// signed link in its address not sent on to other sites.
-async fn private_page(state: &AppState, title: &str, page: NewsletterPage, status: StatusCode) -> Result<Response, AppError> {
-    let meta = PageMeta { title: title.to_owned(), noindex: true, ..PageMeta::default() };
+async fn private_page(
+    state: &AppState,
+    title: &str,
+    page: NewsletterPage,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let meta = PageMeta {
+        title: title.to_owned(),
+        noindex: true,
+        ..PageMeta::default()
+    };
     let mut response = html_page(state, "newsletter.html", meta, page, None).await?;
-    response.extensions_mut().remove::<crate::cache::Cacheable>();
+    response
+        .extensions_mut()
+        .remove::<crate::cache::Cacheable>();
     *response.status_mut() = status;
     let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     Ok(response)
 }
 
@@ -122,16 +139,24 @@ pub struct SubscribeParams {
 }
 
 /// `GET /subscribe`
-pub async fn subscribe_form(State(state): State<AppState>, crate::extract::Q(p): crate::extract::Q<SubscribeParams>) -> Result<Response, AppError> {
+pub async fn subscribe_form(
+    State(state): State<AppState>,
+    crate::extract::Q(p): crate::extract::Q<SubscribeParams>,
+) -> Result<Response, AppError> {
     let mut page = NewsletterPage::new(Step::Form);
     page.form.email = p.email.chars().take(254).collect();
     private_page(&state, "Subscribe to our newsletter", page, StatusCode::OK).await
 }
 
 /// `POST /subscribe`, from the box on every article or the page itself.
-pub async fn subscribe(State(state): State<AppState>, ReaderForm { form, parts }: ReaderForm<SignupForm>) -> Result<Response, AppError> {
+pub async fn subscribe(
+    State(state): State<AppState>,
+    ReaderForm { form, parts }: ReaderForm<SignupForm>,
+) -> Result<Response, AppError> {
     let mut errors = BTreeMap::new();
-    let email = normalize_email(&form.email).map_err(|e| errors.insert("email".to_owned(), e)).ok();
+    let email = normalize_email(&form.email)
+        .map_err(|e| errors.insert("email".to_owned(), e))
+        .ok();
     let name: String = form.name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.chars().count() > 100 {
         errors.insert("name".into(), "Keep the name under 100 characters.".into());
@@ -140,12 +165,21 @@ pub async fn subscribe(State(state): State<AppState>, ReaderForm { form, parts }
         let mut page = NewsletterPage::new(Step::Form);
         page.form = form;
         page.errors = errors;
-        return private_page(&state, "Subscribe to our newsletter", page, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return private_page(
+            &state,
+            "Subscribe to our newsletter",
+            page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let ip = client_ip(&parts, &state.config.trusted_proxies);
     if let Err(wait) = state.signup_limiter.check(ip) {
         return Err(AppError::TooManyRequests {
-            message: format!("Too many sign-ups from your network. Wait {} minutes and try again.", wait.div_ceil(60)),
+            message: format!(
+                "Too many sign-ups from your network. Wait {} minutes and try again.",
+                wait.div_ceil(60)
+            ),
             retry_after: wait,
         });
     }
@@ -179,7 +213,8 @@ pub async fn subscribe(State(state): State<AppState>, ReaderForm { form, parts }
     })
     .await?;
     if let Signup::Mailed(kind) = outcome {
-        metrics::counter!("dateline_newsletter_signups_total", "mail" => kind_name(kind)).increment(1);
+        metrics::counter!("dateline_newsletter_signups_total", "mail" => kind_name(kind))
+            .increment(1);
     }
     let mut page = NewsletterPage::new(Step::Sent);
     page.form.email = email;
@@ -206,17 +241,25 @@ fn queued(kind: &str, s: &Subscriber, m: dateline_mail::Mail) -> NewMail {
 }
 
 fn link_error(e: dateline_core::signing::LinkError) -> AppError {
-    AppError::NotFound(format!("{}. Open the link from the mail again, or sign up anew at /subscribe.", capitalize(&e.to_string())))
+    AppError::NotFound(format!(
+        "{}. Open the link from the mail again, or sign up anew at /subscribe.",
+        capitalize(&e.to_string())
+    ))
 }
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// `GET /newsletter/confirm/{token}`: a button, not the confirmation itself,
 /// so a mail scanner that opens every link confirms nobody.
-pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     match state.links.check_confirm(&token, Utc::now()) {
         Ok(_) => {
             let mut page = NewsletterPage::new(Step::Confirm);
@@ -224,19 +267,35 @@ pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<Strin
             private_page(&state, "Confirm your subscription", page, StatusCode::OK).await
         }
         Err(dateline_core::signing::LinkError::Expired) => {
-            private_page(&state, "This link has expired", NewsletterPage::new(Step::Expired), StatusCode::GONE).await
+            private_page(
+                &state,
+                "This link has expired",
+                NewsletterPage::new(Step::Expired),
+                StatusCode::GONE,
+            )
+            .await
         }
         Err(e) => Err(link_error(e)),
     }
 }
 
 /// `POST /newsletter/confirm/{token}`
-pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>, _form: ReaderForm<BTreeMap<String, String>>) -> Result<Response, AppError> {
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    _form: ReaderForm<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
     let now = Utc::now();
     let id = match state.links.check_confirm(&token, now) {
         Ok(id) => id,
         Err(dateline_core::signing::LinkError::Expired) => {
-            return private_page(&state, "This link has expired", NewsletterPage::new(Step::Expired), StatusCode::GONE).await;
+            return private_page(
+                &state,
+                "This link has expired",
+                NewsletterPage::new(Step::Expired),
+                StatusCode::GONE,
+            )
+            .await;
         }
         Err(e) => return Err(link_error(e)),
     };
@@ -258,9 +317,14 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>, _
     })
     .await?;
     let Some(s) = confirmed else {
-        return Err(AppError::NotFound("This subscription no longer exists. Sign up anew at /subscribe.".into()));
+        return Err(AppError::NotFound(
+            "This subscription no longer exists. Sign up anew at /subscribe.".into(),
+        ));
     };
-    if matches!(s.status, SubscriberStatus::Bounced | SubscriberStatus::Complained) {
+    if matches!(
+        s.status,
+        SubscriberStatus::Bounced | SubscriberStatus::Complained
+    ) {
         return Err(AppError::Forbidden(
             "Mail to this address could not be delivered before, so we send it nothing more. Write to the newsroom to have it cleared.".into(),
         ));
@@ -276,17 +340,25 @@ fn subscriber_view(state: &AppState, s: &Subscriber) -> SubscriberView {
         name: s.name.clone(),
         status: s.status.as_str(),
         subscribed: matches!(s.status, SubscriberStatus::Confirmed),
-        preferences: state.links.preferences(s.id).trim_start_matches(state.links.base()).to_owned(),
-        unsubscribe: state.links.unsubscribe(s.id).trim_start_matches(state.links.base()).to_owned(),
+        preferences: state
+            .links
+            .preferences(s.id)
+            .trim_start_matches(state.links.base())
+            .to_owned(),
+        unsubscribe: state
+            .links
+            .unsubscribe(s.id)
+            .trim_start_matches(state.links.base())
+            .to_owned(),
     }
 }
 
 /// The subscriber a manage link names, or a 404 that says what to do.
 async fn managed(state: &AppState, token: &str) -> Result<Subscriber, AppError> {
     let id = state.links.check_manage(token).map_err(link_error)?;
-    subscribers::get(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("This subscription no longer exists. Sign up anew at /subscribe.".into()))
+    subscribers::get(&state.db, id).await?.ok_or_else(|| {
+        AppError::NotFound("This subscription no longer exists. Sign up anew at /subscribe.".into())
+    })
 }
 
 async fn preferences_page(
@@ -306,17 +378,28 @@ async fn preferences_page(
     page.subscriber = Some(subscriber_view(state, s));
     page.frequencies = Frequency::ALL
         .into_iter()
-        .map(|f| FrequencyChoice { value: f.as_str(), label: f.describe(), chosen: f == s.frequency })
+        .map(|f| FrequencyChoice {
+            value: f.as_str(),
+            label: f.describe(),
+            chosen: f == s.frequency,
+        })
         .collect();
     page.sections = sections
         .into_iter()
-        .map(|t| SectionChoice { chosen: s.sections.contains(&t.slug), slug: t.slug, name: t.name })
+        .map(|t| SectionChoice {
+            chosen: s.sections.contains(&t.slug),
+            slug: t.slug,
+            name: t.name,
+        })
         .collect();
     private_page(state, "Your newsletter", page, status).await
 }
 
 /// `GET /newsletter/{token}`: what a subscriber receives, and how often.
-pub async fn preferences(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn preferences(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let s = managed(&state, &token).await?;
     preferences_page(&state, &token, &s, None, BTreeMap::new(), StatusCode::OK).await
 }
@@ -329,42 +412,98 @@ pub async fn save_preferences(
 ) -> Result<Response, AppError> {
     let s = managed(&state, &token).await?;
     let now = Utc::now();
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
     if field("action") == "resubscribe" {
         // The link came by mail to this address: that is the confirmation.
-        let s = subscribers::confirm(&state.db, s.id, now, |_| None).await?.unwrap_or(s);
+        let s = subscribers::confirm(&state.db, s.id, now, |_| None)
+            .await?
+            .unwrap_or(s);
         let notice = match s.status {
             SubscriberStatus::Confirmed => "You are subscribed again.",
             _ => "Mail to this address could not be delivered before, so we send it nothing more.",
         };
-        return preferences_page(&state, &token, &s, Some(notice.into()), BTreeMap::new(), StatusCode::OK).await;
+        return preferences_page(
+            &state,
+            &token,
+            &s,
+            Some(notice.into()),
+            BTreeMap::new(),
+            StatusCode::OK,
+        )
+        .await;
     }
     let mut errors = BTreeMap::new();
-    let name: String = field("name").split_whitespace().collect::<Vec<_>>().join(" ");
+    let name: String = field("name")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if name.chars().count() > 100 {
-        errors.insert("name".to_owned(), "Keep the name under 100 characters.".to_owned());
+        errors.insert(
+            "name".to_owned(),
+            "Keep the name under 100 characters.".to_owned(),
+        );
     }
     let frequency = Frequency::parse(field("frequency")).unwrap_or_else(|| {
-        errors.insert("frequency".to_owned(), "Choose how often you want the newsletter.".to_owned());
+        errors.insert(
+            "frequency".to_owned(),
+            "Choose how often you want the newsletter.".to_owned(),
+        );
         s.frequency
     });
-    let known: Vec<String> = people::terms(&state.db, TermKind::Section).await?.into_iter().map(|t| t.slug).collect();
-    let mut sections: Vec<String> = form.iter().filter(|(k, _)| k == "section").map(|(_, v)| v.clone()).collect();
+    let known: Vec<String> = people::terms(&state.db, TermKind::Section)
+        .await?
+        .into_iter()
+        .map(|t| t.slug)
+        .collect();
+    let mut sections: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "section")
+        .map(|(_, v)| v.clone())
+        .collect();
     sections.retain(|x| known.contains(x));
     sections.sort();
     sections.dedup();
     if !errors.is_empty() {
-        let shown = Subscriber { name, frequency, sections, ..s };
-        return preferences_page(&state, &token, &shown, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let shown = Subscriber {
+            name,
+            frequency,
+            sections,
+            ..s
+        };
+        return preferences_page(
+            &state,
+            &token,
+            &shown,
+            None,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     subscribers::set_preferences(&state.db, s.id, &name, frequency, &sections, now).await?;
     let saved = subscribers::get(&state.db, s.id).await?.unwrap_or(s);
-    preferences_page(&state, &token, &saved, Some("Your choices are saved.".into()), BTreeMap::new(), StatusCode::OK).await
+    preferences_page(
+        &state,
+        &token,
+        &saved,
+        Some("Your choices are saved.".into()),
+        BTreeMap::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `GET /newsletter/{token}/unsubscribe`: asks first, since link checkers
 /// open links too.
-pub async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let s = managed(&state, &token).await?;
     let mut page = NewsletterPage::new(Step::Unsubscribe);
     page.action = format!("/newsletter/{token}/unsubscribe");
@@ -383,10 +522,16 @@ pub async fn unsubscribe(
     let s = managed(&state, &token).await?;
     subscribers::unsubscribe(&state.db, s.id, Utc::now()).await?;
     metrics::counter!("dateline_newsletter_unsubscribes_total").increment(1);
-    if form.get("List-Unsubscribe").is_some_and(|v| v == "One-Click") {
+    if form
+        .get("List-Unsubscribe")
+        .is_some_and(|v| v == "One-Click")
+    {
         return Ok((
             StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
             "Unsubscribed.\n",
         )
             .into_response());

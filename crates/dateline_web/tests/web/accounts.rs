@@ -499,7 +499,13 @@ async fn admins_invite_and_tokens_work_until_revoked(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(app.outbox().await.last().unwrap().contains("sami@newsroom.test"));
+    assert!(
+        app.outbox()
+            .await
+            .last()
+            .unwrap()
+            .contains("sami@newsroom.test")
+    );
     let r = app
         .post_as(
             &admin,

@@ -7,6 +7,7 @@ mod api;
 mod caching;
 mod editor;
 mod feeds;
+mod newsletter;
 mod pages;
 mod roles;
 mod safety;

@@ -454,11 +454,13 @@ async fn editor(
             Some(id) if who.actor.can(Capability::ManageNewsletter) => {
                 Some(crate::handlers::admin::newsletters::article_newsletter(state, who, id).await?)
             }
-            None if who.actor.can(Capability::ManageNewsletter) => Some(crate::handlers::admin::newsletters::ArticleNewsletter {
-                marked: false,
-                sends: Vec::new(),
-                can: true,
-            }),
+            None if who.actor.can(Capability::ManageNewsletter) => {
+                Some(crate::handlers::admin::newsletters::ArticleNewsletter {
+                    marked: false,
+                    sends: Vec::new(),
+                    can: true,
+                })
+            }
             _ => None,
         },
     };
@@ -629,8 +631,13 @@ async fn all_errors(
 
 /// The editor's "email it to subscribers when published" box, for those
 /// who may send newsletters (others never see it, and it changes nothing).
-async fn newsletter_choice(state: &AppState, form: &AdminMultipart, id: ArticleId) -> Result<(), AppError> {
-    if form.field("newsletter_shown").is_none() || !form.who.actor.can(Capability::ManageNewsletter) {
+async fn newsletter_choice(
+    state: &AppState,
+    form: &AdminMultipart,
+    id: ArticleId,
+) -> Result<(), AppError> {
+    if form.field("newsletter_shown").is_none() || !form.who.actor.can(Capability::ManageNewsletter)
+    {
         return Ok(());
     }
     let on = form.field("newsletter").is_some();
@@ -656,19 +663,39 @@ pub async fn newsletter(
     let v = newsroom::articles::get(&state, &who.actor, id).await?;
     match form.action.as_str() {
         "send" | "again" => {
-            match crate::handlers::admin::newsletters::send_article(&state, &who, id, form.action == "again").await? {
+            match crate::handlers::admin::newsletters::send_article(
+                &state,
+                &who,
+                id,
+                form.action == "again",
+            )
+            .await?
+            {
                 Ok(_) => Ok(see_other("/admin/newsletters", "send-queued")),
                 Err(message) => {
                     let e = editor_state(&state, &who, &v);
-                    editor(&state, &who, e, ArticleFields::from_view(&v), &ValidationErrors::new(), Some(message), None, StatusCode::CONFLICT).await
+                    editor(
+                        &state,
+                        &who,
+                        e,
+                        ArticleFields::from_view(&v),
+                        &ValidationErrors::new(),
+                        Some(message),
+                        None,
+                        StatusCode::CONFLICT,
+                    )
+                    .await
                 }
             }
         }
         "mark" | "unmark" => {
-            dateline_db::sends::set_article_newsletter(&state.db, id, form.action == "mark").await?;
+            dateline_db::sends::set_article_newsletter(&state.db, id, form.action == "mark")
+                .await?;
             Ok(see_other(&format!("/admin/articles/{}", id.0), "saved"))
         }
-        other => Err(AppError::BadRequest(format!("There is no newsletter action \"{other}\"."))),
+        other => Err(AppError::BadRequest(format!(
+            "There is no newsletter action \"{other}\"."
+        ))),
     }
 }
 

@@ -352,7 +352,13 @@ pub async fn forgot(
         .await?
         .filter(|u| !u.disabled)
     {
-        send_reset_link(&state, &user, Duration::minutes(RESET_VALID_MINUTES), LinkMail::Reset).await?;
+        send_reset_link(
+            &state,
+            &user,
+            Duration::minutes(RESET_VALID_MINUTES),
+            LinkMail::Reset,
+        )
+        .await?;
     }
     let (csrf, _) = anon_csrf(&headers, state.config.secure_cookies());
     let view = ForgotPage {

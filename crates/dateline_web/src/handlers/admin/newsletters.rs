@@ -15,10 +15,10 @@ use chrono::Utc;
 use dateline_core::newsletter::SubscriberStatus;
 use dateline_core::{ArticleId, Capability};
 use dateline_db::articles::{self, ArticleFilter};
+use dateline_db::mail;
 use dateline_db::sends::{self, Refusal, SendMode};
 use dateline_db::subscribers::{self, SubscriberFilter};
 use dateline_db::views::PageRequest;
-use dateline_db::mail;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize)]
@@ -46,7 +46,13 @@ pub struct NoticeOnly {
     pub notice: Option<String>,
 }
 
-async fn newsletters_page(state: &AppState, who: &SignedIn, notice: Option<&str>, error: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn newsletters_page(
+    state: &AppState,
+    who: &SignedIn,
+    notice: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let recent = sends::recent(&state.db, 50).await?;
     let active = recent.iter().any(|s| s.status == "sending");
     let rows = recent
@@ -54,7 +60,11 @@ async fn newsletters_page(state: &AppState, who: &SignedIn, notice: Option<&str>
         .map(|s| {
             let (rate, seconds_left) = progress(&s);
             SendRow {
-                percent: if s.queued > 0 { (s.queued - s.remaining()) * 100 / s.queued } else { 100 },
+                percent: if s.queued > 0 {
+                    (s.queued - s.remaining()) * 100 / s.queued
+                } else {
+                    100
+                },
                 article_url: s.article_id.map(|a| format!("/admin/articles/{}", a.0)),
                 rate,
                 seconds_left,
@@ -62,10 +72,18 @@ async fn newsletters_page(state: &AppState, who: &SignedIn, notice: Option<&str>
             }
         })
         .collect();
-    let published = articles::list(&state.db, &ArticleFilter::published(), PageRequest::new(1, 30)).await?;
+    let published = articles::list(
+        &state.db,
+        &ArticleFilter::published(),
+        PageRequest::new(1, 30),
+    )
+    .await?;
     let mut choices = Vec::new();
     for a in published.items {
-        let sent = !sends::of_article(&state.db, a.id).await?.iter().all(|s| s.status == "cancelled");
+        let sent = !sends::of_article(&state.db, a.id)
+            .await?
+            .iter()
+            .all(|s| s.status == "cancelled");
         choices.push((a.id.0, a.headline, sent));
     }
     let view = NewslettersPage {
@@ -76,11 +94,27 @@ async fn newsletters_page(state: &AppState, who: &SignedIn, notice: Option<&str>
         articles: choices,
         error,
     };
-    page(state, Some(who), Screen { template: "admin/newsletters.html", title: "Newsletters", section: "newsletters" }, notice, view, status).await
+    page(
+        state,
+        Some(who),
+        Screen {
+            template: "admin/newsletters.html",
+            title: "Newsletters",
+            section: "newsletters",
+        },
+        notice,
+        view,
+        status,
+    )
+    .await
 }
 
 /// `GET /admin/newsletters`
-pub async fn list(State(state): State<AppState>, who: SignedIn, Q(p): Q<NoticeOnly>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Q(p): Q<NoticeOnly>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     newsletters_page(&state, &who, p.notice.as_deref(), None, StatusCode::OK).await
 }
@@ -94,52 +128,101 @@ pub struct SendForm {
 }
 
 /// Queues an article's send, or says why not.
-pub(crate) async fn send_article(state: &AppState, who: &SignedIn, article: ArticleId, again: bool) -> Result<Result<sends::Send, String>, AppError> {
+pub(crate) async fn send_article(
+    state: &AppState,
+    who: &SignedIn,
+    article: ArticleId,
+    again: bool,
+) -> Result<Result<sends::Send, String>, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     let Some(v) = articles::find(&state.db, article).await? else {
         return Ok(Err("Choose an article to send.".into()));
     };
-    let mode = if again { SendMode::Again } else { SendMode::First };
-    Ok(match sends::send_article(&state.db, article, &v.summary.headline, mode, Some(who.actor.user), Utc::now()).await? {
-        Ok(s) => Ok(s),
-        Err(Refusal::AlreadySent { at, sent, .. }) => Err(format!(
-            "“{}” already went to {sent} subscribers on {}. Tick “only to those who have not had it” to send it to new subscribers.",
-            v.summary.headline,
-            at.format("%Y-%m-%d at %H:%M UTC")
-        )),
-        Err(Refusal::NotPublished) => Err(format!("“{}” is not published yet; publish it first, or tick “email subscribers” in the editor to send it when it is.", v.summary.headline)),
-        Err(Refusal::NotMarked) => Err("Another process sent it meanwhile.".into()),
-    })
+    let mode = if again {
+        SendMode::Again
+    } else {
+        SendMode::First
+    };
+    Ok(
+        match sends::send_article(
+            &state.db,
+            article,
+            &v.summary.headline,
+            mode,
+            Some(who.actor.user),
+            Utc::now(),
+        )
+        .await?
+        {
+            Ok(s) => Ok(s),
+            Err(Refusal::AlreadySent { at, sent, .. }) => Err(format!(
+                "“{}” already went to {sent} subscribers on {}. Tick “only to those who have not had it” to send it to new subscribers.",
+                v.summary.headline,
+                at.format("%Y-%m-%d at %H:%M UTC")
+            )),
+            Err(Refusal::NotPublished) => Err(format!(
+                "“{}” is not published yet; publish it first, or tick “email subscribers” in the editor to send it when it is.",
+                v.summary.headline
+            )),
+            Err(Refusal::NotMarked) => Err("Another process sent it meanwhile.".into()),
+        },
+    )
 }
 
 /// `POST /admin/newsletters`: sends an article.
-pub async fn create(State(state): State<AppState>, AdminForm { who, form }: AdminForm<SendForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    AdminForm { who, form }: AdminForm<SendForm>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     let id = form.article.trim().parse::<i64>().unwrap_or(0);
     match send_article(&state, &who, ArticleId(id), form.again.is_some()).await? {
         Ok(_) => Ok(see_other("/admin/newsletters", "send-queued")),
-        Err(message) => newsletters_page(&state, &who, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(message) => {
+            newsletters_page(
+                &state,
+                &who,
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
 /// `POST /admin/newsletters/{id}/pause|resume|cancel`
-pub async fn control(State(state): State<AppState>, Path(id): Path<i64>, action: &'static str, AdminForm { who, .. }: AdminForm<Empty>) -> Result<Response, AppError> {
+pub async fn control(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: &'static str,
+    AdminForm { who, .. }: AdminForm<Empty>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
-    let s = sends::get(&state.db, id).await?.ok_or_else(|| AppError::NotFound(format!("There is no send {id}.")))?;
+    let s = sends::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no send {id}.")))?;
     let done = match action {
         "pause" => sends::pause(&state.db, id).await?,
         "resume" => sends::resume(&state.db, id).await?,
         _ => sends::cancel(&state.db, id, Utc::now()).await?,
     };
     if !done {
-        let message = format!("This send is {} now, so it cannot be {}d.", s.status, action.trim_end_matches('e'));
+        let message = format!(
+            "This send is {} now, so it cannot be {}d.",
+            s.status,
+            action.trim_end_matches('e')
+        );
         return newsletters_page(&state, &who, None, Some(message), StatusCode::CONFLICT).await;
     }
-    Ok(see_other("/admin/newsletters", match action {
-        "pause" => "paused",
-        "resume" => "resumed",
-        _ => "cancelled",
-    }))
+    Ok(see_other(
+        "/admin/newsletters",
+        match action {
+            "pause" => "paused",
+            "resume" => "resumed",
+            _ => "cancelled",
+        },
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -160,11 +243,23 @@ struct SubscribersPage {
 }
 
 /// `GET /admin/subscribers`
-pub async fn subscribers_list(State(state): State<AppState>, who: SignedIn, Q(p): Q<SubscriberParams>) -> Result<Response, AppError> {
+pub async fn subscribers_list(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Q(p): Q<SubscriberParams>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     let status = p.status.as_deref().and_then(SubscriberStatus::parse);
-    let filter = SubscriberFilter { status, text: p.q.clone() };
-    let list = subscribers::list(&state.db, &filter, PageRequest::new(p.page.unwrap_or(1), 50)).await?;
+    let filter = SubscriberFilter {
+        status,
+        text: p.q.clone(),
+    };
+    let list = subscribers::list(
+        &state.db,
+        &filter,
+        PageRequest::new(p.page.unwrap_or(1), 50),
+    )
+    .await?;
     let pages = (list.total as u32).div_ceil(50).max(1);
     let view = SubscribersPage {
         counts: subscribers::counts(&state.db).await?,
@@ -173,7 +268,19 @@ pub async fn subscribers_list(State(state): State<AppState>, who: SignedIn, Q(p)
         pages,
         list,
     };
-    page(&state, Some(&who), Screen { template: "admin/subscribers.html", title: "Subscribers", section: "subscribers" }, p.notice.as_deref(), view, StatusCode::OK).await
+    page(
+        &state,
+        Some(&who),
+        Screen {
+            template: "admin/subscribers.html",
+            title: "Subscribers",
+            section: "subscribers",
+        },
+        p.notice.as_deref(),
+        view,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,12 +291,20 @@ pub struct MarkForm {
 
 /// `POST /admin/subscribers/{id}/mark`: a bounce or complaint reported by
 /// other means; no more mail goes to the address.
-pub async fn mark(State(state): State<AppState>, Path(id): Path<i64>, AdminForm { who, form }: AdminForm<MarkForm>) -> Result<Response, AppError> {
+pub async fn mark(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { who, form }: AdminForm<MarkForm>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     let status = match form.r#as.as_str() {
         "complained" => SubscriberStatus::Complained,
         "bounced" => SubscriberStatus::Bounced,
-        other => return Err(AppError::BadRequest(format!("Mark an address as bounced or complained, not \"{other}\"."))),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "Mark an address as bounced or complained, not \"{other}\"."
+            )));
+        }
     };
     if subscribers::get(&state.db, id).await?.is_none() {
         return Err(AppError::NotFound(format!("There is no subscriber {id}.")));
@@ -199,9 +314,15 @@ pub async fn mark(State(state): State<AppState>, Path(id): Path<i64>, AdminForm 
 }
 
 /// `POST /admin/subscribers/{id}/erase`
-pub async fn erase(State(state): State<AppState>, Path(id): Path<i64>, AdminForm { who, .. }: AdminForm<Empty>) -> Result<Response, AppError> {
+pub async fn erase(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { who, .. }: AdminForm<Empty>,
+) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
-    let s = subscribers::get(&state.db, id).await?.ok_or_else(|| AppError::NotFound(format!("There is no subscriber {id}.")))?;
+    let s = subscribers::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no subscriber {id}.")))?;
     subscribers::erase(&state.db, &s.email).await?;
     Ok(see_other("/admin/subscribers", "erased"))
 }
@@ -209,7 +330,8 @@ pub async fn erase(State(state): State<AppState>, Path(id): Path<i64>, AdminForm
 /// `GET /admin/subscribers.csv`: every subscriber, as the CLI's export.
 pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
-    let mut out = String::from("email,name,frequency,sections,status,source,created_at,confirmed_at\n");
+    let mut out =
+        String::from("email,name,frequency,sections,status,source,created_at,confirmed_at\n");
     let mut after = 0;
     loop {
         let batch = subscribers::batch_after(&state.db, after, 5_000).await?;
@@ -226,14 +348,26 @@ pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Resp
                 s.created_at.to_rfc3339(),
                 s.confirmed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             ];
-            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str(
+                &fields
+                    .iter()
+                    .map(|f| csv_field(f))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
             out.push('\n');
         }
     }
     let mut response = out.into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"subscribers.csv\""));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"subscribers.csv\""),
+    );
     crate::handlers::admin::private(&mut response);
     Ok(response)
 }
@@ -241,7 +375,11 @@ pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Resp
 /// A CSV field, quoted when it must be; a leading =, +, - or @ is defused
 /// so a spreadsheet does not run a name as a formula.
 fn csv_field(f: &str) -> String {
-    let f = if f.starts_with(['=', '+', '-', '@']) { format!("'{f}") } else { f.to_owned() };
+    let f = if f.starts_with(['=', '+', '-', '@']) {
+        format!("'{f}")
+    } else {
+        f.to_owned()
+    };
     if f.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", f.replace('"', "\"\""))
     } else {
@@ -257,7 +395,11 @@ pub(crate) struct ArticleNewsletter {
     pub can: bool,
 }
 
-pub(crate) async fn article_newsletter(state: &AppState, who: &SignedIn, id: ArticleId) -> Result<ArticleNewsletter, AppError> {
+pub(crate) async fn article_newsletter(
+    state: &AppState,
+    who: &SignedIn,
+    id: ArticleId,
+) -> Result<ArticleNewsletter, AppError> {
     Ok(ArticleNewsletter {
         marked: sends::article_newsletter(&state.db, id).await?,
         sends: sends::of_article(&state.db, id).await?,

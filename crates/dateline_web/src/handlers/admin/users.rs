@@ -160,7 +160,13 @@ pub async fn invite(
 ) -> Result<User, AppError> {
     let hash = passwords::hash(passwords::generate()).await?;
     let user = accounts::create_user(&state.db, email, name, role, &hash, Utc::now()).await?;
-    send_reset_link(state, &user, Duration::days(INVITATION_DAYS), LinkMail::Invitation).await?;
+    send_reset_link(
+        state,
+        &user,
+        Duration::days(INVITATION_DAYS),
+        LinkMail::Invitation,
+    )
+    .await?;
     Ok(user)
 }
 

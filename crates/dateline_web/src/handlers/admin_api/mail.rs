@@ -78,10 +78,15 @@ pub async fn events(
         MailEvents::One(e) => vec![e],
     };
     if events.len() > 10_000 {
-        return Err(AppError::PayloadTooLarge("Send at most 10,000 events at a time.".into()));
+        return Err(AppError::PayloadTooLarge(
+            "Send at most 10,000 events at a time.".into(),
+        ));
     }
     let now = Utc::now();
-    let mut result = EventsResult { accepted: 0, rejected: Vec::new() };
+    let mut result = EventsResult {
+        accepted: 0,
+        rejected: Vec::new(),
+    };
     for (index, e) in events.into_iter().enumerate() {
         let email = match normalize_email(&e.email) {
             Ok(email) => email,
@@ -91,9 +96,15 @@ pub async fn events(
             }
         };
         match e.kind {
-            EventKind::HardBounce => mail::suppress(&state.db, &email, "hard_bounce", &e.detail, now).await?,
-            EventKind::Complaint => mail::suppress(&state.db, &email, "complaint", &e.detail, now).await?,
-            EventKind::SoftBounce => mail::note_event(&state.db, &email, "soft_bounce", &e.detail, now).await?,
+            EventKind::HardBounce => {
+                mail::suppress(&state.db, &email, "hard_bounce", &e.detail, now).await?
+            }
+            EventKind::Complaint => {
+                mail::suppress(&state.db, &email, "complaint", &e.detail, now).await?
+            }
+            EventKind::SoftBounce => {
+                mail::note_event(&state.db, &email, "soft_bounce", &e.detail, now).await?
+            }
             EventKind::Unsubscribe => {
                 if let Some(s) = dateline_db::subscribers::by_email(&state.db, &email).await? {
                     dateline_db::subscribers::unsubscribe(&state.db, s.id, now).await?;
@@ -155,9 +166,13 @@ impl From<&sends::Send> for SendView {
 
 /// A send's rate (messages settled a second) and the seconds left at it.
 pub(crate) fn progress(s: &sends::Send) -> (f64, Option<i64>) {
-    let elapsed = (s.finished_at.unwrap_or_else(Utc::now) - s.created_at).num_milliseconds().max(1) as f64 / 1000.0;
+    let elapsed = (s.finished_at.unwrap_or_else(Utc::now) - s.created_at)
+        .num_milliseconds()
+        .max(1) as f64
+        / 1000.0;
     let rate = ((s.queued - s.remaining()) as f64 / elapsed * 10.0).round() / 10.0;
-    let left = (s.status == "sending" && rate > 0.0 && s.remaining() > 0).then(|| (s.remaining() as f64 / rate).ceil() as i64);
+    let left = (s.status == "sending" && rate > 0.0 && s.remaining() > 0)
+        .then(|| (s.remaining() as f64 / rate).ceil() as i64);
     (rate, left)
 }
 
@@ -169,17 +184,30 @@ pub struct SendList {
 /// Recent newsletter sends, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/newsletters", tag = "mail", security(("bearer" = [])),
     responses((status = 200, body = SendList), (status = 403, body = ApiError)))]
-pub async fn sends_list(State(state): State<AppState>, client: ApiClient) -> Result<Response, AppError> {
+pub async fn sends_list(
+    State(state): State<AppState>,
+    client: ApiClient,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageNewsletter)?;
-    let items = sends::recent(&state.db, 50).await?.iter().map(SendView::from).collect();
+    let items = sends::recent(&state.db, 50)
+        .await?
+        .iter()
+        .map(SendView::from)
+        .collect();
     json(StatusCode::OK, &SendList { items })
 }
 
 /// One send.
 #[utoipa::path(get, path = "/api/v1/admin/newsletters/{id}", tag = "mail", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = SendView), (status = 404, body = ApiError)))]
-pub async fn send_get(State(state): State<AppState>, client: ApiClient, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn send_get(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageNewsletter)?;
-    let s = sends::get(&state.db, id).await?.ok_or_else(|| AppError::NotFound(format!("There is no send {id}.")))?;
+    let s = sends::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no send {id}.")))?;
     json(StatusCode::OK, &SendView::from(&s))
 }

@@ -1,0 +1,275 @@
+//! Newsletters from the command line: importing subscribers (with bad
+//! rows), exporting and erasing them, and a send of 20,000 whose sender is
+//! killed with SIGKILL halfway and finished by another process, with nobody
+//! missed and at most the concurrency sent twice. SQLite and PostgreSQL.
+
+use crate::support::{bin, fixtures, run, stderr, stdout};
+use dateline_db::Backend;
+use dateline_db::testing::TestDb;
+use dateline_mail::test_smtp::TestSmtp;
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The storage flags for a test database in `dir`.
+fn storage(backend: Backend, db: &TestDb, dir: &std::path::Path) -> Vec<String> {
+    let mut args = vec!["--data-dir".to_owned(), dir.to_str().unwrap().to_owned()];
+    if backend == Backend::Postgres {
+        args.extend(["--database".to_owned(), db.child_url()]);
+    }
+    args
+}
+
+fn dateline(args: &[&str], storage: &[String]) -> std::process::Output {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(storage.iter().map(String::as_str));
+    run(&all)
+}
+
+async fn import_export_and_erase(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let st = storage(backend, &db, dir.path());
+    let csv = dir.path().join("subscribers.csv");
+    std::fs::write(
+        &csv,
+        "email,name,frequency,sections\n\
+         layla@example.org,Layla Hassan,each,\n\
+         OMAR@Example.org , Omar Aziz ,weekly,economy politics\n\
+         not-an-address,Nobody,each,\n\
+         sara@example.org,Sara,hourly,\n\
+         layla@example.org,Layla again,each,\n\
+         \"rana@example.org\",\"Haddad, Rana\",daily,economy\n\
+         ,,,\n\
+         karim@example.org\n",
+    )
+    .unwrap();
+    let o = dateline(&["subscribers", "import", csv.to_str().unwrap()], &st);
+    let out = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "rejected rows make the exit code 2:\n{out}{}",
+        stderr(&o)
+    );
+    assert!(out.contains("Read 8 rows"), "{out}");
+    assert!(out.contains("4 subscribers added"), "{out}");
+    assert!(out.contains("4 rejected"), "{out}");
+    assert!(
+        out.contains("line 4: \"not-an-address\" is not an email address"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 5: frequency \"hourly\" is not one of each, daily, weekly"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 6: layla@example.org appears earlier in the file"),
+        "{out}"
+    );
+    assert!(out.contains("line 8:"), "{out}");
+
+    // Importing again adds nobody twice.
+    let o = dateline(&["subscribers", "import", csv.to_str().unwrap()], &st);
+    assert!(
+        stdout(&o).contains("0 subscribers added, 4 already here"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = dateline(&["subscribers", "export"], &st);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    let omar = rows
+        .iter()
+        .find(|r| &r[0] == "omar@example.org")
+        .expect("omar, lower-cased");
+    assert_eq!(
+        (&omar[1], &omar[2], &omar[3], &omar[4]),
+        ("Omar Aziz", "weekly", "economy politics", "confirmed")
+    );
+    assert!(rows.iter().any(|r| &r[1] == "Haddad, Rana"));
+
+    let o = dateline(&["subscribers", "erase", "Omar@example.org"], &st);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&dateline(&["subscribers", "export"], &st));
+    assert!(!text.contains("omar@example.org"));
+
+    // A file without an email column says what it needs.
+    std::fs::write(&csv, "address,name\nx@example.org,X\n").unwrap();
+    let o = dateline(&["subscribers", "import", csv.to_str().unwrap()], &st);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("has no \"email\" column"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_import_export_and_erase() {
+    import_export_and_erase(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_import_export_and_erase() {
+    import_export_and_erase(Backend::Postgres).await;
+}
+
+const SUBSCRIBERS: usize = 20_000;
+const CONCURRENCY: usize = 8;
+
+async fn a_killed_sender_loses_nobody(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let st = storage(backend, &db, dir.path());
+    let csv = dir.path().join("many.csv");
+    let mut f = std::fs::File::create(&csv).unwrap();
+    writeln!(f, "email,name").unwrap();
+    for i in 0..SUBSCRIBERS {
+        writeln!(f, "reader{i}@example.org,Reader {i}").unwrap();
+    }
+    drop(f);
+    let o = dateline(&["subscribers", "import", csv.to_str().unwrap()], &st);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let article = fixtures().join("01-port-strike.md");
+    let o = dateline(&["article", "add", article.to_str().unwrap()], &st);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let smtp = TestSmtp::start().await.unwrap();
+    let url = smtp.url();
+    let concurrency = CONCURRENCY.to_string();
+    let mail_flags = [
+        "--smtp",
+        url.as_str(),
+        "--smtp-concurrency",
+        concurrency.as_str(),
+        "--mail-lease-secs",
+        "3",
+        "--base-url",
+        "http://news.test",
+    ];
+
+    // The sender, killed without warning once a good part has gone out.
+    let log = std::fs::File::create(dir.path().join("send.log")).unwrap();
+    let mut child = Command::new(bin())
+        .args(["newsletter", "send", "basra-port-strike-ends"])
+        .args(mail_flags)
+        .args(&st)
+        .env("DATELINE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while smtp.count() < SUBSCRIBERS / 4 {
+        assert!(
+            Instant::now() < deadline,
+            "the send did not get going: {}",
+            std::fs::read_to_string(dir.path().join("send.log")).unwrap_or_default()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sender ended early: {}",
+            std::fs::read_to_string(dir.path().join("send.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let at_kill = smtp.count();
+    assert!(
+        at_kill < SUBSCRIBERS,
+        "killed in the middle, not at the end"
+    );
+
+    let o = dateline(&["newsletter", "status"], &st);
+    assert!(stdout(&o).contains("[sending]"), "{}", stdout(&o));
+
+    // Another process takes over (after the dead sender's leases run out).
+    let mut args = vec!["mail", "work", "--until-empty"];
+    args.extend(mail_flags);
+    let o = dateline(&args, &st);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let received = smtp.received();
+    let mut copies: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &received {
+        copies
+            .entry(r.to[0].clone())
+            .or_default()
+            .push(r.header("Message-ID").unwrap());
+    }
+    assert_eq!(
+        copies.len(),
+        SUBSCRIBERS,
+        "every subscriber has the newsletter"
+    );
+    let twice: Vec<_> = copies.iter().filter(|(_, ids)| ids.len() > 1).collect();
+    assert!(
+        twice.len() <= CONCURRENCY,
+        "{} sent twice, more than the concurrency {CONCURRENCY}",
+        twice.len()
+    );
+    for (_, ids) in &twice {
+        assert!(
+            ids.windows(2).all(|w| w[0] == w[1]),
+            "a repeat carries the same Message-ID: {ids:?}"
+        );
+    }
+    assert!(received.len() <= SUBSCRIBERS + CONCURRENCY);
+    eprintln!(
+        "killed at {at_kill} of {SUBSCRIBERS}; {} sent twice",
+        twice.len()
+    );
+
+    let o = dateline(&["newsletter", "status", "1"], &st);
+    let s = stdout(&o);
+    assert!(
+        s.contains("[done]") && s.contains(&format!("sent {SUBSCRIBERS},")),
+        "{s}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_killed_sender_loses_nobody() {
+    a_killed_sender_loses_nobody(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_killed_sender_loses_nobody() {
+    a_killed_sender_loses_nobody(Backend::Postgres).await;
+}
+
+#[test]
+fn every_mail_command_has_help() {
+    for args in [
+        vec!["mail", "work", "--help"],
+        vec!["mail", "status", "--help"],
+        vec!["newsletter", "send", "--help"],
+        vec!["newsletter", "status", "--help"],
+        vec!["newsletter", "pause", "--help"],
+        vec!["subscribers", "import", "--help"],
+        vec!["subscribers", "export", "--help"],
+        vec!["subscribers", "erase", "--help"],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).contains("Usage: dateline"), "{args:?}");
+    }
+    let o = run(&[
+        "newsletter",
+        "send",
+        "x",
+        "--smtp",
+        "ftp://nowhere",
+        "--data-dir",
+        "/tmp/dl-none",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("SMTP server (--smtp"), "{}", stderr(&o));
+}
