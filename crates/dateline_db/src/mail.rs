@@ -242,11 +242,21 @@ pub(crate) async fn suppress_in(
         .bind(email.to_owned())
         .execute(&mut *conn)
         .await?;
+    insert_event(conn, email, reason, detail, now).await
+}
+
+async fn insert_event(
+    conn: &mut AnyConnection,
+    email: &str,
+    kind: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO mail_events (email, kind, detail, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(email.to_owned())
-    .bind(reason.to_owned())
+    .bind(kind.to_owned())
     .bind(detail.chars().take(1000).collect::<String>())
     .bind(ts(now))
     .execute(&mut *conn)
@@ -288,16 +298,8 @@ pub async fn note_event(
     detail: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO mail_events (email, kind, detail, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(email.trim().to_lowercase())
-    .bind(kind.to_owned())
-    .bind(detail.chars().take(1000).collect::<String>())
-    .bind(ts(now))
-    .execute(db.pool())
-    .await?;
-    Ok(())
+    let mut conn = db.pool().acquire().await?;
+    insert_event(&mut conn, &email.trim().to_lowercase(), kind, detail, now).await
 }
 
 /// Messages by status, for operators.

@@ -90,6 +90,14 @@ impl Composer {
         }
     }
 
+    /// An article's address on the site.
+    fn article_url(&self, slug: &str) -> String {
+        self.links.absolute(&format!(
+            "/{}",
+            percent_encoding::utf8_percent_encode(slug, SEGMENT)
+        ))
+    }
+
     pub async fn compose(&self, m: &Claimed) -> Result<Composed, NotSent> {
         if let Some(reason) = &m.suppressed {
             return Err(NotSent::Skip(format!(
@@ -266,10 +274,7 @@ impl Composer {
                                 .as_ref()
                                 .map(|x| x.name.clone())
                                 .unwrap_or_default(),
-                            url: self.links.absolute(&format!(
-                                "/{}",
-                                percent_encoding::utf8_percent_encode(&a.slug, SEGMENT)
-                            )),
+                            url: self.article_url(&a.slug),
                             lang: a.language.to_string(),
                             dir: a.direction.to_string(),
                         },
@@ -341,10 +346,7 @@ impl Composer {
                 .as_ref()
                 .map(|x| x.name.clone())
                 .unwrap_or_default(),
-            url: self.links.absolute(&format!(
-                "/{}",
-                percent_encoding::utf8_percent_encode(&a.slug, SEGMENT)
-            )),
+            url: self.article_url(&a.slug),
             image_alt: a
                 .featured_image
                 .as_ref()

@@ -8,6 +8,7 @@
 //! This crate knows nothing of HTTP.
 
 mod compose;
+pub mod export;
 pub mod links;
 mod message;
 mod outbox;

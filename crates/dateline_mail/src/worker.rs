@@ -13,7 +13,7 @@
 use crate::compose::{Composed, Composer, NotSent};
 use crate::links::Links;
 use crate::outbox::Outbox;
-use crate::transport::{DeliveryError, Transport, redact};
+use crate::transport::{Connection, DeliveryError, Transport, redact};
 use chrono::{Duration, Utc};
 use dateline_db::Db;
 use dateline_db::mail::{self, Claimed, Outcome};
@@ -210,6 +210,7 @@ async fn send_loop(
     pace: Option<Arc<Pace>>,
     retry_after: Duration,
 ) {
+    let mut conn = Connection::default();
     loop {
         let job = { jobs.lock().await.recv().await };
         let Some((m, composed)) = job else { break };
@@ -222,7 +223,7 @@ async fn send_loop(
                 }
                 let started = Instant::now();
                 let result = transport
-                    .deliver(&c.message_id, &c.envelope, &c.bytes)
+                    .deliver(&mut conn, &c.message_id, &c.envelope, &c.bytes)
                     .await;
                 metrics::histogram!("dateline_mail_send_seconds")
                     .record(started.elapsed().as_secs_f64());
@@ -263,6 +264,7 @@ async fn send_loop(
         }
         let _ = done.await;
     }
+    transport.close(&mut conn).await;
 }
 
 /// Commits outcomes as they come, all waiting ones in one transaction.

@@ -204,7 +204,272 @@ async fn a_permanent_refusal_of_the_message_fails_it(t: TestDb) {
     assert_eq!(smtp.count(), 0);
 }
 
+/// Postfix's smtp-sink, keeping each message in `dir`; stopped when dropped.
+struct SmtpSink {
+    child: std::process::Child,
+    port: u16,
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+impl SmtpSink {
+    fn start(dir: &std::path::Path) -> Self {
+        let bin = "/usr/sbin/smtp-sink";
+        assert!(
+            std::path::Path::new(bin).exists(),
+            "{bin} is missing: run scripts/test, which installs Postfix's tools (apt-get install postfix)"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = std::process::Command::new(bin);
+        // As root, smtp-sink must be told whom to run as; that user writes the files.
+        if is_root() {
+            cmd.args(["-u", "nobody"]);
+            std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+                .unwrap();
+        }
+        let template = format!("{}/%Y%m%d.", dir.display());
+        let child = cmd
+            .args(["-d", &template, &format!("127.0.0.1:{port}"), "64"])
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "smtp-sink did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn postfix_smtp_sink_receives_well_formed_mail(t: TestDb) {
+    let db = t.db.clone();
+    let rows: Vec<ImportRow> = ["ali@example.org", "noor@example.org"]
+        .iter()
+        .map(|e| ImportRow {
+            email: (*e).into(),
+            name: "Ali \"Abu\" Noor".into(),
+            frequency: Frequency::Each,
+            sections: vec![],
+        })
+        .collect();
+    subscribers::import(&db, &rows, Utc::now()).await.unwrap();
+    let id = article(&db).await;
+    let send = sends::send_article(
+        &db,
+        id,
+        "Flood warnings — تحذيرات",
+        SendMode::First,
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sink_dir = dir.path().join("sink");
+    std::fs::create_dir_all(&sink_dir).unwrap();
+    let sink = SmtpSink::start(&sink_dir);
+    let worker = Worker::new(
+        db.clone(),
+        config(&format!("smtp://127.0.0.1:{}", sink.port), dir.path()),
+    )
+    .await
+    .unwrap();
+    worker.run_until_empty(CancellationToken::new()).await;
+    let done = sends::get(&db, send.id).await.unwrap().unwrap();
+    assert_eq!((done.status.as_str(), done.sent), ("done", 2));
+    drop(sink);
+    let files: Vec<_> = std::fs::read_dir(&sink_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let mut to = Vec::new();
+    for f in files {
+        let raw = std::fs::read(&f).unwrap();
+        let m = mail_parser::MessageParser::default()
+            .parse(&raw[..])
+            .unwrap();
+        to.push(
+            m.to()
+                .unwrap()
+                .first()
+                .unwrap()
+                .address()
+                .unwrap()
+                .to_owned(),
+        );
+        assert_eq!(m.subject(), Some("Flood warnings — تحذيرات"));
+        assert!(
+            m.message_id()
+                .unwrap()
+                .starts_with(&format!("newsletter.{}.", send.id))
+        );
+        assert!(m.date().is_some());
+        assert_eq!(
+            m.from().unwrap().first().unwrap().address(),
+            Some("desk@news.test")
+        );
+        assert!(
+            m.header_raw("List-Unsubscribe")
+                .unwrap()
+                .contains("<http://news.test/newsletter/")
+        );
+        assert_eq!(
+            m.header_raw("List-Unsubscribe-Post").map(str::trim),
+            Some("List-Unsubscribe=One-Click")
+        );
+        assert!(
+            m.body_text(0)
+                .unwrap()
+                .contains("The river rose two metres overnight.")
+        );
+        assert!(
+            m.body_html(0)
+                .unwrap()
+                .contains("<p>The river rose two metres overnight.</p>")
+        );
+    }
+    to.sort();
+    assert_eq!(to, ["ali@example.org", "noor@example.org"]);
+}
+
+async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
+    use chrono::{Datelike, NaiveTime, TimeZone};
+    let db = t.db.clone();
+    // "Now" is yesterday at 08:00 UTC; the digest hour is 07:00, so the
+    // daily digest covers the day before 07:00 yesterday.
+    let yesterday = (Utc::now() - Duration::days(1)).date_naive();
+    let now = Utc.from_utc_datetime(&yesterday.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap()));
+    let mut settings = dateline_db::site::settings(&db).await.unwrap();
+    settings.digest_hour = 7;
+    settings.digest_weekday = now.weekday().number_from_monday() % 7 + 1; // not today: no weekly
+    dateline_db::site::save_settings(&db, &settings)
+        .await
+        .unwrap();
+    for (headline, section) in [
+        ("Wheat prices climb", "Economy"),
+        ("Council elects a speaker", "Politics"),
+    ] {
+        let input = ArticleInput {
+            headline: headline.into(),
+            body: format!("{headline}, in brief."),
+            section: Some(section.into()),
+            status: Some("published".into()),
+            published_at: Some(now - Duration::hours(3)),
+            ..Default::default()
+        };
+        let draft = input.validate(&Language::english(), Utc::now()).unwrap();
+        articles::save(&db, SaveTarget::New, &draft, Utc::now(), None)
+            .await
+            .unwrap();
+    }
+    let row = |email: &str, frequency, sections: &[&str]| ImportRow {
+        email: email.into(),
+        name: String::new(),
+        frequency,
+        sections: sections.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    subscribers::import(
+        &db,
+        &[
+            row("all@example.org", Frequency::Daily, &[]),
+            row("economy@example.org", Frequency::Daily, &["economy"]),
+            row("sport@example.org", Frequency::Daily, &["sport"]),
+            row("weekly@example.org", Frequency::Weekly, &[]),
+            row("each@example.org", Frequency::Each, &[]),
+        ],
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    assert!(
+        dateline_mail::schedule::tick(&db, now - Duration::hours(2))
+            .await
+            .unwrap()
+            .is_empty(),
+        "not before the hour"
+    );
+    let made = dateline_mail::schedule::tick(&db, now).await.unwrap();
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(
+        (
+            made[0].kind.as_str(),
+            made[0].queued,
+            made[0].articles.len()
+        ),
+        ("digest", 3, 2)
+    );
+    assert!(
+        dateline_mail::schedule::tick(&db, now + Duration::hours(5))
+            .await
+            .unwrap()
+            .is_empty(),
+        "once a day"
+    );
+
+    let smtp = TestSmtp::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    Worker::new(db.clone(), config(&smtp.url(), dir.path()))
+        .await
+        .unwrap()
+        .run_until_empty(CancellationToken::new())
+        .await;
+    let mut got: Vec<(String, String)> = smtp
+        .received()
+        .iter()
+        .map(|r| (r.to[0].clone(), r.text()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got.len(),
+        2,
+        "the sport reader has nothing in the digest: {:?}",
+        got.iter().map(|g| &g.0).collect::<Vec<_>>()
+    );
+    assert_eq!(got[0].0, "all@example.org");
+    assert!(
+        got[0].1.contains("Wheat prices climb") && got[0].1.contains("Council elects a speaker")
+    );
+    assert!(
+        got[0]
+            .1
+            .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    );
+    assert_eq!(got[1].0, "economy@example.org");
+    assert!(got[1].1.contains("Wheat prices climb") && !got[1].1.contains("Council elects"));
+    let done = sends::get(&db, made[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (done.status.as_str(), done.sent, done.skipped),
+        ("done", 2, 1)
+    );
+}
+
 both_databases!(
+    digests_go_out_once_with_what_each_reader_follows,
     refused_recipients_and_dropped_connections,
-    a_permanent_refusal_of_the_message_fails_it
+    a_permanent_refusal_of_the_message_fails_it,
+    postfix_smtp_sink_receives_well_formed_mail,
 );

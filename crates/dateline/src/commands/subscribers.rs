@@ -150,48 +150,19 @@ pub async fn import(storage: &Storage, file: &Path) -> anyhow::Result<ExitCode> 
 /// `dateline subscribers export`
 pub async fn export(storage: &Storage, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let db = open(storage).await?;
-    let sink: Box<dyn std::io::Write> = match output {
-        Some(p) => Box::new(
-            std::fs::File::create(p)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut w = csv::Writer::from_writer(sink);
-    w.write_record([
-        "email",
-        "name",
-        "frequency",
-        "sections",
-        "status",
-        "source",
-        "created_at",
-        "confirmed_at",
-    ])?;
-    let (mut after, mut count) = (0, 0u64);
-    loop {
-        let batch = subscribers::batch_after(&db, after, 5_000).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        for s in &batch {
-            w.write_record([
-                s.email.as_str(),
-                s.name.as_str(),
-                s.frequency.as_str(),
-                &s.sections.join(" "),
-                s.status.as_str(),
-                s.source.as_str(),
-                &s.created_at.to_rfc3339(),
-                &s.confirmed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            ])?;
-            count += 1;
+    let count = match output {
+        Some(p) => {
+            let file = std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            let n =
+                dateline_mail::export::subscribers_csv(&db, std::io::BufWriter::new(file)).await?;
+            eprintln!("Wrote {n} subscribers to {}.", p.display());
+            n
         }
-    }
-    w.flush()?;
+        None => dateline_mail::export::subscribers_csv(&db, std::io::stdout().lock()).await?,
+    };
+    tracing::debug!(count, "exported subscribers");
     db.close().await;
-    if let Some(p) = output {
-        eprintln!("Wrote {count} subscribers to {}.", p.display());
-    }
     Ok(ExitCode::SUCCESS)
 }
 

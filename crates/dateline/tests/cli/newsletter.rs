@@ -3,7 +3,7 @@
 //! killed with SIGKILL halfway and finished by another process, with nobody
 //! missed and at most the concurrency sent twice. SQLite and PostgreSQL.
 
-use crate::support::{bin, fixtures, run, stderr, stdout};
+use crate::support::{Server, bin, fixtures, run, stderr, stdout};
 use dateline_db::Backend;
 use dateline_db::testing::TestDb;
 use dateline_mail::test_smtp::TestSmtp;
@@ -243,6 +243,93 @@ async fn sqlite_a_killed_sender_loses_nobody() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_killed_sender_loses_nobody() {
     a_killed_sender_loses_nobody(Backend::Postgres).await;
+}
+
+/// The first link in a received message's text part (decoded from its
+/// transfer encoding) that starts with `prefix`.
+fn link_in(raw: &[u8], prefix: &str) -> String {
+    let m = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("a MIME message");
+    let text = m.body_text(0).expect("a text part").into_owned();
+    text.split_whitespace()
+        .find(|w| w.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {text}"))
+        .to_owned()
+}
+
+async fn wait_for(smtp: &TestSmtp, n: usize, server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while smtp.count() < n {
+        assert!(
+            Instant::now() < deadline,
+            "mail {n} never came:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn serve_delivers_mail_itself(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let st = storage(backend, &db, dir.path());
+    let url = (backend == Backend::Postgres).then(|| db.child_url());
+    let article = fixtures().join("01-port-strike.md");
+    assert!(
+        dateline(&["article", "add", article.to_str().unwrap()], &st)
+            .status
+            .success()
+    );
+    let smtp = TestSmtp::start().await.unwrap();
+    let smtp_url = smtp.url();
+    let server = Server::start_with(dir.path(), url.as_deref(), &["--smtp", &smtp_url]).await;
+    let client = reqwest::Client::new();
+
+    // A reader signs up on the article page's box; serve's workers mail the link.
+    let r = client
+        .post(format!("{}/subscribe", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=reader%40example.org&name=Reader")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    wait_for(&smtp, 1, &server).await;
+    let confirm = link_in(
+        &smtp.received()[0].data,
+        &format!("{}/newsletter/confirm/", server.base),
+    );
+    assert_eq!(client.get(&confirm).send().await.unwrap().status(), 200);
+    assert_eq!(client.post(&confirm).send().await.unwrap().status(), 200);
+    wait_for(&smtp, 2, &server).await;
+    assert!(
+        smtp.received()[1]
+            .header("Subject")
+            .unwrap()
+            .starts_with("Welcome")
+    );
+
+    // A send queued by another process goes out through serve's workers.
+    let o = dateline(
+        &["newsletter", "send", "basra-port-strike-ends", "--no-wait"],
+        &st,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    wait_for(&smtp, 3, &server).await;
+    let news = &smtp.received()[2];
+    assert_eq!(news.to, ["reader@example.org"]);
+    assert!(news.header("List-Unsubscribe-Post").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_serve_delivers_mail_itself() {
+    serve_delivers_mail_itself(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_serve_delivers_mail_itself() {
+    serve_delivers_mail_itself(Backend::Postgres).await;
 }
 
 #[test]

@@ -72,6 +72,11 @@ impl Server {
     /// Starts a server on `data_dir` (and `database`, when given) and waits
     /// until `/readyz` answers.
     pub async fn start(data_dir: &Path, database: Option<&str>) -> Self {
+        Self::start_with(data_dir, database, &[]).await
+    }
+
+    /// Like `start`, with more flags.
+    pub async fn start_with(data_dir: &Path, database: Option<&str>, extra: &[&str]) -> Self {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let log = data_dir.join(format!("serve-{port}.log"));
@@ -87,6 +92,7 @@ impl Server {
         if let Some(db) = database {
             cmd.arg("--database").arg(db);
         }
+        cmd.args(extra);
         let child = cmd.spawn().expect("serve starts");
         let server = Self {
             child: Some(child),

@@ -102,6 +102,22 @@ fn unsubscribe_headers(m: &Message<'_>) -> String {
     url
 }
 
+/// Confirmed subscribers who want each report (as an import makes them).
+async fn readers(app: &TestApp, emails: &[&str]) {
+    let rows: Vec<_> = emails
+        .iter()
+        .map(|e| subscribers::ImportRow {
+            email: (*e).into(),
+            name: String::new(),
+            frequency: dateline_core::newsletter::Frequency::Each,
+            sections: vec![],
+        })
+        .collect();
+    subscribers::import(&app.db.db, &rows, Utc::now())
+        .await
+        .unwrap();
+}
+
 async fn sign_up(app: &TestApp, email: &str, name: &str) -> crate::support::Resp {
     app.post_form("/subscribe", &[("email", email), ("name", name)], &[])
         .await
@@ -124,7 +140,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert!(r.text().contains("Check your inbox"));
     assert_eq!(r.header("cache-control"), "private, no-store");
-    app.deliver_to(&smtp.url()).await;
+    app.deliver_to(Some(&smtp.url())).await;
     let mails = smtp.received();
     assert_eq!(mails.len(), 1, "a confirmation, nothing else");
     let confirm = parse(&mails[0]);
@@ -180,7 +196,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
         StatusCode::NOT_FOUND
     );
 
-    app.deliver_to(&smtp.url()).await;
+    app.deliver_to(Some(&smtp.url())).await;
     let mails = smtp.received();
     assert_eq!(mails.len(), 2);
     let welcome = parse(&mails[1]);
@@ -205,7 +221,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
     .unwrap()
     .unwrap();
     assert_eq!(send.queued, 1);
-    app.deliver_to(&smtp.url()).await;
+    app.deliver_to(Some(&smtp.url())).await;
     let mails = smtp.received();
     assert_eq!(mails.len(), 3);
     let news = parse(&mails[2]);
@@ -314,7 +330,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
     assert_eq!(s3.queued, 1);
     let unsub = app.post_form(path(&one_click), &[], &[]).await;
     assert!(unsub.text().contains("You are unsubscribed"));
-    app.deliver_to(&smtp.url()).await;
+    app.deliver_to(Some(&smtp.url())).await;
     assert_eq!(
         smtp.count(),
         3,
@@ -339,18 +355,7 @@ async fn signing_up_reveals_nothing_and_floods_nobody(t: TestDb) {
     let smtp = TestSmtp::start().await.unwrap();
     // A confirmed subscriber, a pending one, a suppressed one, a new one:
     // every answer is the same page.
-    subscribers::import(
-        &app.db.db,
-        &[dateline_db::subscribers::ImportRow {
-            email: "known@example.org".into(),
-            name: String::new(),
-            frequency: dateline_core::newsletter::Frequency::Each,
-            sections: vec![],
-        }],
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    readers(&app, &["known@example.org"]).await;
     dateline_db::mail::suppress(
         &app.db.db,
         "bounced@example.org",
@@ -371,7 +376,7 @@ async fn signing_up_reveals_nothing_and_floods_nobody(t: TestDb) {
         pages.push(r.select("main")[0].replace(email, "X"));
     }
     assert!(pages.windows(2).all(|w| w[0] == w[1]), "{pages:#?}");
-    app.deliver_to(&smtp.url()).await;
+    app.deliver_to(Some(&smtp.url())).await;
     let mut subjects: Vec<(String, String)> = smtp
         .received()
         .iter()
@@ -396,7 +401,7 @@ async fn signing_up_reveals_nothing_and_floods_nobody(t: TestDb) {
             StatusCode::OK
         );
     }
-    app.deliver_to(&smtp.url()).await;
+    app.deliver_to(Some(&smtp.url())).await;
     assert_eq!(smtp.count(), 2);
 
     // A bad address keeps the form filled in and says what is wrong.
@@ -430,23 +435,16 @@ async fn signing_up_reveals_nothing_and_floods_nobody(t: TestDb) {
 async fn bounces_and_complaints_stop_mail(t: TestDb) {
     let app = TestApp::new(t).await;
     let smtp = TestSmtp::start().await.unwrap();
-    let rows: Vec<_> = [
-        "a@example.org",
-        "b@example.org",
-        "c@example.org",
-        "d@example.org",
-    ]
-    .iter()
-    .map(|e| dateline_db::subscribers::ImportRow {
-        email: (*e).into(),
-        name: String::new(),
-        frequency: dateline_core::newsletter::Frequency::Each,
-        sections: vec![],
-    })
-    .collect();
-    subscribers::import(&app.db.db, &rows, Utc::now())
-        .await
-        .unwrap();
+    readers(
+        &app,
+        &[
+            "a@example.org",
+            "b@example.org",
+            "c@example.org",
+            "d@example.org",
+        ],
+    )
+    .await;
     let author = app.browser(Role::Author).await.user;
     let editor = app.browser(Role::Editor).await.user;
     let events = serde_json::json!({"events": [
@@ -500,7 +498,7 @@ async fn bounces_and_complaints_stop_mail(t: TestDb) {
     .unwrap()
     .unwrap();
     assert_eq!(send.queued, 2, "not to the hard bounce nor the complaint");
-    app.deliver_to(&smtp.url()).await;
+    app.deliver_to(Some(&smtp.url())).await;
     let mut to: Vec<String> = smtp.received().iter().map(|r| r.to[0].clone()).collect();
     to.sort();
     assert_eq!(to, ["c@example.org", "d@example.org"]);
@@ -576,18 +574,7 @@ async fn bounces_and_complaints_stop_mail(t: TestDb) {
 
 async fn editors_send_from_the_newsroom(t: TestDb) {
     let app = TestApp::new(t).await;
-    subscribers::import(
-        &app.db.db,
-        &[dateline_db::subscribers::ImportRow {
-            email: "reader@example.org".into(),
-            name: String::new(),
-            frequency: dateline_core::newsletter::Frequency::Each,
-            sections: vec![],
-        }],
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    readers(&app, &["reader@example.org"]).await;
     let b = app.browser(Role::Editor).await;
     let draft = app
         .add("Harvest figures are in", |a| {

@@ -362,11 +362,12 @@ impl TestApp {
         self.request(req.body(body).expect("request")).await
     }
 
-    /// Delivers every queued message through the mail workers to an SMTP
-    /// server, until nothing is left to send.
-    pub async fn deliver_to(&self, smtp_url: &str) {
+    /// Delivers every queued message through the mail workers, to an SMTP
+    /// server or (with `None`) into the outbox folder, until nothing is
+    /// left to send.
+    pub async fn deliver_to(&self, smtp_url: Option<&str>) {
         let config = dateline_mail::MailConfig {
-            smtp_url: Some(smtp_url.to_owned()),
+            smtp_url: smtp_url.map(str::to_owned),
             outbox_dir: self.dir.path().join("outbox"),
             from: "The Tigris Ledger <newsroom@news.test>".into(),
             base_url: url::Url::parse(self.state.urls.base()).expect("base url"),
@@ -383,26 +384,11 @@ impl TestApp {
             .await;
     }
 
-    /// Delivers every queued message through the mail workers into the
-    /// outbox folder, and returns the messages there, oldest first.
+    /// Delivers every queued message into the outbox folder, and returns the
+    /// messages there, oldest first.
     pub async fn outbox(&self) -> Vec<String> {
+        self.deliver_to(None).await;
         let dir = self.dir.path().join("outbox");
-        let config = dateline_mail::MailConfig {
-            smtp_url: None,
-            outbox_dir: dir.clone(),
-            from: "Dateline <newsroom@news.test>".into(),
-            base_url: url::Url::parse(self.state.urls.base()).expect("base url"),
-            concurrency: 2,
-            rate: None,
-            lease: chrono::Duration::minutes(5),
-            retry_after: chrono::Duration::seconds(30),
-        };
-        let worker = dateline_mail::Worker::new(self.state.db.clone(), config)
-            .await
-            .expect("mail worker");
-        worker
-            .run_until_empty(tokio_util::sync::CancellationToken::new())
-            .await;
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .map(|rd| {
                 rd.filter_map(Result::ok)

@@ -96,6 +96,8 @@ async fn every_page_is_valid_html() {
         "/admin/users",
         "/admin/tokens",
         "/admin/account",
+        "/admin/newsletters",
+        "/admin/subscribers",
     ];
     for (n, path) in newsroom.iter().enumerate() {
         let r = app.get_as(&admin, path).await;
@@ -108,6 +110,55 @@ async fn every_page_is_valid_html() {
         let file = dir.path().join(format!("anon-{}.html", files.len()));
         std::fs::write(&file, app.get(path).await.body).unwrap();
         files.push((path.to_owned(), file));
+    }
+    // The reader's newsletter pages: sign-up (with an error), and the pages
+    // a subscriber's signed links open.
+    app.post_form(
+        "/subscribe",
+        &[("email", "reader@example.org"), ("name", "")],
+        &[],
+    )
+    .await;
+    let subscriber = dateline_db::subscribers::by_email(&app.db.db, "reader@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let links =
+        dateline_mail::Links::for_site(&app.db.db, &url::Url::parse("http://news.test").unwrap())
+            .await
+            .unwrap();
+    let confirm = links.confirm(subscriber.id, chrono::Utc::now());
+    let manage = links.preferences(subscriber.id);
+    let unsubscribe = links.unsubscribe(subscriber.id);
+    let mut reader_pages: Vec<(String, Vec<u8>)> = Vec::new();
+    for path in [
+        "/subscribe".to_owned(),
+        confirm.replace("http://news.test", ""),
+        manage.replace("http://news.test", ""),
+        unsubscribe.replace("http://news.test", ""),
+    ] {
+        reader_pages.push((path.clone(), app.get(&path).await.body));
+    }
+    let signed_up = app
+        .post_form("/subscribe", &[("email", "other@example.org")], &[])
+        .await;
+    reader_pages.push(("/subscribe (sent)".into(), signed_up.body));
+    let bad = app
+        .post_form("/subscribe", &[("email", "nope"), ("name", "Samir")], &[])
+        .await;
+    reader_pages.push(("/subscribe (with errors)".into(), bad.body));
+    let confirmed = app
+        .post_form(&confirm.replace("http://news.test", ""), &[], &[])
+        .await;
+    reader_pages.push(("confirmed".into(), confirmed.body));
+    let unsubscribed = app
+        .post_form(&unsubscribe.replace("http://news.test", ""), &[], &[])
+        .await;
+    reader_pages.push(("unsubscribed".into(), unsubscribed.body));
+    for (n, (path, body)) in reader_pages.into_iter().enumerate() {
+        let file = dir.path().join(format!("reader-{n}.html"));
+        std::fs::write(&file, body).unwrap();
+        files.push((path, file));
     }
     let failed = app
         .post_multipart_as(

@@ -330,34 +330,8 @@ pub async fn erase(
 /// `GET /admin/subscribers.csv`: every subscriber, as the CLI's export.
 pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
-    let mut out =
-        String::from("email,name,frequency,sections,status,source,created_at,confirmed_at\n");
-    let mut after = 0;
-    loop {
-        let batch = subscribers::batch_after(&state.db, after, 5_000).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        for s in &batch {
-            let fields = [
-                s.email.clone(),
-                s.name.clone(),
-                s.frequency.as_str().to_owned(),
-                s.sections.join(" "),
-                s.status.as_str().to_owned(),
-                s.source.clone(),
-                s.created_at.to_rfc3339(),
-                s.confirmed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            ];
-            out.push_str(
-                &fields
-                    .iter()
-                    .map(|f| csv_field(f))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            out.push('\n');
-        }
-    }
+    let mut out = Vec::new();
+    dateline_mail::export::subscribers_csv(&state.db, &mut out).await?;
     let mut response = out.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -370,21 +344,6 @@ pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Resp
     );
     crate::handlers::admin::private(&mut response);
     Ok(response)
-}
-
-/// A CSV field, quoted when it must be; a leading =, +, - or @ is defused
-/// so a spreadsheet does not run a name as a formula.
-fn csv_field(f: &str) -> String {
-    let f = if f.starts_with(['=', '+', '-', '@']) {
-        format!("'{f}")
-    } else {
-        f.to_owned()
-    };
-    if f.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", f.replace('"', "\"\""))
-    } else {
-        f
-    }
 }
 
 /// Whether an article is marked to go out when published, and its sends.
@@ -405,17 +364,4 @@ pub(crate) async fn article_newsletter(
         sends: sends::of_article(&state.db, id).await?,
         can: who.actor.can(Capability::ManageNewsletter),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
 }
