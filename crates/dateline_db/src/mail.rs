@@ -123,6 +123,21 @@ pub async fn reclaim_expired(db: &Db, now: DateTime<Utc>) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
+/// Puts back messages a worker took but did not start on (it is stopping).
+/// Their attempt does not count.
+pub async fn release(db: &Db, ids: &[i64]) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(
+            "UPDATE mail_messages SET status = 'queued', lease_until = NULL, attempts = attempts - 1 WHERE status = 'sending' AND id IN (",
+        );
+        sql.bind_list(chunk.iter().copied()).push(")");
+        sql.query().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// What happened to a claimed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

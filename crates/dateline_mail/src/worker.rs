@@ -188,11 +188,23 @@ impl Worker {
                     _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => continue,
                 }
             }
-            for m in claimed {
+            let mut claimed = claimed.into_iter();
+            let mut unsent = Vec::new();
+            for m in claimed.by_ref() {
+                let id = m.id;
                 let composed = self.composer.compose(&m).await;
-                if job_tx.send((m, composed)).await.is_err() {
-                    break;
+                tokio::select! {
+                    sent = job_tx.send((m, composed)) => if sent.is_err() { unsent.push(id); break },
+                    _ = shutdown.cancelled() => { unsent.push(id); break },
                 }
+            }
+            // Stopping: what was taken but not handed to a sender goes back
+            // to the queue now, rather than when its lease runs out.
+            unsent.extend(claimed.map(|m| m.id));
+            if !unsent.is_empty()
+                && let Err(e) = mail::release(&self.db, &unsent).await
+            {
+                tracing::warn!(error = %e, count = unsent.len(), "cannot put messages back; they return when their lease runs out");
             }
         }
         drop(job_tx);

@@ -467,7 +467,54 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
     );
 }
 
+async fn a_stopping_worker_puts_back_what_it_did_not_start(t: TestDb) {
+    let db = t.db.clone();
+    let rows: Vec<ImportRow> = (0..40)
+        .map(|i| ImportRow {
+            email: format!("slow{i}@example.org"),
+            name: String::new(),
+            frequency: Frequency::Each,
+            sections: vec![],
+        })
+        .collect();
+    subscribers::import(&db, &rows, Utc::now()).await.unwrap();
+    let id = article(&db).await;
+    sends::send_article(&db, id, "Slowly", SendMode::First, None, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let smtp = TestSmtp::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Five a second: most of the batch it takes is still waiting at the stop.
+    let worker = Worker::new(
+        db.clone(),
+        MailConfig {
+            rate: Some(5.0),
+            ..config(&smtp.url(), dir.path())
+        },
+    )
+    .await
+    .unwrap();
+    let stop = CancellationToken::new();
+    let running = {
+        let stop = stop.clone();
+        tokio::spawn(async move { worker.run(stop).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    stop.cancel();
+    tokio::time::timeout(std::time::Duration::from_secs(10), running)
+        .await
+        .expect("stops promptly")
+        .unwrap();
+    let c = mail::counts(&db).await.unwrap();
+    assert_eq!(c.sending, 0, "nothing left held: {c:?}");
+    assert_eq!(c.sent as usize, smtp.count());
+    assert!(c.queued > 0 && c.sent > 0, "{c:?}");
+    assert_eq!(c.queued + c.sent, 40);
+}
+
 both_databases!(
+    a_stopping_worker_puts_back_what_it_did_not_start,
     digests_go_out_once_with_what_each_reader_follows,
     refused_recipients_and_dropped_connections,
     a_permanent_refusal_of_the_message_fails_it,
