@@ -102,6 +102,19 @@ fn unsubscribe_headers(m: &Message<'_>) -> String {
     url
 }
 
+/// Queues a send of an article, which must be made.
+async fn queue_send(
+    app: &TestApp,
+    article: dateline_core::ArticleId,
+    subject: &str,
+    mode: SendMode,
+) -> sends::Send {
+    sends::send_article(&app.db.db, article, subject, mode, None, Utc::now())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// Confirmed subscribers who want each report (as an import makes them).
 async fn readers(app: &TestApp, emails: &[&str]) {
     let rows: Vec<_> = emails
@@ -157,17 +170,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
     );
 
     // Unconfirmed addresses get no newsletter.
-    let first = sends::send_article(
-        &app.db.db,
-        article,
-        "Water talks",
-        SendMode::First,
-        None,
-        Utc::now(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let first = queue_send(&app, article, "Water talks", SendMode::First).await;
     assert_eq!(first.queued, 0);
     sends::cancel(&app.db.db, first.id, Utc::now())
         .await
@@ -209,17 +212,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
     );
 
     // A newsletter.
-    let send = sends::send_article(
-        &app.db.db,
-        article,
-        "Water talks resume",
-        SendMode::Again,
-        None,
-        Utc::now(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let send = queue_send(&app, article, "Water talks resume", SendMode::Again).await;
     assert_eq!(send.queued, 1);
     app.deliver_to(Some(&smtp.url())).await;
     let mails = smtp.received();
@@ -296,17 +289,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
         "unsubscribed"
     );
     let again = app.add("A second report", |_| {}).await;
-    let s2 = sends::send_article(
-        &app.db.db,
-        again,
-        "Second",
-        SendMode::First,
-        None,
-        Utc::now(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let s2 = queue_send(&app, again, "Second", SendMode::First).await;
     assert_eq!(s2.queued, 0, "nothing to an unsubscribed reader");
 
     // The link's GET asks first; signing up again works (from the page).
@@ -316,17 +299,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
         .post_form(path(&prefs), &[("action", "resubscribe")], &[])
         .await;
     assert!(back.text().contains("subscribed again"), "{}", back.text());
-    let s3 = sends::send_article(
-        &app.db.db,
-        again,
-        "Second",
-        SendMode::Again,
-        None,
-        Utc::now(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let s3 = queue_send(&app, again, "Second", SendMode::Again).await;
     assert_eq!(s3.queued, 1);
     let unsub = app.post_form(path(&one_click), &[], &[]).await;
     assert!(unsub.text().contains("You are unsubscribed"));
@@ -486,17 +459,7 @@ async fn bounces_and_complaints_stop_mail(t: TestDb) {
     assert_eq!(r.json()["accepted"], 3);
     assert_eq!(r.json()["rejected"][0]["index"], 3);
     let article = app.add("A report for everyone", |_| {}).await;
-    let send = sends::send_article(
-        &app.db.db,
-        article,
-        "Report",
-        SendMode::First,
-        None,
-        Utc::now(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let send = queue_send(&app, article, "Report", SendMode::First).await;
     assert_eq!(send.queued, 2, "not to the hard bounce nor the complaint");
     app.deliver_to(Some(&smtp.url())).await;
     let mut to: Vec<String> = smtp.received().iter().map(|r| r.to[0].clone()).collect();
