@@ -155,7 +155,14 @@ impl Worker {
         }
         drop(record_tx);
 
-        let batch = (senders * 8) as u32;
+        // Under a rate limit, take no more than a quarter of a lease's worth
+        // of sending at a time, so nothing waits in hand until its lease
+        // runs out and another worker takes it too.
+        let batch = match self.config.rate {
+            Some(rate) => ((rate * self.config.lease.num_seconds() as f64 / 4.0) as usize)
+                .clamp(1, senders * 8),
+            None => senders * 8,
+        } as u32;
         let mut last_reclaim = Instant::now() - std::time::Duration::from_secs(3600);
         loop {
             if shutdown.is_cancelled() {
