@@ -8,11 +8,11 @@
 //! This crate knows nothing of HTTP.
 
 mod compose;
-pub mod export;
 pub mod links;
 mod message;
 mod outbox;
 pub mod schedule;
+pub mod subscriber_csv;
 pub mod templates;
 mod transport;
 pub mod worker;

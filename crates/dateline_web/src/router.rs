@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/newsletters/{id}/cancel", send_action("cancel"))
         .route("/admin/subscribers", get(newsletters::subscribers_list))
         .route("/admin/subscribers.csv", get(newsletters::export))
+        .route("/admin/subscribers/import", post(newsletters::import))
         .route("/admin/subscribers/{id}/mark", post(newsletters::mark))
         .route("/admin/subscribers/{id}/erase", post(newsletters::erase))
         .route(

@@ -104,7 +104,7 @@ async fn import_export_and_erase(backend: Backend) {
     let o = dateline(&["subscribers", "import", csv.to_str().unwrap()], &st);
     assert!(!o.status.success());
     assert!(
-        stderr(&o).contains("has no \"email\" column"),
+        stderr(&o).contains("there is no \"email\" column"),
         "{}",
         stderr(&o)
     );

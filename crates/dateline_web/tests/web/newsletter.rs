@@ -524,6 +524,32 @@ async fn bounces_and_complaints_stop_mail(t: TestDb) {
             .is_empty(),
         "its messages are gone too"
     );
+    // Importing a CSV from the newsroom: good rows added, bad ones listed.
+    let file = b"email,name,frequency\nnew@example.org,New <Reader>,weekly\nbroken,Someone,each\nc@example.org,Again,each\n";
+    let r = app
+        .post_multipart_as(
+            &b,
+            "/admin/subscribers/import",
+            &[],
+            &[("file", "list.csv", "text/csv", file)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let report = r.select(".import-report")[0].clone();
+    assert!(
+        report.contains("Read 3 rows: 1 subscribers added, 1 already here, 1 rejected."),
+        "{report}"
+    );
+    assert!(
+        report.contains("Line 3: \"broken\" is not an email address"),
+        "{report}"
+    );
+    assert!(r.text().contains("New &lt;Reader&gt;"), "names are escaped");
+    let none = app
+        .post_multipart_as(&b, "/admin/subscribers/import", &[], &[])
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(none.text().contains("Choose a CSV file"));
     let csv = app.get_as(&b, "/admin/subscribers.csv").await;
     assert!(csv.text().starts_with("email,name,frequency"));
     assert!(!csv.text().contains("d@example.org"));

@@ -240,15 +240,28 @@ struct SubscribersPage {
     status: String,
     q: String,
     pages: u32,
+    import: Option<ImportView>,
 }
 
-/// `GET /admin/subscribers`
-pub async fn subscribers_list(
-    State(state): State<AppState>,
-    who: SignedIn,
-    Q(p): Q<SubscriberParams>,
+/// What an upload imported, or why it could not.
+#[derive(Serialize, Default)]
+struct ImportView {
+    error: Option<String>,
+    read: u64,
+    added: u64,
+    already: u64,
+    /// The first rejected rows: line and why.
+    rejected: Vec<(u64, String)>,
+    more_rejected: usize,
+}
+
+async fn subscribers_page(
+    state: &AppState,
+    who: &SignedIn,
+    p: SubscriberParams,
+    import: Option<ImportView>,
+    status_code: StatusCode,
 ) -> Result<Response, AppError> {
-    newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     let status = p.status.as_deref().and_then(SubscriberStatus::parse);
     let filter = SubscriberFilter {
         status,
@@ -267,20 +280,82 @@ pub async fn subscribers_list(
         q: p.q.unwrap_or_default(),
         pages,
         list,
+        import,
+    };
+    let screen = Screen {
+        template: "admin/subscribers.html",
+        title: "Subscribers",
+        section: "subscribers",
     };
     page(
-        &state,
-        Some(&who),
-        Screen {
-            template: "admin/subscribers.html",
-            title: "Subscribers",
-            section: "subscribers",
-        },
+        state,
+        Some(who),
+        screen,
         p.notice.as_deref(),
         view,
-        StatusCode::OK,
+        status_code,
     )
     .await
+}
+
+/// `GET /admin/subscribers`
+pub async fn subscribers_list(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Q(p): Q<SubscriberParams>,
+) -> Result<Response, AppError> {
+    newsroom::require(&who.actor, Capability::ManageNewsletter)?;
+    subscribers_page(&state, &who, p, None, StatusCode::OK).await
+}
+
+/// `POST /admin/subscribers/import`: a CSV file, as `dateline subscribers
+/// import` reads it; the page shows what was added and every row refused.
+pub async fn import(
+    State(state): State<AppState>,
+    form: crate::auth::AdminMultipart,
+) -> Result<Response, AppError> {
+    let who = &form.who;
+    newsroom::require(&who.actor, Capability::ManageNewsletter)?;
+    let Some(file) = form
+        .files
+        .iter()
+        .find(|f| f.field == "file" && !f.bytes.is_empty())
+    else {
+        let view = ImportView {
+            error: Some("Choose a CSV file to import.".into()),
+            ..ImportView::default()
+        };
+        return subscribers_page(
+            &state,
+            who,
+            SubscriberParams::default(),
+            Some(view),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let (view, status) =
+        match dateline_mail::subscriber_csv::import(&state.db, &file.bytes[..], |_, _| {}).await {
+            Ok(r) => (
+                ImportView {
+                    error: None,
+                    read: r.read,
+                    added: r.added,
+                    already: r.already_here(),
+                    more_rejected: r.rejected.len().saturating_sub(50),
+                    rejected: r.rejected.into_iter().take(50).collect(),
+                },
+                StatusCode::OK,
+            ),
+            Err(e) => (
+                ImportView {
+                    error: Some(format!("{} could not be imported: {e:#}.", file.file_name)),
+                    ..ImportView::default()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        };
+    subscribers_page(&state, who, SubscriberParams::default(), Some(view), status).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -331,7 +406,7 @@ pub async fn erase(
 pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     let mut out = Vec::new();
-    dateline_mail::export::subscribers_csv(&state.db, &mut out).await?;
+    dateline_mail::subscriber_csv::subscribers_csv(&state.db, &mut out).await?;
     let mut response = out.into_response();
     let h = response.headers_mut();
     h.insert(
