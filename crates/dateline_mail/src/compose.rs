@@ -28,6 +28,8 @@ pub(crate) enum NotSent {
     Skip(String),
     /// It cannot be made into a message (a bad address, a missing article).
     Broken(String),
+    /// The database did not answer: try again later.
+    Later(String),
 }
 
 enum Prepared {
@@ -176,7 +178,7 @@ impl Composer {
             } => {
                 let reader = subscribers::get(&self.db, subscriber)
                     .await
-                    .map_err(|e| NotSent::Broken(e.to_string()))?
+                    .map_err(|e| NotSent::Later(e.to_string()))?
                     .ok_or_else(|| NotSent::Skip("the subscriber is gone".into()))?;
                 let wanted: Vec<DigestItem> = items
                     .iter()
@@ -238,7 +240,7 @@ impl Composer {
     }
 
     async fn prepare(&self, send: i64) -> Result<Prepared, NotSent> {
-        let broken = |e: dateline_db::DbError| NotSent::Broken(e.to_string());
+        let broken = |e: dateline_db::DbError| NotSent::Later(e.to_string());
         let s = sends::get(&self.db, send)
             .await
             .map_err(broken)?

@@ -236,6 +236,11 @@ async fn send_loop(
         let outcome = match composed {
             Err(NotSent::Skip(reason)) => Outcome::Skipped { reason },
             Err(NotSent::Broken(error)) => Outcome::Failed { error },
+            Err(NotSent::Later(error)) if m.attempts >= MAX_ATTEMPTS => Outcome::Failed { error },
+            Err(NotSent::Later(error)) => Outcome::Retry {
+                at: Utc::now() + backoff(retry_after, m.attempts),
+                error,
+            },
             Ok(c) => {
                 if let Some(p) = &pace {
                     p.wait().await;
