@@ -513,7 +513,48 @@ async fn a_stopping_worker_puts_back_what_it_did_not_start(t: TestDb) {
     assert_eq!(c.queued + c.sent, 40);
 }
 
+async fn two_workers_never_send_the_same_message(t: TestDb) {
+    let db = t.db.clone();
+    let rows: Vec<ImportRow> = (0..400)
+        .map(|i| ImportRow {
+            email: format!("pair{i}@example.org"),
+            name: String::new(),
+            frequency: Frequency::Each,
+            sections: vec![],
+        })
+        .collect();
+    subscribers::import(&db, &rows, Utc::now()).await.unwrap();
+    let id = article(&db).await;
+    let send = sends::send_article(&db, id, "Twice?", SendMode::First, None, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let smtp = TestSmtp::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Two processes' worth of workers on one database, as `serve` and
+    // `mail work` side by side would be.
+    let a = Worker::new(db.clone(), config(&smtp.url(), dir.path()))
+        .await
+        .unwrap();
+    let b = Worker::new(db.clone(), config(&smtp.url(), dir.path()))
+        .await
+        .unwrap();
+    tokio::join!(
+        a.run_until_empty(CancellationToken::new()),
+        b.run_until_empty(CancellationToken::new())
+    );
+    let mut copies: HashMap<String, usize> = HashMap::new();
+    for r in smtp.received() {
+        *copies.entry(r.to[0].clone()).or_default() += 1;
+    }
+    assert_eq!(copies.len(), 400);
+    assert!(copies.values().all(|n| *n == 1), "someone got it twice");
+    let done = sends::get(&db, send.id).await.unwrap().unwrap();
+    assert_eq!((done.status.as_str(), done.sent), ("done", 400));
+}
+
 both_databases!(
+    two_workers_never_send_the_same_message,
     a_stopping_worker_puts_back_what_it_did_not_start,
     digests_go_out_once_with_what_each_reader_follows,
     refused_recipients_and_dropped_connections,
