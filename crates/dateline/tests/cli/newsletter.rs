@@ -360,3 +360,166 @@ fn every_mail_command_has_help() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("SMTP server (--smtp"), "{}", stderr(&o));
 }
+
+/// Waits (a page is loading after a click) until the page's heading reads `expected`.
+async fn heading_becomes(client: &fantoccini::Client, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = match client.find(fantoccini::Locator::Css("h1")).await {
+            Ok(h) => h.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if now == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the heading is \"{now}\", not \"{expected}\""
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A reader in a real browser: the box under an article, the confirmation
+/// link from the mail, preferences, unsubscribing; each page audited with
+/// axe-core (which needs JavaScript; the reader's pages have no script of
+/// their own, so they are the same without it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_subscribes_in_the_browser() {
+    use crate::browser::{accessibility_violations, axe_source, browser_with, text};
+    use fantoccini::Locator;
+    let dir = tempfile::tempdir().unwrap();
+    let st = vec![
+        "--data-dir".to_owned(),
+        dir.path().to_str().unwrap().to_owned(),
+    ];
+    let article = fixtures().join("01-port-strike.md");
+    assert!(
+        dateline(&["article", "add", article.to_str().unwrap()], &st)
+            .status
+            .success()
+    );
+    let smtp = TestSmtp::start().await.unwrap();
+    let server = Server::start_with(dir.path(), None, &["--smtp", &smtp.url()]).await;
+    let (_driver, client) = browser_with(true).await;
+    let axe = axe_source()
+        .expect("axe-core is missing: run scripts/test, or set DATELINE_AXE_JS to axe.min.js");
+
+    client
+        .goto(&format!("{}/basra-port-strike-ends", server.base))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#newsletter-email"))
+        .await
+        .unwrap()
+        .send_keys("browser.reader@example.org")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#newsletter-name"))
+        .await
+        .unwrap()
+        .send_keys("Hana")
+        .await
+        .unwrap();
+    // Enter in the name field submits the box's form.
+    client
+        .find(Locator::Css("#newsletter-name"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    heading_becomes(&client, "Check your inbox").await;
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "check your inbox"
+    );
+
+    wait_for(&smtp, 1, &server).await;
+    let confirm = link_in(
+        &smtp.received()[0].data,
+        &format!("{}/newsletter/confirm/", server.base),
+    );
+    client.goto(&confirm).await.unwrap();
+    heading_becomes(&client, "Confirm your subscription").await;
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "confirm"
+    );
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    heading_becomes(&client, "You are subscribed").await;
+
+    wait_for(&smtp, 2, &server).await;
+    let welcome = &smtp.received()[1].data;
+    let preferences = link_in(welcome, &format!("{}/newsletter/", server.base));
+    client.goto(&preferences).await.unwrap();
+    heading_becomes(&client, "Your newsletter").await;
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "preferences"
+    );
+    client
+        .find(Locator::Css("input[name=frequency][value=weekly]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(".preferences-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert_eq!(text(&client, ".notice").await, "Your choices are saved.");
+    assert!(
+        client
+            .find(Locator::Css("input[name=frequency][value=weekly]"))
+            .await
+            .unwrap()
+            .prop("checked")
+            .await
+            .unwrap()
+            .as_deref()
+            == Some("true")
+    );
+
+    client
+        .find(Locator::LinkText("Unsubscribe from everything"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    heading_becomes(&client, "Unsubscribe").await;
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    heading_becomes(&client, "You are unsubscribed").await;
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "unsubscribed"
+    );
+}

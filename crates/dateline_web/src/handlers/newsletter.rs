@@ -103,7 +103,8 @@ impl NewsletterPage {
 }
 
 /// A page only its reader should see: never cached, never indexed, and the
-/// signed link in its address not sent on to other sites.
+/// signed link in its address not sent on to other sites (`same-origin`:
+/// with `no-referrer`, browsers send `Origin: null` on its forms).
 async fn private_page(
     state: &AppState,
     title: &str,
@@ -127,7 +128,7 @@ async fn private_page(
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     Ok(response)
 }
