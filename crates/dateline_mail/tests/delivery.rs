@@ -34,6 +34,31 @@ async fn article(db: &Db) -> dateline_core::ArticleId {
         .id
 }
 
+/// `n` confirmed readers `PREFIX0@example.org`…, an article, and its send
+/// to them, queued.
+async fn readers_and_a_send(
+    db: &Db,
+    prefix: &str,
+    n: usize,
+    subject: &str,
+) -> (dateline_core::ArticleId, sends::Send) {
+    let rows: Vec<ImportRow> = (0..n)
+        .map(|i| ImportRow {
+            email: format!("{prefix}{i}@example.org"),
+            name: format!("Reader {i}"),
+            frequency: Frequency::Each,
+            sections: vec![],
+        })
+        .collect();
+    subscribers::import(db, &rows, Utc::now()).await.unwrap();
+    let id = article(db).await;
+    let send = sends::send_article(db, id, subject, SendMode::First, None, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    (id, send)
+}
+
 fn config(url: &str, dir: &std::path::Path) -> MailConfig {
     MailConfig {
         smtp_url: Some(url.to_owned()),
@@ -49,20 +74,7 @@ fn config(url: &str, dir: &std::path::Path) -> MailConfig {
 
 async fn refused_recipients_and_dropped_connections(t: TestDb) {
     let db = t.db.clone();
-    let rows: Vec<ImportRow> = (0..60)
-        .map(|i| ImportRow {
-            email: format!("reader{i}@example.org"),
-            name: format!("Reader {i}"),
-            frequency: Frequency::Each,
-            sections: vec![],
-        })
-        .collect();
-    subscribers::import(&db, &rows, Utc::now()).await.unwrap();
-    let id = article(&db).await;
-    let send = sends::send_article(&db, id, "Flood warnings", SendMode::First, None, Utc::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let (id, send) = readers_and_a_send(&db, "reader", 60, "Flood warnings").await;
     assert_eq!(send.queued, 60);
 
     let smtp = TestSmtp::start().await.unwrap();
@@ -469,20 +481,7 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
 
 async fn a_stopping_worker_puts_back_what_it_did_not_start(t: TestDb) {
     let db = t.db.clone();
-    let rows: Vec<ImportRow> = (0..40)
-        .map(|i| ImportRow {
-            email: format!("slow{i}@example.org"),
-            name: String::new(),
-            frequency: Frequency::Each,
-            sections: vec![],
-        })
-        .collect();
-    subscribers::import(&db, &rows, Utc::now()).await.unwrap();
-    let id = article(&db).await;
-    sends::send_article(&db, id, "Slowly", SendMode::First, None, Utc::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let (_, _) = readers_and_a_send(&db, "slow", 40, "Slowly").await;
     let smtp = TestSmtp::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     // Five a second: most of the batch it takes is still waiting at the stop.
@@ -515,20 +514,7 @@ async fn a_stopping_worker_puts_back_what_it_did_not_start(t: TestDb) {
 
 async fn two_workers_never_send_the_same_message(t: TestDb) {
     let db = t.db.clone();
-    let rows: Vec<ImportRow> = (0..400)
-        .map(|i| ImportRow {
-            email: format!("pair{i}@example.org"),
-            name: String::new(),
-            frequency: Frequency::Each,
-            sections: vec![],
-        })
-        .collect();
-    subscribers::import(&db, &rows, Utc::now()).await.unwrap();
-    let id = article(&db).await;
-    let send = sends::send_article(&db, id, "Twice?", SendMode::First, None, Utc::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let (_, send) = readers_and_a_send(&db, "pair", 400, "Twice?").await;
     let smtp = TestSmtp::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     // Two processes' worth of workers on one database, as `serve` and

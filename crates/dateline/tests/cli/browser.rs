@@ -97,6 +97,30 @@ pub(crate) async fn browser_with(javascript: bool) -> (Driver, Client) {
     }
 }
 
+/// Types `value` into the field with this id, replacing what was there.
+pub(crate) async fn fill(client: &Client, id: &str, value: &str) {
+    let field = client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+    field.clear().await.ok();
+    field
+        .send_keys(value)
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+}
+
+/// Clicks the element a CSS selector finds.
+pub(crate) async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
 pub(crate) async fn text(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))

@@ -386,7 +386,7 @@ async fn heading_becomes(client: &fantoccini::Client, expected: &str) {
 /// their own, so they are the same without it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_subscribes_in_the_browser() {
-    use crate::browser::{accessibility_violations, axe_source, browser_with, text};
+    use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
     use fantoccini::Locator;
     let dir = tempfile::tempdir().unwrap();
     let st = vec![
@@ -409,28 +409,9 @@ async fn a_reader_subscribes_in_the_browser() {
         .goto(&format!("{}/basra-port-strike-ends", server.base))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#newsletter-email"))
-        .await
-        .unwrap()
-        .send_keys("browser.reader@example.org")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#newsletter-name"))
-        .await
-        .unwrap()
-        .send_keys("Hana")
-        .await
-        .unwrap();
+    fill(&client, "newsletter-email", "browser.reader@example.org").await;
     // Enter in the name field submits the box's form.
-    client
-        .find(Locator::Css("#newsletter-name"))
-        .await
-        .unwrap()
-        .send_keys("\u{E007}")
-        .await
-        .unwrap();
+    fill(&client, "newsletter-name", "Hana\u{E007}").await;
     heading_becomes(&client, "Check your inbox").await;
     assert_eq!(
         accessibility_violations(&client, &axe).await,
@@ -450,13 +431,7 @@ async fn a_reader_subscribes_in_the_browser() {
         Vec::<String>::new(),
         "confirm"
     );
-    client
-        .find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "main form button").await;
     heading_becomes(&client, "You are subscribed").await;
 
     wait_for(&smtp, 2, &server).await;
@@ -469,20 +444,8 @@ async fn a_reader_subscribes_in_the_browser() {
         Vec::<String>::new(),
         "preferences"
     );
-    client
-        .find(Locator::Css("input[name=frequency][value=weekly]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css(".preferences-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "input[name=frequency][value=weekly]").await;
+    click(&client, ".preferences-form button[type=submit]").await;
     client
         .wait()
         .for_element(Locator::Css(".notice"))
@@ -501,21 +464,9 @@ async fn a_reader_subscribes_in_the_browser() {
             == Some("true")
     );
 
-    client
-        .find(Locator::LinkText("Unsubscribe from everything"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, ".unsubscribe-link a").await;
     heading_becomes(&client, "Unsubscribe").await;
-    client
-        .find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "main form button").await;
     heading_becomes(&client, "You are unsubscribed").await;
     assert_eq!(
         accessibility_violations(&client, &axe).await,

@@ -3,34 +3,12 @@
 //! reader then finds it on the front page and in the RSS feed. Then the same
 //! with JavaScript off, because the newsroom must work as plain forms.
 
-use crate::browser::{accessibility_violations, axe_source, browser_with, text};
+use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
 use crate::support::{Server, run_with_input, stderr};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
 
 const PASSWORD: &str = "river lantern granite";
-
-async fn fill(client: &Client, id: &str, value: &str) {
-    let field = client
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"));
-    field.clear().await.ok();
-    field
-        .send_keys(value)
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"));
-}
-
-async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
 
 async fn wait_for(client: &Client, css: &str) {
     client
