@@ -86,19 +86,20 @@ impl SmtpServer {
                 decode(u.password().unwrap_or_default()),
             )
         });
-        let starttls = match u
+        // As lettre reads these URLs: no `tls` is plain SMTP (port 25);
+        // `tls=required` or `tls=opportunistic` is STARTTLS (port 587).
+        let tls = u
             .query_pairs()
             .find(|(k, _)| k == "tls")
-            .map(|(_, v)| v.into_owned())
-            .as_deref()
-        {
-            Some("required") => StartTls::Required,
-            Some("opportunistic") | None => StartTls::Opportunistic,
-            Some("none") => StartTls::Never,
+            .map(|(_, v)| v.into_owned());
+        let (starttls, default_port) = match tls.as_deref() {
+            None => (StartTls::Never, 25),
+            Some("required") => (StartTls::Required, 587),
+            Some("opportunistic") => (StartTls::Opportunistic, 587),
             Some(other) => {
                 return Err(explain(
                     url,
-                    format!("tls={other} is not one of required, opportunistic, none"),
+                    format!("tls={other} is not one of required, opportunistic"),
                 ));
             }
         };
@@ -109,7 +110,7 @@ impl SmtpServer {
             .unwrap_or_default();
         Ok(Self {
             host: host.trim_matches(['[', ']']).to_owned(),
-            port: u.port().unwrap_or(25),
+            port: u.port().unwrap_or(default_port),
             starttls,
             credentials,
             hello,
@@ -300,5 +301,52 @@ pub fn redact(url: &str) -> String {
             u.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_smtp_urls_as_lettre_does() {
+        let plain = SmtpServer::parse("smtp://127.0.0.1:2525").unwrap();
+        assert_eq!(
+            (plain.host.as_str(), plain.port, plain.starttls),
+            ("127.0.0.1", 2525, StartTls::Never)
+        );
+        assert!(plain.credentials.is_none());
+        let submission =
+            SmtpServer::parse("smtp://news%40example.org:p%40ss@mail.example.org?tls=required")
+                .unwrap();
+        assert_eq!(
+            (submission.port, submission.starttls),
+            (587, StartTls::Required)
+        );
+        assert_eq!(
+            submission.credentials,
+            Some(Credentials::new("news@example.org".into(), "p@ss".into()))
+        );
+        assert_eq!(
+            SmtpServer::parse("smtp://mail.example.org?tls=opportunistic")
+                .unwrap()
+                .starttls,
+            StartTls::Opportunistic
+        );
+        assert_eq!(
+            SmtpServer::parse("smtp://mail.example.org").unwrap().port,
+            25
+        );
+        assert!(
+            Transport::check_url("smtp://mail.example.org?tls=sometimes")
+                .unwrap_err()
+                .contains("cannot be used")
+        );
+        assert!(Transport::check_url("ftp://mail.example.org").is_err());
+        assert!(Transport::check_url("smtps://u:secret@mail.example.org").is_ok());
+        assert_eq!(
+            redact("smtps://u:secret@mail.example.org:465"),
+            "smtps://u:***@mail.example.org:465"
+        );
     }
 }
