@@ -102,6 +102,16 @@ fn unsubscribe_headers(m: &Message<'_>) -> String {
     url
 }
 
+/// Where a subscription stands.
+async fn status_of(app: &TestApp, email: &str) -> &'static str {
+    subscribers::by_email(&app.db.db, email)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+        .as_str()
+}
+
 /// Queues a send of an article, which must be made.
 async fn queue_send(
     app: &TestApp,
@@ -180,15 +190,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
     let url = link(&confirm, "http://news.test/newsletter/confirm/");
     let shown = app.get(path(&url)).await;
     assert_eq!(shown.status, StatusCode::OK);
-    assert_eq!(
-        subscribers::by_email(&app.db.db, "reader@example.org")
-            .await
-            .unwrap()
-            .unwrap()
-            .status
-            .as_str(),
-        "pending"
-    );
+    assert_eq!(status_of(&app, "reader@example.org").await, "pending");
     let done = app.post_form(path(&url), &[], &[]).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text());
     assert!(done.text().contains("You are subscribed"));
@@ -279,15 +281,7 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
         .post_form(path(&one_click), &[("List-Unsubscribe", "One-Click")], &[])
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(
-        subscribers::by_email(&app.db.db, "reader@example.org")
-            .await
-            .unwrap()
-            .unwrap()
-            .status
-            .as_str(),
-        "unsubscribed"
-    );
+    assert_eq!(status_of(&app, "reader@example.org").await, "unsubscribed");
     let again = app.add("A second report", |_| {}).await;
     let s2 = queue_send(&app, again, "Second", SendMode::First).await;
     assert_eq!(s2.queued, 0, "nothing to an unsubscribed reader");
@@ -465,24 +459,8 @@ async fn bounces_and_complaints_stop_mail(t: TestDb) {
     let mut to: Vec<String> = smtp.received().iter().map(|r| r.to[0].clone()).collect();
     to.sort();
     assert_eq!(to, ["c@example.org", "d@example.org"]);
-    assert_eq!(
-        subscribers::by_email(&app.db.db, "a@example.org")
-            .await
-            .unwrap()
-            .unwrap()
-            .status
-            .as_str(),
-        "bounced"
-    );
-    assert_eq!(
-        subscribers::by_email(&app.db.db, "b@example.org")
-            .await
-            .unwrap()
-            .unwrap()
-            .status
-            .as_str(),
-        "complained"
-    );
+    assert_eq!(status_of(&app, "a@example.org").await, "bounced");
+    assert_eq!(status_of(&app, "b@example.org").await, "complained");
 
     // Marked by hand in the newsroom, and erased.
     let b = app.browser(Role::Editor).await;
