@@ -170,7 +170,10 @@ async fn refused_recipients_and_dropped_connections(t: TestDb) {
         "the deferred reader got it on a retry"
     );
     let m7 = mail::messages_to(&db, "reader7@example.org").await.unwrap();
-    assert_eq!((m7[0].status.as_str(), m7[0].attempts), ("sent", 2));
+    // Deferred at least once (more if the machine was slow to stop the
+    // deferrals before the one-second retry), then sent.
+    assert_eq!(m7[0].status, "sent");
+    assert!(m7[0].attempts >= 2, "{m7:?}");
 
     // The next send skips the bounced addresses before anything is queued.
     let again = sends::send_article(&db, id, "Flood warnings", SendMode::Again, None, Utc::now())
