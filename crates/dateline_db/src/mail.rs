@@ -83,6 +83,17 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Vec<Claimed>> {
+    // An idle worker asks often; a read first keeps it from taking the
+    // write lock (and growing SQLite's WAL) when nothing is due.
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM mail_messages WHERE status = 'queued' AND next_attempt_at <= $1 LIMIT 1",
+    )
+    .bind(ts(now))
+    .fetch_optional(db.pool())
+    .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     let lock = match db.backend() {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -114,6 +125,15 @@ pub async fn claim(
 /// Puts back messages whose worker's lease ran out (it stopped or crashed),
 /// to be claimed again. Returns how many.
 pub async fn reclaim_expired(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    let expired: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM mail_messages WHERE status = 'sending' AND lease_until < $1 LIMIT 1",
+    )
+    .bind(ts(now))
+    .fetch_optional(db.pool())
+    .await?;
+    if expired.is_none() {
+        return Ok(0);
+    }
     let mut tx = db.write_tx().await?;
     let done = sqlx::query("UPDATE mail_messages SET status = 'queued', lease_until = NULL WHERE status = 'sending' AND lease_until < $1")
         .bind(ts(now))
