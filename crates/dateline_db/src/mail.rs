@@ -73,6 +73,19 @@ pub struct Claimed {
     pub attempts: i64,
     /// Set when the address is suppressed: the message is to be skipped.
     pub suppressed: Option<String>,
+    /// The subscriber's sections as stored (see [`Claimed::follows`]), read
+    /// with the claim so a digest needs no query per reader.
+    pub sections: Option<String>,
+}
+
+impl Claimed {
+    /// The section slugs the subscriber follows (empty for all), or `None`
+    /// when the message has no subscriber any more.
+    pub fn follows(&self) -> Option<Vec<String>> {
+        self.sections
+            .as_deref()
+            .map(|json| serde_json::from_str(json).unwrap_or_default())
+    }
 }
 
 /// Takes up to `limit` due messages for `lease`, first by priority then in
@@ -115,8 +128,9 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(
-        "SELECT m.id, m.kind, m.send_id, m.subscriber_id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, sup.reason AS suppressed \
-         FROM mail_messages m LEFT JOIN mail_suppressions sup ON sup.email = m.to_address WHERE m.id IN (",
+        "SELECT m.id, m.kind, m.send_id, m.subscriber_id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, sup.reason AS suppressed, s.sections \
+         FROM mail_messages m LEFT JOIN mail_suppressions sup ON sup.email = m.to_address \
+         LEFT JOIN subscribers s ON s.id = m.subscriber_id WHERE m.id IN (",
     );
     sql.bind_list(ids).push(") ORDER BY m.priority, m.id");
     Ok(sql.query_as().fetch_all(db.pool()).await?)
@@ -241,11 +255,7 @@ pub async fn record(db: &Db, outcomes: &[(Claimed, Outcome)], now: DateTime<Utc>
             .bind(send)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE newsletter_sends SET status = 'done', finished_at = $1 WHERE id = $2 AND status = 'sending' AND sent + failed + bounced + skipped >= queued")
-            .bind(ts(now))
-            .bind(send)
-            .execute(&mut *tx)
-            .await?;
+        crate::sends::finish_if_settled(&mut tx, send, now).await?;
     }
     tx.commit().await?;
     Ok(())

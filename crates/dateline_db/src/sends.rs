@@ -79,6 +79,19 @@ impl Send {
         (self.queued - self.sent - self.failed - self.bounced - self.skipped).max(0)
     }
 
+    /// Messages settled a second since the send was made (to one decimal),
+    /// and, while it is sending, the seconds left at that rate.
+    pub fn progress(&self, now: DateTime<Utc>) -> (f64, Option<i64>) {
+        let elapsed = (self.finished_at.unwrap_or(now) - self.created_at)
+            .num_milliseconds()
+            .max(1) as f64
+            / 1000.0;
+        let rate = ((self.queued - self.remaining()) as f64 / elapsed * 10.0).round() / 10.0;
+        let left = (self.status == "sending" && rate > 0.0 && self.remaining() > 0)
+            .then(|| (self.remaining() as f64 / rate).ceil() as i64);
+        (rate, left)
+    }
+
     pub fn is_active(&self) -> bool {
         matches!(self.status.as_str(), "sending" | "paused")
     }
@@ -141,6 +154,23 @@ pub async fn of_article(db: &Db, article: ArticleId) -> Result<Vec<Send>> {
     .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().map(Send::from).collect())
+}
+
+/// Which of these articles went (or are going) to subscribers: they have
+/// a send that was not cancelled.
+pub async fn sent_articles(
+    db: &Db,
+    articles: &[ArticleId],
+) -> Result<std::collections::HashSet<ArticleId>> {
+    if articles.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut sql = crate::sql::Sql::new(
+        "SELECT DISTINCT article_id FROM newsletter_sends WHERE status <> 'cancelled' AND article_id IN (",
+    );
+    sql.bind_list(articles.iter().map(|a| a.0)).push(")");
+    let ids: Vec<i64> = sql.query_scalar().fetch_all(db.pool()).await?;
+    Ok(ids.into_iter().map(ArticleId).collect())
 }
 
 /// Mails a published article to the subscribers who want each article and
@@ -231,6 +261,21 @@ pub async fn send_article(
         .await?;
     tx.commit().await?;
     get(db, id).await?.ok_or(DbError::NotFound).map(Ok)
+}
+
+/// Marks a send done once every message it queued is settled. Called in
+/// the transactions that settle messages.
+pub(crate) async fn finish_if_settled(
+    conn: &mut AnyConnection,
+    send: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE newsletter_sends SET status = 'done', finished_at = $1 WHERE id = $2 AND status = 'sending' AND sent + failed + bounced + skipped >= queued")
+        .bind(ts(now))
+        .bind(send)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 async fn finish_creation(

@@ -245,12 +245,16 @@ pub async fn unsubscribe(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    cancel_queued_bulk_in(&mut tx, id).await?;
+    cancel_queued_bulk_in(&mut tx, id, now).await?;
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 
-async fn cancel_queued_bulk_in(conn: &mut AnyConnection, subscriber: i64) -> Result<()> {
+async fn cancel_queued_bulk_in(
+    conn: &mut AnyConnection,
+    subscriber: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let ids: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, send_id FROM mail_messages WHERE subscriber_id = $1 AND send_id IS NOT NULL AND status IN ('queued', 'held')")
         .bind(subscriber)
         .fetch_all(&mut *conn)
@@ -265,10 +269,7 @@ async fn cancel_queued_bulk_in(conn: &mut AnyConnection, subscriber: i64) -> Res
                 .bind(send)
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("UPDATE newsletter_sends SET status = 'done', finished_at = created_at WHERE id = $1 AND status = 'sending' AND sent + failed + bounced + skipped >= queued")
-                .bind(send)
-                .execute(&mut *conn)
-                .await?;
+            crate::sends::finish_if_settled(&mut *conn, send, now).await?;
         }
     }
     Ok(())
@@ -307,7 +308,7 @@ pub async fn mark(db: &Db, id: i64, status: SubscriberStatus, now: DateTime<Utc>
     };
     let mut tx = db.write_tx().await?;
     suppress_in(&mut tx, &s.email, reason, "marked in the newsroom", now).await?;
-    cancel_queued_bulk_in(&mut tx, id).await?;
+    cancel_queued_bulk_in(&mut tx, id, now).await?;
     tx.commit().await?;
     Ok(())
 }

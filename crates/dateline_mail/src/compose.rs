@@ -10,7 +10,7 @@ use dateline_core::i18n::Phrases;
 use dateline_core::newsletter::Frequency;
 use dateline_db::Db;
 use dateline_db::mail::Claimed;
-use dateline_db::{articles, sends, subscribers};
+use dateline_db::{articles, sends};
 use lettre::address::Envelope;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -176,17 +176,13 @@ impl Composer {
                 site_title,
                 items,
             } => {
-                let reader = subscribers::get(&self.db, subscriber)
-                    .await
-                    .map_err(|e| NotSent::Later(e.to_string()))?
+                let follows = m
+                    .follows()
                     .ok_or_else(|| NotSent::Skip("the subscriber is gone".into()))?;
                 let wanted: Vec<DigestItem> = items
                     .iter()
                     .filter(|(_, section)| {
-                        reader.sections.is_empty()
-                            || section
-                                .as_ref()
-                                .is_some_and(|s| reader.sections.contains(s))
+                        follows.is_empty() || section.as_ref().is_some_and(|s| follows.contains(s))
                     })
                     .map(|(item, _)| item.clone())
                     .collect();

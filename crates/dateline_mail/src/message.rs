@@ -12,6 +12,21 @@ pub struct Mail {
     pub html: String,
 }
 
+impl Mail {
+    /// The message as a row for the outbox, rendered and ready to queue.
+    pub fn into_queued(self, kind: &str, subscriber_id: Option<i64>) -> dateline_db::mail::NewMail {
+        dateline_db::mail::NewMail {
+            kind: kind.to_owned(),
+            to: self.to,
+            to_name: self.to_name.unwrap_or_default(),
+            subject: self.subject,
+            text: self.text,
+            html: self.html,
+            subscriber_id,
+        }
+    }
+}
+
 /// Where a reader unsubscribes with one click (RFC 8058) or by mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsubscribe {

@@ -6,6 +6,7 @@ use crate::config::{Sender, Storage};
 use chrono::Utc;
 use dateline_core::ArticleId;
 use dateline_db::sends::{self, Refusal, Send, SendMode};
+use dateline_db::views::ArticleView;
 use dateline_db::{Db, articles, mail};
 use dateline_mail::Worker;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -66,18 +67,20 @@ pub async fn status(storage: &Storage) -> anyhow::Result<ExitCode> {
 }
 
 /// The article a slug or id names.
-async fn find_article(db: &Db, key: &str) -> anyhow::Result<ArticleId> {
+async fn find_article(db: &Db, key: &str) -> anyhow::Result<ArticleView> {
     if let Ok(id) = key.parse::<i64>()
-        && articles::find(db, ArticleId(id)).await?.is_some()
+        && let Some(v) = articles::find(db, ArticleId(id)).await?
     {
-        return Ok(ArticleId(id));
+        return Ok(v);
     }
-    match articles::id_for_slug(db, key, None).await? {
-        Some(id) => Ok(id),
-        None => anyhow::bail!(
-            "there is no article \"{key}\"; give its slug or id (see `dateline article list`)"
-        ),
+    if let Some(id) = articles::id_for_slug(db, key, None).await?
+        && let Some(v) = articles::find(db, id).await?
+    {
+        return Ok(v);
     }
+    anyhow::bail!(
+        "there is no article \"{key}\"; give its slug or id (see `dateline article list`)"
+    )
 }
 
 /// `dateline newsletter send ARTICLE`
@@ -89,10 +92,8 @@ pub async fn send(
     wait: bool,
 ) -> anyhow::Result<ExitCode> {
     let db = open(&sender.storage).await?;
-    let id = find_article(&db, article).await?;
-    let Some(view) = articles::find(&db, id).await? else {
-        anyhow::bail!("the article \"{article}\" was deleted meanwhile");
-    };
+    let view = find_article(&db, article).await?;
+    let id = view.summary.id;
     let subject = subject.unwrap_or_else(|| view.summary.headline.clone());
     let mode = if force {
         SendMode::Again
@@ -181,19 +182,13 @@ async fn follow(db: &Db, id: i64, stop: &CancellationToken) -> anyhow::Result<Se
 }
 
 fn describe(s: &Send) -> String {
-    let elapsed = (s.finished_at.unwrap_or_else(Utc::now) - s.created_at)
-        .num_milliseconds()
-        .max(1) as f64
-        / 1000.0;
-    let rate = (s.sent + s.failed + s.bounced) as f64 / elapsed;
-    let left = if rate > 0.0 && s.remaining() > 0 {
-        format!(", about {:.0} s left", s.remaining() as f64 / rate)
-    } else {
-        String::new()
-    };
+    let (rate, seconds_left) = s.progress(Utc::now());
+    let left = seconds_left
+        .map(|n| format!(", about {n} s left"))
+        .unwrap_or_default();
     format!(
-        "send {} [{}] \"{}\": queued {}, sent {}, failed {}, bounced {}, skipped {}; {:.0} messages/s{left}",
-        s.id, s.status, s.subject, s.queued, s.sent, s.failed, s.bounced, s.skipped, rate
+        "send {} [{}] \"{}\": queued {}, sent {}, failed {}, bounced {}, skipped {}; {rate:.0} messages/s{left}",
+        s.id, s.status, s.subject, s.queued, s.sent, s.failed, s.bounced, s.skipped
     )
 }
 

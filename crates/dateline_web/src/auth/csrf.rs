@@ -116,7 +116,6 @@ pub fn anon_csrf(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderVal
 /// A form posted before signing in; its token must equal the cookie's.
 pub struct AnonForm<T> {
     pub form: T,
-    pub headers: HeaderMap,
     pub parts: Parts,
 }
 
@@ -134,7 +133,6 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for AnonForm<T> {
         }
         Ok(Self {
             form: parse_form(&bytes)?,
-            headers: parts.headers.clone(),
             parts,
         })
     }

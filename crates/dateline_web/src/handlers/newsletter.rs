@@ -229,15 +229,11 @@ fn kind_name(kind: SignupMail) -> &'static str {
     }
 }
 
+/// A mail to a subscriber, queued under the name they gave.
 fn queued(kind: &str, s: &Subscriber, m: dateline_mail::Mail) -> NewMail {
     NewMail {
-        kind: kind.to_owned(),
-        to: s.email.clone(),
         to_name: s.name.clone(),
-        subject: m.subject,
-        text: m.text,
-        html: m.html,
-        subscriber_id: Some(s.id),
+        ..m.into_queued(kind, Some(s.id))
     }
 }
 

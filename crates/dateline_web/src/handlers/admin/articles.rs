@@ -450,19 +450,8 @@ async fn editor(
         site_language: site.settings.language.to_string(),
         languages: LANGUAGES.to_vec(),
         max_upload_mb: state.config.max_upload_bytes / (1024 * 1024),
-        newsletter: match e.id {
-            Some(id) if who.actor.can(Capability::ManageNewsletter) => {
-                Some(crate::handlers::admin::newsletters::article_newsletter(state, who, id).await?)
-            }
-            None if who.actor.can(Capability::ManageNewsletter) => {
-                Some(crate::handlers::admin::newsletters::ArticleNewsletter {
-                    marked: false,
-                    sends: Vec::new(),
-                    can: true,
-                })
-            }
-            _ => None,
-        },
+        newsletter: crate::handlers::admin::newsletters::article_newsletter(state, who, e.id)
+            .await?,
     };
     page(
         state,

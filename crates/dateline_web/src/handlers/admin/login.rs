@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use dateline_db::accounts;
-use dateline_db::mail::NewMail;
 use dateline_mail::templates;
 use serde::{Deserialize, Serialize};
 
@@ -145,11 +144,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     form: AnonForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let AnonForm {
-        form,
-        headers,
-        parts,
-    } = form;
+    let AnonForm { form, parts } = form;
     let ip = client_ip(&parts, &state.config.trusted_proxies);
     let next = safe_next(form.next.as_deref());
     throttle(&state, ip, "Too many failed sign-ins from your network")?;
@@ -171,7 +166,7 @@ pub async fn sign_in(
         let message = "That email and password do not match an account that can sign in. After several failed attempts an account locks for 15 minutes; you can also reset your password.";
         return login_page(
             &state,
-            &headers,
+            &parts.headers,
             &form.email,
             &next,
             Some(message.into()),
@@ -183,7 +178,8 @@ pub async fn sign_in(
     state.login_limiter.succeeded(ip);
     accounts::record_successful_login(&state.db, user.id).await?;
     let token = new_secret();
-    let user_agent = headers
+    let user_agent = parts
+        .headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
@@ -308,19 +304,13 @@ pub(crate) async fn send_reset_link(
             valid_days: valid.num_days(),
         })?,
     };
-    let queued = NewMail {
-        kind: match kind {
+    let queued = mail.into_queued(
+        match kind {
             LinkMail::Reset => "password_reset",
             LinkMail::Invitation => "invitation",
-        }
-        .into(),
-        to: mail.to,
-        to_name: mail.to_name.unwrap_or_default(),
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        subscriber_id: None,
-    };
+        },
+        None,
+    );
     Ok(accounts::create_password_reset(
         &state.db,
         user.id,
@@ -339,11 +329,7 @@ pub async fn forgot(
     State(state): State<AppState>,
     form: AnonForm<ForgotForm>,
 ) -> Result<Response, AppError> {
-    let AnonForm {
-        form,
-        headers,
-        parts,
-    } = form;
+    let AnonForm { form, parts } = form;
     let ip = client_ip(&parts, &state.config.trusted_proxies);
     throttle(&state, ip, "Too many requests from your network")?;
     // Each request counts against the address, so it cannot flood mailboxes.
@@ -360,7 +346,7 @@ pub async fn forgot(
         )
         .await?;
     }
-    let (csrf, _) = anon_csrf(&headers, state.config.secure_cookies());
+    let (csrf, _) = anon_csrf(&parts.headers, state.config.secure_cookies());
     let view = ForgotPage {
         csrf,
         email: form.email,
@@ -439,11 +425,11 @@ pub async fn reset(
     Path(token): Path<String>,
     form: AnonForm<ResetForm>,
 ) -> Result<Response, AppError> {
-    let AnonForm { form, headers, .. } = form;
+    let AnonForm { form, parts } = form;
     let now = Utc::now();
     let Some(user) = accounts::password_reset_user(&state.db, &hash_secret(&token), now).await?
     else {
-        let (csrf, _) = anon_csrf(&headers, state.config.secure_cookies());
+        let (csrf, _) = anon_csrf(&parts.headers, state.config.secure_cookies());
         let view = ResetPage {
             csrf,
             valid: false,
@@ -470,7 +456,7 @@ pub async fn reset(
         passwords::check_policy(&form.password, &user.email).err()
     };
     if let Some(error) = problem {
-        let (csrf, _) = anon_csrf(&headers, state.config.secure_cookies());
+        let (csrf, _) = anon_csrf(&parts.headers, state.config.secure_cookies());
         let view = ResetPage {
             csrf,
             valid: true,

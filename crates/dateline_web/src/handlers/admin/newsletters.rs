@@ -5,7 +5,6 @@ use crate::auth::{AdminForm, SignedIn};
 use crate::error::AppError;
 use crate::extract::Q;
 use crate::handlers::admin::{Empty, Screen, page, see_other};
-use crate::handlers::admin_api::mail::progress;
 use crate::newsroom;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -58,7 +57,7 @@ async fn newsletters_page(
     let rows = recent
         .into_iter()
         .map(|s| {
-            let (rate, seconds_left) = progress(&s);
+            let (rate, seconds_left) = s.progress(Utc::now());
             SendRow {
                 percent: if s.queued > 0 {
                     (s.queued - s.remaining()) * 100 / s.queued
@@ -78,14 +77,13 @@ async fn newsletters_page(
         PageRequest::new(1, 30),
     )
     .await?;
-    let mut choices = Vec::new();
-    for a in published.items {
-        let sent = !sends::of_article(&state.db, a.id)
-            .await?
-            .iter()
-            .all(|s| s.status == "cancelled");
-        choices.push((a.id.0, a.headline, sent));
-    }
+    let ids: Vec<ArticleId> = published.items.iter().map(|a| a.id).collect();
+    let sent = sends::sent_articles(&state.db, &ids).await?;
+    let choices = published
+        .items
+        .into_iter()
+        .map(|a| (a.id.0, a.headline, sent.contains(&a.id)))
+        .collect();
     let view = NewslettersPage {
         sends: rows,
         active,
@@ -421,22 +419,31 @@ pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Resp
     Ok(response)
 }
 
-/// Whether an article is marked to go out when published, and its sends.
-#[derive(Debug, Serialize)]
+/// Whether an article is marked to go out when published, and the sends
+/// that were not cancelled.
+#[derive(Debug, Default, Serialize)]
 pub(crate) struct ArticleNewsletter {
     pub marked: bool,
     pub sends: Vec<sends::Send>,
-    pub can: bool,
 }
 
+/// What the editor shows of an article's newsletter, for those who may
+/// send one (`None` for the rest).
 pub(crate) async fn article_newsletter(
     state: &AppState,
     who: &SignedIn,
-    id: ArticleId,
-) -> Result<ArticleNewsletter, AppError> {
-    Ok(ArticleNewsletter {
+    id: Option<ArticleId>,
+) -> Result<Option<ArticleNewsletter>, AppError> {
+    if !who.actor.can(Capability::ManageNewsletter) {
+        return Ok(None);
+    }
+    let Some(id) = id else {
+        return Ok(Some(ArticleNewsletter::default()));
+    };
+    let mut sends = sends::of_article(&state.db, id).await?;
+    sends.retain(|s| s.status != "cancelled");
+    Ok(Some(ArticleNewsletter {
         marked: sends::article_newsletter(&state.db, id).await?,
-        sends: sends::of_article(&state.db, id).await?,
-        can: who.actor.can(Capability::ManageNewsletter),
-    })
+        sends,
+    }))
 }

@@ -143,7 +143,7 @@ pub struct SendView {
 
 impl From<&sends::Send> for SendView {
     fn from(s: &sends::Send) -> Self {
-        let (rate, seconds_left) = progress(s);
+        let (rate, seconds_left) = s.progress(Utc::now());
         Self {
             id: s.id,
             kind: s.kind.clone(),
@@ -162,18 +162,6 @@ impl From<&sends::Send> for SendView {
             seconds_left,
         }
     }
-}
-
-/// A send's rate (messages settled a second) and the seconds left at it.
-pub(crate) fn progress(s: &sends::Send) -> (f64, Option<i64>) {
-    let elapsed = (s.finished_at.unwrap_or_else(Utc::now) - s.created_at)
-        .num_milliseconds()
-        .max(1) as f64
-        / 1000.0;
-    let rate = ((s.queued - s.remaining()) as f64 / elapsed * 10.0).round() / 10.0;
-    let left = (s.status == "sending" && rate > 0.0 && s.remaining() > 0)
-        .then(|| (s.remaining() as f64 / rate).ceil() as i64);
-    (rate, left)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
