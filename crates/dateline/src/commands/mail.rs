@@ -33,11 +33,15 @@ pub async fn work(sender: &Sender, until_empty: bool) -> anyhow::Result<ExitCode
     stop_on_signal(stop.clone());
     let started = Instant::now();
     let before = mail::counts(&db).await?;
+    let watching = CancellationToken::new();
+    let watcher = tokio::spawn(show_outstanding(db.clone(), watching.clone()));
     if until_empty {
         worker.run_until_empty(stop).await;
     } else {
         worker.run(stop).await;
     }
+    watching.cancel();
+    let _ = watcher.await;
     let after = mail::counts(&db).await?;
     eprintln!(
         "Sent {} messages in {:.1} s; {} failed, {} bounced; {} still queued.",
@@ -49,6 +53,46 @@ pub async fn work(sender: &Sender, until_empty: bool) -> anyhow::Result<ExitCode
     );
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// While a worker runs, how much is left to deliver and how fast it goes:
+/// a spinner on a terminal, a line every 10 s otherwise.
+async fn show_outstanding(db: Db, done: CancellationToken) {
+    let terminal = std::io::stderr().is_terminal();
+    let bar = if terminal {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
+    let every = if terminal {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(10)
+    };
+    let mut last: Option<(Instant, i64)> = None;
+    loop {
+        tokio::select! {
+            _ = done.cancelled() => break,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let Ok(left) = mail::outstanding(&db).await else {
+            continue;
+        };
+        let rate =
+            last.map(|(at, before)| (before - left).max(0) as f64 / at.elapsed().as_secs_f64());
+        last = Some((Instant::now(), left));
+        let line = match rate {
+            Some(r) => format!("{left} messages left to deliver, {r:.0}/s"),
+            None => format!("{left} messages left to deliver"),
+        };
+        if terminal {
+            bar.set_message(line);
+            bar.tick();
+        } else {
+            eprintln!("{line}");
+        }
+    }
+    bar.finish_and_clear();
 }
 
 /// `dateline mail status`
