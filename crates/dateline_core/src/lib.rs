@@ -6,6 +6,7 @@
 
 pub mod article;
 pub mod auth;
+pub mod comment;
 pub mod front_matter;
 pub mod i18n;
 pub mod ids;

@@ -15,6 +15,12 @@ pub enum Purpose {
     /// The preferences and unsubscribe pages of a subscriber (does not expire:
     /// every mail carries it, and unsubscribing must always work).
     Manage,
+    /// A comment form: the id is when the form was made, so a comment sent
+    /// sooner than a person could write one is recognised.
+    CommentForm,
+    /// A commenter's export and erase page: the id is one of their comments,
+    /// whose address the page acts on (expires).
+    CommentData,
 }
 
 impl Purpose {
@@ -22,6 +28,8 @@ impl Purpose {
         match self {
             Purpose::Confirm => "confirm",
             Purpose::Manage => "manage",
+            Purpose::CommentForm => "comment-form",
+            Purpose::CommentData => "comment-data",
         }
     }
 }
@@ -65,6 +73,19 @@ impl Signer {
     pub fn sign(&self, purpose: Purpose, id: i64, expires: Option<i64>) -> String {
         let expires = expires.unwrap_or(0);
         format!("{id}.{expires}.{}", self.mac(purpose, id, expires))
+    }
+
+    /// A keyed hash of `value` for `label`: the same input gives the same
+    /// hash on this site only, and the input cannot be read back (client
+    /// addresses, voters).
+    pub fn keyed_hash(&self, label: &str, value: &str) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
+            return String::new();
+        };
+        mac.update(label.as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
     }
 
     /// The id a token was made for, if it was made by us, for this purpose,

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod articles;
+pub mod comments;
 mod error;
 pub mod mail;
 pub mod media;

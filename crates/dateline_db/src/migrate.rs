@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0002_newsroom.sql"),
     ),
     (3, "mail", include_str!("../migrations/0003_mail.sql")),
+    (
+        4,
+        "comments",
+        include_str!("../migrations/0004_comments.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

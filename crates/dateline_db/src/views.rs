@@ -85,6 +85,11 @@ pub struct ArticleSummary {
     /// The newsroom user it belongs to (none for articles from the command line).
     pub owner: Option<UserId>,
     pub first_published_at: Option<DateTime<Utc>>,
+    /// Approved comments, and how many of them are inline feedback.
+    pub comment_count: i64,
+    pub inline_count: i64,
+    /// Closed by an editor.
+    pub comments_closed: bool,
 }
 
 impl ArticleSummary {
@@ -146,6 +151,9 @@ impl ArticleSummary {
             revision: r.revision,
             owner: r.owner_id.map(UserId),
             first_published_at: r.first_published_at.map(from_ts),
+            comment_count: r.comment_count,
+            inline_count: r.inline_count,
+            comments_closed: r.comments_closed != 0,
         }
     }
 }
@@ -190,5 +198,74 @@ impl PageRequest {
 
     pub(crate) fn offset(&self) -> i64 {
         i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+}
+
+/// A comment as readers may see it: no address, no network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommentView {
+    pub id: i64,
+    pub article_id: ArticleId,
+    pub parent_id: Option<i64>,
+    pub thread_id: i64,
+    pub depth: u32,
+    pub status: dateline_core::comment::CommentStatus,
+    pub author_name: String,
+    pub author_url: String,
+    /// Written by a newsroom account.
+    pub staff: bool,
+    /// Sanitized when saved; safe to put on a page.
+    pub body_html: String,
+    pub body_markdown: String,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub score: i64,
+    pub anchor: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Deleted by its writer, kept because replies hang from it.
+    pub deleted: bool,
+}
+
+impl From<&crate::rows::CommentRow> for CommentView {
+    fn from(r: &crate::rows::CommentRow) -> Self {
+        let deleted = r.deleted_at.is_some();
+        Self {
+            id: r.id,
+            article_id: ArticleId(r.article_id),
+            parent_id: r.parent_id,
+            thread_id: r.thread_id,
+            depth: u32::try_from(r.depth).unwrap_or(0),
+            status: dateline_core::comment::CommentStatus::parse(&r.status)
+                .unwrap_or(dateline_core::comment::CommentStatus::Pending),
+            author_name: if deleted {
+                String::new()
+            } else {
+                r.author_name.clone()
+            },
+            author_url: if deleted {
+                String::new()
+            } else {
+                r.author_url.clone()
+            },
+            staff: r.user_id.is_some(),
+            body_html: if deleted {
+                String::new()
+            } else {
+                r.body_html.clone()
+            },
+            body_markdown: if deleted {
+                String::new()
+            } else {
+                r.body_markdown.clone()
+            },
+            upvotes: r.upvotes,
+            downvotes: r.downvotes,
+            score: r.score,
+            anchor: r.anchor.clone(),
+            created_at: from_ts(r.created_at),
+            edited_at: r.edited_at.map(from_ts),
+            deleted,
+        }
     }
 }

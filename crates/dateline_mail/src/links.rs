@@ -42,6 +42,12 @@ impl Links {
         Ok(Self::new(base_url, key.as_bytes()))
     }
 
+    /// The site's signer, for other signed tokens (comment forms, a
+    /// commenter's data link).
+    pub fn signer(&self) -> &Signer {
+        &self.signer
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }

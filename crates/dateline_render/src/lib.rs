@@ -5,8 +5,10 @@
 //! script, no event handler, no `javascript:` link survives, whatever was
 //! written. This crate knows nothing of the database or of HTTP.
 
+mod comment;
 mod markdown;
 mod text;
 
+pub use comment::{comment_text, render_comment};
 pub use markdown::{RenderedBody, render_article};
 pub use text::excerpt;

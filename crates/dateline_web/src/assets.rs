@@ -27,6 +27,11 @@ const BUILT_IN: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/icon.svg"),
     ),
     (
+        "comments.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/comments.js"),
+    ),
+    (
         "admin.css",
         "text/css; charset=utf-8",
         include_bytes!("../assets/admin.css"),
@@ -80,7 +85,13 @@ mod tests {
     #[test]
     fn every_asset_the_templates_name_is_built_in() {
         let assets = Assets::embedded();
-        for name in ["style.css", "icon.svg", "admin.css", "admin.js"] {
+        for name in [
+            "style.css",
+            "icon.svg",
+            "admin.css",
+            "admin.js",
+            "comments.js",
+        ] {
             let url = assets.url(name);
             let file = url.trim_start_matches("/static/");
             assert!(assets.get(file).is_some(), "{name} is not built in ({url})");

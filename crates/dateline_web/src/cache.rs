@@ -5,7 +5,11 @@
 //! made once, so a cached page is served without touching the database or
 //! compressing again. Entries are keyed by the content version: when anything
 //! public changes (in this process or another, see `refresh.rs`) the version
-//! moves on and old entries are never read again. Memory is bounded by weight.
+//! moves on and old entries are never read again. Comments change far more
+//! often than articles, so they move only the pages they appear on: each
+//! path's first segment (`/slug`, `/`, `/api`) has an epoch that is part of
+//! the key, and a comment write moves the epochs of its article's pages
+//! ([`PageCache::touch`]). Memory is bounded by weight.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -15,9 +19,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::state::AppState;
 
@@ -45,19 +51,28 @@ struct CachedPage {
 #[derive(Clone)]
 struct PageWeighter;
 
-impl Weighter<(i64, String), Arc<CachedPage>> for PageWeighter {
-    fn weight(&self, key: &(i64, String), page: &Arc<CachedPage>) -> u64 {
+/// Content version, epoch of the path's scope, path and query.
+type PageKey = (i64, u64, String);
+
+impl Weighter<PageKey, Arc<CachedPage>> for PageWeighter {
+    fn weight(&self, key: &PageKey, page: &Arc<CachedPage>) -> u64 {
         let bodies = page.identity.len()
             + page.gzip.as_ref().map_or(0, Bytes::len)
             + page.brotli.as_ref().map_or(0, Bytes::len);
-        (key.1.len() + bodies + 256) as u64
+        (key.2.len() + bodies + 256) as u64
     }
 }
 
 /// Rendered public responses, keyed by content version and URL.
 pub struct PageCache {
-    entries: Cache<(i64, String), Arc<CachedPage>, PageWeighter>,
+    entries: Cache<PageKey, Arc<CachedPage>, PageWeighter>,
     version: AtomicI64,
+    /// Epochs of scopes whose pages changed without the content version
+    /// moving; a scope never touched is at epoch 0.
+    epochs: RwLock<HashMap<String, u64>>,
+    next_epoch: AtomicU64,
+    /// The comments version this process has caught up with.
+    comments_seen: AtomicI64,
     /// False when configured with no memory: pages still get validators (and
     /// 304s), and are compressed per request by the compression layer.
     enabled: bool,
@@ -71,6 +86,9 @@ impl PageCache {
         Self {
             entries: Cache::with_weighter(estimated_items, max_bytes.max(1), PageWeighter),
             version: AtomicI64::new(0),
+            epochs: RwLock::new(HashMap::new()),
+            next_epoch: AtomicU64::new(1),
+            comments_seen: AtomicI64::new(0),
             enabled: max_bytes > 0,
         }
     }
@@ -85,6 +103,32 @@ impl PageCache {
         if self.version.swap(version, Ordering::AcqRel) != version {
             self.entries.clear();
         }
+    }
+
+    /// Drops the cached pages of a scope (`/slug`, `/`, `/api`): their
+    /// keys move to a new epoch and old entries age out unread.
+    pub fn touch(&self, scope: &str) {
+        let epoch = self.next_epoch.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut epochs) = self.epochs.write() {
+            epochs.insert(scope.to_owned(), epoch);
+        }
+    }
+
+    fn epoch(&self, path: &str) -> u64 {
+        self.epochs
+            .read()
+            .ok()
+            .and_then(|e| e.get(scope_of(path)).copied())
+            .unwrap_or(0)
+    }
+
+    /// The comments version this process's pages reflect.
+    pub fn comments_seen(&self) -> i64 {
+        self.comments_seen.load(Ordering::Acquire)
+    }
+
+    pub fn set_comments_seen(&self, version: i64) {
+        self.comments_seen.fetch_max(version, Ordering::AcqRel);
     }
 
     /// Bytes held now.
@@ -265,7 +309,8 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
     );
     let cache = &state.cache;
     let version = cache.version();
-    if let Some(page) = cache.entries.get(&(version, key.clone())) {
+    let epoch = cache.epoch(request.uri().path());
+    if let Some(page) = cache.entries.get(&(version, epoch, key.clone())) {
         metrics::counter!("dateline_page_cache_hits_total").increment(1);
         return page.respond(request.headers());
     }
@@ -286,10 +331,23 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
     let page = Arc::new(CachedPage::build(&parts.headers, bytes, cache.enabled));
     // A page rendered while the content changed may be stale: serve it to this
     // request, but do not keep it.
-    if cache.enabled && cache.version() == version {
-        cache.entries.insert((version, key), page.clone());
+    if cache.enabled && cache.version() == version && cache.epoch(&key_path(&key)) == epoch {
+        cache.entries.insert((version, epoch, key), page.clone());
     }
     page.respond(&req_headers)
+}
+
+/// The scope a path's pages belong to: its first segment.
+fn scope_of(path: &str) -> &str {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    match rest.find(['/', '?']) {
+        Some(end) => &path[..end + 1],
+        None => path,
+    }
+}
+
+fn key_path(key: &str) -> String {
+    key.split('?').next().unwrap_or(key).to_owned()
 }
 
 #[cfg(test)]
@@ -373,11 +431,27 @@ mod tests {
             Bytes::from_static(b"x"),
             true,
         ));
-        cache.entries.insert((1, "/".into()), page);
+        cache.entries.insert((1, 0, "/".into()), page);
         assert_eq!(cache.len(), 1);
         cache.set_version(1);
         assert_eq!(cache.len(), 1);
         cache.set_version(2);
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn scopes_are_first_segments() {
+        assert_eq!(scope_of("/"), "/");
+        assert_eq!(
+            scope_of("/farmers-count-the-cost"),
+            "/farmers-count-the-cost"
+        );
+        assert_eq!(scope_of("/farmers/comments/4"), "/farmers");
+        assert_eq!(scope_of("/api/v1/articles"), "/api");
+        let cache = PageCache::new(1 << 20);
+        assert_eq!(cache.epoch("/a/comments"), 0);
+        cache.touch("/a");
+        assert_ne!(cache.epoch("/a/comments"), 0);
+        assert_eq!(cache.epoch("/b"), 0);
     }
 }

@@ -7,6 +7,7 @@
 mod assets;
 pub mod auth;
 mod cache;
+mod commenting;
 mod error;
 mod extract;
 mod handlers;

@@ -1,11 +1,12 @@
 //! The loop that keeps this process in step with the database: it publishes
 //! scheduled articles whose time has come, moves the page cache to the
 //! current content version, which any process (a second server, the command
-//! line) may have raised, and now and then forgets expired sessions.
+//! line) may have raised, drops the pages of articles whose comments
+//! changed, and now and then forgets expired sessions.
 
 use crate::state::AppState;
 use chrono::Utc;
-use dateline_db::{articles, site};
+use dateline_db::{articles, comments, site};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -44,5 +45,13 @@ pub async fn refresh_once(state: &AppState) -> Result<(), dateline_db::DbError> 
     }
     let version = site::content_version(&state.db).await?;
     state.cache.set_version(version);
+    let seen = state.cache.comments_seen();
+    let comments_version = comments::comments_version(&state.db).await?;
+    if comments_version > seen {
+        for (id, slug) in comments::changed_since(&state.db, seen).await? {
+            state.comments_changed(id, &slug);
+        }
+        state.cache.set_comments_seen(comments_version);
+    }
     Ok(())
 }

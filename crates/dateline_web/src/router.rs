@@ -8,7 +8,7 @@ use crate::handlers::admin::{
 use crate::handlers::admin_api;
 use crate::handlers::feeds::{self, Format};
 use crate::handlers::{
-    api, articles, home, lists, newsletter, ops, search, sitemaps, static_files,
+    api, articles, comments, home, lists, newsletter, ops, search, sitemaps, static_files,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -203,6 +203,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/", get(home::front_page))
         .route("/{slug}", get(articles::article))
+        .route("/{slug}/comments", get(comments::more).post(comments::post))
+        .route("/{slug}/comments.atom", get(feeds::comments))
+        .route("/{slug}/comments/live", get(comments::live))
+        .route("/{slug}/comments/latest", get(comments::latest))
+        .route("/{slug}/comments/{id}", get(comments::permalink))
+        .route("/{slug}/comments/{id}/reply", get(comments::reply_form))
+        .route("/comments/token", get(comments::token))
+        .route("/comments/mine", get(comments::mine))
+        .route("/comments/{id}/vote", post(comments::vote))
+        .route("/comments/{id}/yours", get(comments::yours))
+        .route(
+            "/comments/{id}/edit",
+            get(comments::edit_form).post(comments::edit),
+        )
+        .route("/comments/{id}/delete", post(comments::delete))
         .route("/section/{slug}", get(lists::section))
         .nest("/section/{slug}", feed_routes("section"))
         .route("/tag/{slug}", get(lists::tag))

@@ -56,6 +56,14 @@ pub struct AppState {
     pub(crate) signup_limiter: Arc<crate::auth::LoginLimiter>,
     /// Signed links to subscribers' pages.
     pub(crate) links: Arc<dateline_mail::Links>,
+    /// Signs comment forms and commenters' data links; hashes client
+    /// addresses with the site's key.
+    pub(crate) signer: dateline_core::signing::Signer,
+    /// Ids of articles whose comments changed, for readers watching live.
+    pub(crate) comment_changes: tokio::sync::broadcast::Sender<i64>,
+    /// Cancelled when the server stops: long-lived responses (live comment
+    /// streams) end, so a graceful shutdown does not wait for readers.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -67,7 +75,11 @@ impl AppState {
         let assets = Arc::new(Assets::embedded());
         let templates = Arc::new(Templates::load(&config.data_dir.join("templates"))?);
         let links = Arc::new(dateline_mail::Links::for_site(&db, &config.base_url).await?);
+        let signer = links.signer().clone();
         Ok(Self {
+            signer,
+            comment_changes: tokio::sync::broadcast::channel(256).0,
+            shutdown: tokio_util::sync::CancellationToken::new(),
             db,
             urls: Urls::new(&config.base_url),
             cache: Arc::new(PageCache::new(config.page_cache_bytes)),
@@ -85,5 +97,17 @@ impl AppState {
                 std::time::Duration::from_secs(15 * 60),
             )),
         })
+    }
+}
+
+impl AppState {
+    /// An article's comments changed (here, or in another process): drop
+    /// the cached pages that show them and tell readers watching live.
+    pub(crate) fn comments_changed(&self, article_id: i64, slug: &str) {
+        self.cache.touch(&format!("/{slug}"));
+        self.cache.touch("/");
+        self.cache.touch("/api");
+        // Nobody listening is not an error.
+        let _ = self.comment_changes.send(article_id);
     }
 }

@@ -16,6 +16,15 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("article.html", include_str!("../templates/article.html")),
+    (
+        "comment_macros.html",
+        include_str!("../templates/comment_macros.html"),
+    ),
+    (
+        "comment_fragment.html",
+        include_str!("../templates/comment_fragment.html"),
+    ),
+    ("comments.html", include_str!("../templates/comments.html")),
     ("list.html", include_str!("../templates/list.html")),
     ("search.html", include_str!("../templates/search.html")),
     (

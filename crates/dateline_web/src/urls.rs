@@ -41,6 +41,11 @@ impl Urls {
         format!("/{}", seg(slug))
     }
 
+    /// A comment's permalink: the page of its thread.
+    pub fn comment(&self, slug: &str, id: i64) -> String {
+        format!("/{}/comments/{id}", seg(slug))
+    }
+
     pub fn section(&self, slug: &str) -> String {
         format!("/section/{}", seg(slug))
     }

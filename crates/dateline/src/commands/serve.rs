@@ -28,7 +28,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     )
     .await?;
 
-    let shutdown = CancellationToken::new();
+    let shutdown = state.shutdown.clone();
     let refresher = tokio::spawn(run_refresh_loop(
         state.clone(),
         REFRESH_EVERY,

@@ -98,6 +98,12 @@ pub struct ApiArticle {
     pub translations: Option<Vec<ApiTranslation>>,
     /// Sanitized HTML of the body; only on a single article.
     pub body_html: Option<String>,
+    /// Approved comments, replies included.
+    pub comment_count: i64,
+    /// How many of them are inline feedback on a passage.
+    pub inline_count: i64,
+    /// The article's comments in the Comments API.
+    pub comments_url: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -202,6 +208,9 @@ fn api_article(a: &ArticleSummary, urls: &Urls) -> ApiArticle {
         id: a.id.0,
         slug: a.slug.clone(),
         url: urls.absolute(&urls.article(&a.slug)),
+        comment_count: a.comment_count,
+        inline_count: a.inline_count,
+        comments_url: urls.absolute(&format!("/api/v1/articles/{}/comments", a.id.0)),
         headline: a.headline.clone(),
         deck: a.deck.clone(),
         excerpt: a.excerpt.clone(),

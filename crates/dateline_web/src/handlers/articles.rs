@@ -1,4 +1,5 @@
 use crate::error::AppError;
+use crate::handlers::comments::SectionParams;
 use crate::handlers::html_page;
 use crate::state::AppState;
 use crate::urls::Urls;
@@ -8,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use dateline_core::comment::CommentSort;
 use dateline_core::{ArticleDraft, ArticleId, AuthorId};
 use dateline_db::articles::{self, SlugLookup};
 use dateline_db::search;
@@ -21,9 +23,10 @@ use serde_json::json;
 pub async fn article(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    crate::extract::Q(params): crate::extract::Q<SectionParams>,
 ) -> Result<Response, AppError> {
     match articles::find_published(&state.db, &slug).await? {
-        SlugLookup::Found(view) => render_view(&state, &view).await,
+        SlugLookup::Found(view) => render_view(&state, &view, Some(params.sort())).await,
         SlugLookup::Moved(new_slug) => {
             let location = state.urls.article(&new_slug);
             let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
@@ -36,11 +39,28 @@ pub async fn article(
     }
 }
 
-/// The reader page of an article.
-async fn render_view(state: &AppState, view: &ArticleView) -> Result<Response, AppError> {
+/// The reader page of an article; `comments` is the sort of its comment
+/// section, none on a preview.
+async fn render_view(
+    state: &AppState,
+    view: &ArticleView,
+    comments: Option<CommentSort>,
+) -> Result<Response, AppError> {
     let site = crate::handlers::site(state).await?;
-    let meta = article_meta(view, &site.settings, &state.urls);
+    let mut meta = article_meta(view, &site.settings, &state.urls);
     let mut page = ArticlePageView::new(view, &state.urls);
+    if let Some(sort) = comments
+        && let Some(target) =
+            dateline_db::comments::target_by_id(&state.db, view.summary.id).await?
+    {
+        page.comments = Some(crate::handlers::comments::section(state, &target, sort).await?);
+        meta.scripts.push(state.assets.url("comments.js"));
+        meta.feeds.push(crate::views::page::FeedLink {
+            title: format!("Comments on “{}”", view.summary.headline),
+            url: format!("{}/comments.atom", state.urls.article(&view.summary.slug)),
+            mime: "application/atom+xml",
+        });
+    }
     if let Some(img) = &view.summary.featured_image {
         page.image_srcset = crate::newsroom::images::srcset(state, &img.url).await;
     }
@@ -112,6 +132,9 @@ pub(crate) async fn render_draft(
         revision: 0,
         owner: None,
         first_published_at: None,
+        comment_count: 0,
+        inline_count: 0,
+        comments_closed: false,
     };
     let view = ArticleView {
         summary,
@@ -128,7 +151,7 @@ pub(crate) async fn render_draft(
             })
             .collect(),
     };
-    render_view(state, &view).await
+    render_view(state, &view, None).await
 }
 
 /// A 404 that offers the articles the mistyped slug's words find.

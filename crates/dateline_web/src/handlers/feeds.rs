@@ -223,3 +223,68 @@ pub async fn scoped(
     let scope = Scope::of(&s, kind, &slug).await?;
     feed(&s, Some(scope), format).await
 }
+
+/// `GET /{slug}/comments.atom`: an article's newest approved comments.
+pub async fn comments(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let target = dateline_db::comments::target_by_slug(&s.db, &slug)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no article at this address.".into()))?;
+    let site = crate::handlers::site(&s).await?;
+    let recent =
+        dateline_db::comments::recent(&s.db, dateline_core::ArticleId(target.id), FEED_ITEMS)
+            .await?;
+    let host = url::Url::parse(s.urls.base())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".into());
+    let updated = recent
+        .first()
+        .map_or_else(Utc::now, |c| c.edited_at.unwrap_or(c.created_at));
+    let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let items = recent
+        .iter()
+        .map(|c| ItemView {
+            id: format!("tag:{host},{}:comment-{}", c.created_at.year(), c.id),
+            url: s
+                .urls
+                .absolute(&format!("{}#comment-{}", s.urls.comment(&slug, c.id), c.id)),
+            title: format!("{} on “{}”", c.author_name, target.headline),
+            summary: dateline_render::excerpt(
+                &dateline_render::comment_text(&c.body_markdown),
+                280,
+            ),
+            content_html: c.body_html.clone(),
+            published_rfc3339: rfc3339(c.created_at),
+            published_rfc2822: c.created_at.to_rfc2822(),
+            updated_rfc3339: rfc3339(c.edited_at.unwrap_or(c.created_at)),
+            authors: vec![(c.author_name.clone(), c.author_url.clone())],
+            categories: Vec::new(),
+            language: target.language.clone(),
+            image: None,
+        })
+        .collect();
+    let article_url = s.urls.absolute(&s.urls.article(&slug));
+    let view = FeedView {
+        title: format!(
+            "Comments on “{}” — {}",
+            target.headline, site.settings.title
+        ),
+        description: format!("The newest comments on “{}”.", target.headline),
+        language: target.language.clone(),
+        self_url: format!("{article_url}/comments.atom"),
+        id: format!("{article_url}#comments"),
+        home_url: format!("{article_url}#comments"),
+        updated_rfc3339: rfc3339(updated),
+        updated_rfc2822: updated.to_rfc2822(),
+        items,
+    };
+    Ok(cacheable(
+        s.templates.render("atom.xml", &view)?,
+        "application/atom+xml; charset=utf-8",
+        Freshness::Minutes(1),
+        Some(updated),
+    ))
+}

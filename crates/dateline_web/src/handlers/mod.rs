@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_api;
 pub mod api;
 pub mod articles;
+pub mod comments;
 pub mod feeds;
 pub mod home;
 pub mod lists;

@@ -48,6 +48,8 @@ pub struct ArticleCard {
     pub image: Option<FeaturedImage>,
     /// "From Al-Mada" for reports first published elsewhere.
     pub source: Option<String>,
+    /// Approved comments, shown on lists when there are any.
+    pub comments: i64,
 }
 
 impl ArticleCard {
@@ -84,6 +86,7 @@ impl ArticleCard {
             published: a.published_at.map(|t| DateView::new(t, phrases)),
             image: a.featured_image.clone(),
             source: a.provenance.as_ref().map(|p| p.outlet.clone()),
+            comments: a.comment_count,
         }
     }
 }
@@ -128,6 +131,8 @@ pub struct ArticlePageView {
     pub also_in_label: &'static str,
     pub tags_label: &'static str,
     pub image_credit_label: &'static str,
+    /// The comment section (none on a newsroom preview).
+    pub comments: Option<crate::views::comments::CommentSection>,
 }
 
 impl ArticlePageView {
@@ -186,6 +191,7 @@ impl ArticlePageView {
             also_in_label: phrases.also_in,
             tags_label: phrases.tags,
             image_credit_label: phrases.image_credit,
+            comments: None,
         }
     }
 }

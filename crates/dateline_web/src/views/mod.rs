@@ -2,6 +2,7 @@
 //! the database rows never reach a template.
 
 pub mod article;
+pub mod comments;
 pub mod page;
 
 pub use article::{ArticleCard, ArticlePageView};

@@ -47,6 +47,8 @@ pub struct PageMeta {
     pub noindex: bool,
     pub prev_url: Option<String>,
     pub next_url: Option<String>,
+    /// Scripts the page loads (deferred); pages work without them.
+    pub scripts: Vec<String>,
 }
 
 impl PageMeta {

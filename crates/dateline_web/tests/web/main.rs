@@ -5,6 +5,7 @@
 mod accounts;
 mod api;
 mod caching;
+mod comments;
 mod editor;
 mod feeds;
 mod newsletter;

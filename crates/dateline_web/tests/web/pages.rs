@@ -98,7 +98,7 @@ async fn the_article_page_shows_the_report(db: TestDb) {
         page.select("#newsletter-heading"),
         ["Subscribe to our newsletter"]
     );
-    assert_eq!(page.select("#comments-heading"), ["Comments"]);
+    assert_eq!(page.select("#comments-heading"), ["0 Comments"]);
 
     // Machine-readable: OpenGraph and NewsArticle JSON-LD.
     assert_eq!(

@@ -1,0 +1,464 @@
+//! Comments: what a reader may write, where a comment stands in moderation,
+//! the rules that hold one for review, and the site's comment settings.
+//!
+//! Pure: the storage and web crates ask these functions, they decide nothing
+//! themselves.
+
+use crate::newsletter::normalize_email;
+use crate::validation::ValidationErrors;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a comment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentStatus {
+    /// Held for a moderator; shown only to its writer.
+    Pending,
+    Approved,
+    Spam,
+    Trash,
+}
+
+impl CommentStatus {
+    pub const ALL: [CommentStatus; 4] = [
+        CommentStatus::Pending,
+        CommentStatus::Approved,
+        CommentStatus::Spam,
+        CommentStatus::Trash,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentStatus::Pending => "pending",
+            CommentStatus::Approved => "approved",
+            CommentStatus::Spam => "spam",
+            CommentStatus::Trash => "trash",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+}
+
+impl fmt::Display for CommentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the comment section is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentSort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Most voted: threads whose first comment has the highest score first.
+    Votes,
+}
+
+impl CommentSort {
+    pub const ALL: [CommentSort; 3] =
+        [CommentSort::Newest, CommentSort::Oldest, CommentSort::Votes];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentSort::Newest => "newest",
+            CommentSort::Oldest => "oldest",
+            CommentSort::Votes => "votes",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CommentSort::Newest => "Newest",
+            CommentSort::Oldest => "Oldest",
+            CommentSort::Votes => "Most voted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+}
+
+/// What the site's editors set about comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommentSettings {
+    /// Comment sections shown and open at all.
+    pub enabled: bool,
+    /// Articles older than this many days take no more comments (0: never close).
+    pub close_after_days: u32,
+    /// Threads shown at first; the rest behind "Load more".
+    pub threads_per_page: u32,
+    /// Replies are indented up to this depth, and listed flat below it.
+    pub max_depth: u32,
+    /// Minutes in which a writer may edit or delete their comment.
+    pub edit_minutes: u32,
+    /// Longest comment, in characters.
+    pub max_chars: u32,
+    /// Hold the first comment from an address that has none approved.
+    pub hold_first: bool,
+    /// Hold comments with more links than this.
+    pub max_links: u32,
+    /// Words or addresses (one per line) that hold a comment that contains them.
+    pub blocked_words: Vec<String>,
+    /// Seconds a reader must take between opening the form and sending it.
+    pub min_seconds: u32,
+    /// Leading zero bits of the proof-of-work guests must find (0: none).
+    pub proof_of_work_bits: u32,
+    /// The floating bubble that invites long readers to comment.
+    pub bubble: bool,
+}
+
+impl Default for CommentSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            close_after_days: 0,
+            threads_per_page: 20,
+            max_depth: 3,
+            edit_minutes: 15,
+            max_chars: 5000,
+            hold_first: true,
+            max_links: 2,
+            blocked_words: Vec::new(),
+            min_seconds: 3,
+            proof_of_work_bits: 0,
+            bubble: false,
+        }
+    }
+}
+
+impl CommentSettings {
+    /// Checks limits an editor typed; every wrong field is listed.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let mut check = |ok: bool, field: &str, message: &str| {
+            if !ok {
+                errors.add(field, message);
+            }
+        };
+        check(
+            (1..=200).contains(&self.threads_per_page),
+            "threads_per_page",
+            "Show between 1 and 200 threads at first.",
+        );
+        check(
+            (1..=10).contains(&self.max_depth),
+            "max_depth",
+            "Nest replies between 1 and 10 levels deep.",
+        );
+        check(
+            (100..=50_000).contains(&self.max_chars),
+            "max_chars",
+            "Allow between 100 and 50,000 characters.",
+        );
+        check(
+            self.edit_minutes <= 24 * 60,
+            "edit_minutes",
+            "The edit window can be at most a day (1440 minutes).",
+        );
+        check(
+            self.min_seconds <= 120,
+            "min_seconds",
+            "Ask for at most 120 seconds before sending.",
+        );
+        check(
+            self.proof_of_work_bits <= 24,
+            "proof_of_work_bits",
+            "Proof of work above 24 bits takes readers' phones too long; use 0 to 24.",
+        );
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// What a reader sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommentInput {
+    pub body: String,
+    pub name: String,
+    pub email: String,
+    pub website: String,
+}
+
+/// A comment that passed validation, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentDraft {
+    pub body: String,
+    pub name: String,
+    /// Lower-cased.
+    pub email: String,
+    /// Empty, or an http(s) URL.
+    pub website: String,
+}
+
+impl CommentInput {
+    /// Checks every field against the site's limits; every problem is listed.
+    pub fn validate(&self, settings: &CommentSettings) -> Result<CommentDraft, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let body = self.body.trim().replace("\r\n", "\n");
+        let chars = body.chars().count();
+        if body.is_empty() {
+            errors.add("body", "Write your comment first.");
+        } else if chars > settings.max_chars as usize {
+            errors.add("body", format!(
+                    "Comments can be up to {} characters; this one has {chars}. Shorten it, or split it into a reply.",
+                    settings.max_chars
+                ),
+            );
+        }
+        let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            errors.add("name", "Give a name to show with your comment.");
+        } else if name.chars().count() > 80 {
+            errors.add("name", "Keep the name under 80 characters.");
+        }
+        let email = match normalize_email(&self.email) {
+            Ok(e) => e,
+            Err(message) => {
+                let message = if self.email.trim().is_empty() {
+                    "Give your email address; it is never shown.".to_owned()
+                } else {
+                    message
+                };
+                errors.add("email", message);
+                String::new()
+            }
+        };
+        let website = match normalize_website(&self.website) {
+            Ok(w) => w,
+            Err(message) => {
+                errors.add("website", message);
+                String::new()
+            }
+        };
+        if errors.is_empty() {
+            Ok(CommentDraft {
+                body,
+                name,
+                email,
+                website,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A commenter's website: empty, or an http(s) URL (a bare host gets https).
+fn normalize_website(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(String::new());
+    }
+    let with_scheme = if s.contains("://") {
+        s.to_owned()
+    } else {
+        format!("https://{s}")
+    };
+    match url::Url::parse(&with_scheme) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| h.contains('.'))
+                && with_scheme.len() <= 200 =>
+        {
+            Ok(u.to_string())
+        }
+        _ => Err(format!(
+            "\"{s}\" is not a web address; write one such as https://example.org, or leave it empty."
+        )),
+    }
+}
+
+/// Counts the links a comment's Markdown makes: explicit URLs and
+/// `[text](url)` both end up as an address with a scheme or `www.`.
+pub fn count_links(markdown: &str) -> usize {
+    let lower = markdown.to_lowercase();
+    ["http://", "https://", "www."]
+        .iter()
+        .map(|p| lower.matches(p).count())
+        .sum::<usize>()
+        // "https://www." is one link, not two.
+        - lower.matches("://www.").count()
+}
+
+/// Why a comment must wait for a moderator, if it must.
+pub fn hold_reason(
+    draft: &CommentDraft,
+    settings: &CommentSettings,
+    has_approved_before: bool,
+) -> Option<String> {
+    if settings.hold_first && !has_approved_before {
+        return Some("first comment from this address".into());
+    }
+    // The website field is not counted: everyone may give one.
+    let links = count_links(&draft.body);
+    if links > settings.max_links as usize {
+        return Some(format!("{links} links"));
+    }
+    let haystack = format!(
+        "{}\n{}\n{}\n{}",
+        draft.body, draft.name, draft.email, draft.website
+    )
+    .to_lowercase();
+    settings
+        .blocked_words
+        .iter()
+        .map(|w| w.trim().to_lowercase())
+        .find(|w| !w.is_empty() && haystack.contains(w.as_str()))
+        .map(|w| format!("contains \"{w}\""))
+}
+
+/// Two letters for a generated avatar: the initials of the first and last
+/// words of a name ("Rana Haddad" → "RH"), or its first letter.
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .filter(|w| w.chars().next().is_some_and(char::is_alphanumeric))
+        .collect();
+    let first = |w: &str| {
+        w.chars()
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>())
+    };
+    match words.as_slice() {
+        [] => "?".into(),
+        [one] => first(one).unwrap_or_default(),
+        [a, .., b] => format!(
+            "{}{}",
+            first(a).unwrap_or_default(),
+            first(b).unwrap_or_default()
+        ),
+    }
+}
+
+/// A hue (0–359) for a name's avatar, the same on every page.
+pub fn avatar_hue(name: &str) -> u32 {
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.trim().to_lowercase().bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % 360
+}
+
+/// Checks a proof of work: SHA-256 of `challenge:nonce` must start with
+/// `bits` zero bits.
+pub fn proof_of_work_ok(challenge: &str, nonce: &str, bits: u32) -> bool {
+    use sha2::{Digest, Sha256};
+    if bits == 0 {
+        return true;
+    }
+    if nonce.is_empty() || nonce.len() > 32 {
+        return false;
+    }
+    let digest = Sha256::digest(format!("{challenge}:{nonce}").as_bytes());
+    let mut remaining = bits;
+    for byte in digest {
+        if remaining >= 8 {
+            if byte != 0 {
+                return false;
+            }
+            remaining -= 8;
+        } else {
+            return remaining == 0 || byte.leading_zeros() >= remaining;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(body: &str) -> CommentInput {
+        CommentInput {
+            body: body.into(),
+            name: "  Layla   Nasser ".into(),
+            email: "Layla@Example.org".into(),
+            website: String::new(),
+        }
+    }
+
+    #[test]
+    fn validates_and_normalises() {
+        let d = input("Thank you for the translation.")
+            .validate(&CommentSettings::default())
+            .unwrap();
+        assert_eq!(d.name, "Layla Nasser");
+        assert_eq!(d.email, "layla@example.org");
+        let e = CommentInput::default()
+            .validate(&CommentSettings::default())
+            .unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["body", "name", "email"]);
+        let long = input(&"a".repeat(5001))
+            .validate(&CommentSettings::default())
+            .unwrap_err();
+        assert!(long.0[0].message.contains("5001"));
+    }
+
+    #[test]
+    fn websites_are_web_addresses() {
+        assert_eq!(
+            normalize_website("example.org").unwrap(),
+            "https://example.org/"
+        );
+        assert!(normalize_website("javascript:alert(1)").is_err());
+        assert!(normalize_website("ftp://example.org").is_err());
+        assert_eq!(normalize_website(" ").unwrap(), "");
+    }
+
+    #[test]
+    fn holds_by_the_rules() {
+        let mut s = CommentSettings {
+            hold_first: false,
+            blocked_words: vec!["casino".into()],
+            ..Default::default()
+        };
+        let d = input("Plain words.").validate(&s).unwrap();
+        assert_eq!(hold_reason(&d, &s, false), None);
+        s.hold_first = true;
+        assert!(hold_reason(&d, &s, false).is_some());
+        assert_eq!(hold_reason(&d, &s, true), None);
+        let links = input("see https://a.example https://www.b.example www.c.example")
+            .validate(&s)
+            .unwrap();
+        assert_eq!(count_links(&links.body), 3);
+        assert_eq!(hold_reason(&links, &s, true).unwrap(), "3 links");
+        let spam = input("Best CASINO here").validate(&s).unwrap();
+        assert_eq!(hold_reason(&spam, &s, true).unwrap(), "contains \"casino\"");
+    }
+
+    #[test]
+    fn initials_and_hues() {
+        assert_eq!(initials("Rana Haddad"), "RH");
+        assert_eq!(initials("Rana al Haddad"), "RH");
+        assert_eq!(initials("مريم"), "م");
+        assert_eq!(initials("  "), "?");
+        assert_eq!(avatar_hue("Rana"), avatar_hue(" rana "));
+        assert!(avatar_hue("x") < 360);
+    }
+
+    #[test]
+    fn proof_of_work() {
+        let nonce = (0..100_000)
+            .map(|n| n.to_string())
+            .find(|n| proof_of_work_ok("c", n, 8))
+            .unwrap();
+        assert!(proof_of_work_ok("c", &nonce, 8));
+        assert!(!proof_of_work_ok("c", "not-searched-for", 32));
+        assert!(proof_of_work_ok("c", "", 0));
+        assert!(!proof_of_work_ok("c", "", 4));
+    }
+}

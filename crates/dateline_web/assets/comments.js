@@ -1,0 +1,375 @@
+// The comment section, enhanced: posting, replying, voting, sorting and
+// loading more happen in place, and comments by others arrive live. Every
+// one of these works without this script, through plain links and forms;
+// the script only saves the reloads.
+(function () {
+  "use strict";
+  var section = document.querySelector("section.comments[data-comments]");
+  if (!section || !window.fetch) return;
+  var base = section.getAttribute("data-comments");
+  var articleId = section.getAttribute("data-article");
+  var list = section.querySelector("#comment-list");
+  var form = section.querySelector("#comment-form");
+  var formHome = form ? form.parentNode : null;
+  var formNext = form ? form.nextSibling : null;
+  var announcer = document.createElement("p");
+  announcer.className = "visually-hidden";
+  announcer.setAttribute("aria-live", "polite");
+  section.appendChild(announcer);
+  var unseen = 0;
+
+  function say(text) {
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  function fragment(html) {
+    var t = document.createElement("template");
+    t.innerHTML = html.trim();
+    return t.content;
+  }
+
+  function json(url, options) {
+    options = options || {};
+    options.headers = Object.assign({ "Accept": "application/json" }, options.headers || {});
+    options.credentials = "same-origin";
+    return fetch(url, options).then(function (r) {
+      return r.json().then(function (body) { return { status: r.status, body: body }; });
+    });
+  }
+
+  function post(url, data) {
+    return json(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(data).toString()
+    });
+  }
+
+  function maxId() {
+    var m = 0;
+    section.querySelectorAll("li.comment[data-id]").forEach(function (li) {
+      m = Math.max(m, parseInt(li.getAttribute("data-id"), 10) || 0);
+    });
+    return m;
+  }
+
+  function setCount(n) {
+    var el = section.querySelector(".comment-count");
+    if (el && typeof n === "number") el.textContent = n === 1 ? "1 Comment" : n + " Comments";
+  }
+
+  function bumpCount(by) {
+    var el = section.querySelector(".comment-count");
+    if (!el) return;
+    var n = parseInt(el.textContent, 10) || 0;
+    setCount(n + by);
+  }
+
+  // Puts a comment's <li> where it belongs: under its parent, or at the top.
+  function place(html, parentId) {
+    var nodes = fragment(html);
+    var li = nodes.querySelector("li.comment");
+    if (!li || section.querySelector("#comment-" + li.getAttribute("data-id"))) return null;
+    var parent = parentId ? section.querySelector("#comment-" + parentId) : null;
+    if (parent) {
+      var replies = parent.querySelector(":scope > ol.replies");
+      if (!replies) {
+        replies = document.createElement("ol");
+        replies.className = "replies";
+        parent.appendChild(replies);
+      }
+      replies.appendChild(li);
+    } else if (list) {
+      list.insertBefore(li, list.firstChild);
+      var none = section.querySelector(".no-comments");
+      if (none) none.remove();
+    }
+    return li;
+  }
+
+  // --- The form: a fresh token, the proof of work, posting in place. ---
+  var tokenFetched = null;
+  function freshToken() {
+    if (!form) return Promise.resolve();
+    if (!tokenFetched) {
+      tokenFetched = json("/comments/token").then(function (r) {
+        if (r.status === 200 && r.body.token) {
+          form.querySelector("[name=token]").value = r.body.token;
+          if (r.body.pow_bits > 0) return work(r.body.token, r.body.pow_bits);
+        }
+      }).catch(function () {});
+    }
+    return tokenFetched;
+  }
+
+  function leadingZeroBits(bytes) {
+    var bits = 0;
+    for (var i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0) { bits += 8; continue; }
+      var b = bytes[i];
+      while ((b & 0x80) === 0) { bits++; b <<= 1; }
+      return bits;
+    }
+    return bits;
+  }
+
+  function work(challenge, bits) {
+    if (!window.crypto || !window.crypto.subtle) return Promise.resolve();
+    var enc = new TextEncoder();
+    var nonce = 0;
+    function step() {
+      var batch = [];
+      for (var i = 0; i < 64; i++, nonce++) {
+        batch.push((function (n) {
+          return crypto.subtle.digest("SHA-256", enc.encode(challenge + ":" + n)).then(function (d) {
+            return leadingZeroBits(new Uint8Array(d)) >= bits ? String(n) : null;
+          });
+        })(nonce));
+      }
+      return Promise.all(batch).then(function (found) {
+        var hit = found.filter(function (x) { return x !== null; })[0];
+        if (hit !== undefined) { form.querySelector("[name=pow]").value = hit; return; }
+        return step();
+      });
+    }
+    return step();
+  }
+
+  function status(text) {
+    var s = form.querySelector(".form-status");
+    if (s) s.textContent = text;
+  }
+
+  function showErrors(body) {
+    form.querySelectorAll(".field-error.js").forEach(function (e) { e.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (e) { e.removeAttribute("aria-invalid"); });
+    var fields = body.fields || {};
+    Object.keys(fields).forEach(function (name) {
+      var input = form.querySelector("#comment-" + name);
+      if (!input) return;
+      input.setAttribute("aria-invalid", "true");
+      var p = document.createElement("span");
+      p.className = "field-error js";
+      p.textContent = fields[name];
+      input.insertAdjacentElement("afterend", p);
+    });
+    status(body.error || "Your comment was not posted.");
+    if (body.token) {
+      form.querySelector("[name=token]").value = body.token;
+      tokenFetched = null;
+    }
+  }
+
+  function resetReply() {
+    if (!form) return;
+    form.querySelector("[name=parent_id]").value = "";
+    var h = form.querySelector(".comment-form-heading");
+    if (h) h.textContent = "Leave a comment";
+    var cancel = form.querySelector(".cancel-reply");
+    if (cancel) cancel.remove();
+    if (formHome) formHome.insertBefore(form, formNext);
+  }
+
+  if (form) {
+    form.addEventListener("focusin", freshToken);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      status("Posting…");
+      freshToken().then(function () {
+        return post(form.getAttribute("action"), new FormData(form));
+      }).then(function (r) {
+        button.disabled = false;
+        if (r.status === 201) {
+          var li = place(r.body.html, r.body.parent_id);
+          if (r.body.status === "approved") bumpCount(1);
+          form.querySelector("#comment-body").value = "";
+          form.querySelectorAll(".field-error.js").forEach(function (x) { x.remove(); });
+          resetReply();
+          status(r.body.message);
+          say(r.body.message);
+          if (li) { li.classList.add("comment-new"); enhanceMine(); }
+          document.cookie.indexOf("dateline_commented=1") >= 0 && loadMine();
+        } else {
+          showErrors(r.body);
+        }
+      }).catch(function () {
+        button.disabled = false;
+        status("The comment could not be sent: check your connection and try again. Your text is kept.");
+      });
+    });
+  }
+
+  // --- Replies: the form moves under the comment answered. ---
+  section.addEventListener("click", function (e) {
+    var link = e.target.closest("a[data-reply]");
+    if (!link || !form) return;
+    e.preventDefault();
+    var li = section.querySelector("#comment-" + link.getAttribute("data-reply"));
+    if (!li) return;
+    li.querySelector(":scope > article").insertAdjacentElement("afterend", form);
+    form.querySelector("[name=parent_id]").value = link.getAttribute("data-reply");
+    var h = form.querySelector(".comment-form-heading");
+    if (h) h.textContent = "Reply to " + link.getAttribute("data-author");
+    if (!form.querySelector(".cancel-reply")) {
+      var c = document.createElement("button");
+      c.type = "button";
+      c.className = "cancel-reply";
+      c.textContent = "Cancel reply";
+      c.addEventListener("click", resetReply);
+      form.querySelector(".form-actions").appendChild(c);
+    }
+    form.querySelector("#comment-body").focus();
+  });
+
+  // --- Votes. ---
+  section.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (!f.classList || !f.classList.contains("vote")) return;
+    e.preventDefault();
+    var button = e.submitter || f.querySelector("button");
+    post(f.getAttribute("action"), { value: button.value }).then(function (r) {
+      if (r.status !== 200) { say(r.body.error || "The vote was not counted."); return; }
+      var up = f.querySelector(".vote-up"), down = f.querySelector(".vote-down");
+      up.querySelector(".n").textContent = r.body.upvotes;
+      down.querySelector(".n").textContent = r.body.downvotes;
+      up.setAttribute("aria-label", "Vote up (" + r.body.upvotes + ")");
+      down.setAttribute("aria-label", "Vote down (" + r.body.downvotes + ")");
+      up.setAttribute("aria-pressed", r.body.yours === 1 ? "true" : "false");
+      down.setAttribute("aria-pressed", r.body.yours === -1 ? "true" : "false");
+      say("Vote counted.");
+    });
+  });
+
+  // --- Sorting and loading more. ---
+  function partial(url) {
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "partial=1";
+  }
+
+  function setMore(next) {
+    var p = section.querySelector(".load-more");
+    if (!next) { if (p) p.remove(); return; }
+    if (!p) {
+      p = document.createElement("p");
+      p.className = "load-more";
+      p.innerHTML = '<a data-more href="#">Load more comments</a>';
+      list.insertAdjacentElement("afterend", p);
+    }
+    p.querySelector("a").setAttribute("href", next);
+  }
+
+  section.addEventListener("click", function (e) {
+    var sort = e.target.closest("a[data-sort]");
+    var more = e.target.closest("a[data-more]");
+    if (sort && list) {
+      e.preventDefault();
+      var value = sort.getAttribute("data-sort");
+      json(partial(base + "?sort=" + value)).then(function (r) {
+        list.innerHTML = "";
+        list.appendChild(fragment(r.body.html));
+        setMore(r.body.next);
+        section.querySelectorAll("a[data-sort]").forEach(function (a) {
+          if (a === sort) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+        });
+        history.replaceState(null, "", sort.getAttribute("href"));
+        enhanceMine();
+        say("Comments sorted: " + sort.textContent + ".");
+      });
+    } else if (more && list) {
+      e.preventDefault();
+      json(partial(more.getAttribute("href"))).then(function (r) {
+        var nodes = fragment(r.body.html);
+        nodes.querySelectorAll(":scope > li.comment").forEach(function (li) {
+          if (!section.querySelector("#" + li.id)) list.appendChild(li);
+        });
+        setMore(r.body.next);
+        enhanceMine();
+        say("More comments loaded.");
+      });
+    }
+  });
+
+  // --- The reader's own comments: held ones, and edit and delete. ---
+  var mine = {};
+  function enhanceMine() {
+    Object.keys(mine).forEach(function (id) {
+      var c = mine[id];
+      var li = section.querySelector("#comment-" + id);
+      if (!li || !c.editable_until) return;
+      var slot = li.querySelector(":scope > article .owner-actions");
+      if (!slot || !slot.hidden) return;
+      slot.hidden = false;
+      slot.innerHTML = '<a href="/comments/' + id + '/edit">Edit</a> <form method="post" action="/comments/' +
+        id + '/delete" class="inline-delete"><button type="submit">Delete</button></form>';
+      slot.querySelector("form").addEventListener("submit", function (e) {
+        e.preventDefault();
+        if (!window.confirm("Delete your comment?")) return;
+        post("/comments/" + id + "/delete", {}).then(function (r) {
+          if (r.status === 200) { li.remove(); bumpCount(-1); say("Your comment was deleted."); }
+        });
+      });
+    });
+  }
+
+  function loadMine() {
+    json("/comments/mine?article=" + encodeURIComponent(articleId)).then(function (r) {
+      if (r.status !== 200) return;
+      (r.body.comments || []).slice().reverse().forEach(function (c) {
+        mine[c.id] = c;
+        if (c.pending && c.html) place(c.html, c.parent_id);
+      });
+      enhanceMine();
+    }).catch(function () {});
+  }
+  if (document.cookie.indexOf("dateline_commented=1") >= 0 && articleId) loadMine();
+
+  // --- Live: comments by others appear while the reader is here. ---
+  var live = section.getAttribute("data-live");
+  if (live && window.EventSource) {
+    var busy = false;
+    var source = new EventSource(live);
+    source.addEventListener("changed", function () {
+      if (busy) return;
+      busy = true;
+      json(base + "/latest?after=" + maxId()).then(function (r) {
+        busy = false;
+        var added = 0;
+        (r.body.comments || []).forEach(function (c) {
+          var li = place(c.html, c.parent_id);
+          if (li) { li.classList.add("comment-new"); added++; }
+        });
+        if (typeof r.body.count === "number") setCount(r.body.count);
+        if (added) {
+          unseen += added;
+          updateBubble();
+          say(added === 1 ? "1 new comment." : added + " new comments.");
+        }
+      }).catch(function () { busy = false; });
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  // --- The bubble: after a while of reading, an invitation to comment. ---
+  var bubble = null;
+  function updateBubble() {
+    if (!bubble) return;
+    var n = bubble.querySelector(".bubble-new");
+    n.textContent = unseen > 0 ? (unseen === 1 ? "1 new comment" : unseen + " new comments") : "";
+  }
+  if (section.hasAttribute("data-bubble")) {
+    window.setTimeout(function () {
+      var rect = section.getBoundingClientRect();
+      if (rect.top < window.innerHeight) return;
+      bubble = document.createElement("div");
+      bubble.className = "comment-bubble";
+      bubble.innerHTML = '<a href="#comments">Join the discussion <span class="bubble-new"></span></a>' +
+        '<button type="button" aria-label="Close">×</button>';
+      bubble.querySelector("button").addEventListener("click", function () { bubble.remove(); bubble = null; });
+      bubble.querySelector("a").addEventListener("click", function () { unseen = 0; updateBubble(); });
+      document.body.appendChild(bubble);
+      updateBubble();
+    }, 45000);
+  }
+})();

@@ -1,0 +1,932 @@
+//! The reader's side of comments: the section under an article, its further
+//! pages and permalinks, posting and replying, votes, a writer's edits, the
+//! comment feed, and what the page's script asks for (fresh form tokens,
+//! the reader's own comments, comments that arrived since, a live stream).
+//!
+//! Every page here works without JavaScript; the script only saves reloads.
+//! Pages that show something only its reader may see are `private, no-store`.
+
+use crate::auth::{ReaderForm, client_ip, cookie_value, session_cookie};
+use crate::commenting::{self, Refusal, Sender, Submission};
+use crate::error::AppError;
+use crate::extract::Q;
+use crate::handlers::{Freshness, cacheable, html_page};
+use crate::state::AppState;
+use crate::views::PageMeta;
+use crate::views::comments::{CommentFormView, CommentItem, CommentSection, thread_tree};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, Utc};
+use dateline_core::comment::{CommentInput, CommentSettings, CommentSort, CommentStatus};
+use dateline_db::comments::{self, CommentTarget, Cursor, OwnerEdit};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// The cookie holding the secret that lets a writer change their comments.
+pub const COMMENTER_COOKIE: &str = "dateline_commenter";
+/// A cookie the page's script may read: this browser has commented here.
+pub const COMMENTED_COOKIE: &str = "dateline_commented";
+
+/// `?sort=` and `?after=` on comment pages. Unknown values fall back to the
+/// defaults: shared links must open.
+#[derive(Debug, Default, Deserialize)]
+pub struct SectionParams {
+    #[serde(default)]
+    pub sort: Option<String>,
+    #[serde(default)]
+    pub after: Option<String>,
+    /// `1` when the page's script asks for the threads alone.
+    #[serde(default)]
+    pub partial: Option<String>,
+}
+
+impl SectionParams {
+    pub fn sort(&self) -> CommentSort {
+        self.sort
+            .as_deref()
+            .and_then(CommentSort::parse)
+            .unwrap_or_default()
+    }
+}
+
+/// The comment section of an article's page: the first threads in `sort`
+/// order and an empty form.
+pub(crate) async fn section(
+    state: &AppState,
+    target: &CommentTarget,
+    sort: CommentSort,
+) -> Result<CommentSection, AppError> {
+    let settings = comments::settings(&state.db).await?;
+    let now = Utc::now();
+    let mut s = CommentSection::new(
+        target,
+        &settings,
+        sort,
+        &state.urls,
+        target.open(&settings, now),
+    );
+    if !settings.enabled {
+        return Ok(s);
+    }
+    let page = comments::threads(
+        &state.db,
+        dateline_core::ArticleId(target.id),
+        sort,
+        None,
+        settings.threads_per_page,
+    )
+    .await?;
+    s.threads = thread_tree(
+        &page.comments,
+        &target.slug,
+        &state.urls,
+        settings.max_depth,
+    );
+    s.next_url = page.next.map(|c| more_url(&s.comments_url, sort, &c));
+    s.form.token = commenting::form_token(state, now);
+    Ok(s)
+}
+
+fn more_url(comments_url: &str, sort: CommentSort, cursor: &str) -> String {
+    format!("{comments_url}?sort={}&after={cursor}", sort.as_str())
+}
+
+async fn target(state: &AppState, slug: &str) -> Result<CommentTarget, AppError> {
+    comments::target_by_slug(&state.db, slug)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no article at this address.".into()))
+}
+
+/// What a comment page shows.
+#[derive(Serialize)]
+struct CommentPage {
+    /// more, thread, reply, form, yours, edit
+    kind: &'static str,
+    section: CommentSection,
+    /// The comment a permalink, reply or edit page is about.
+    focus: Option<i64>,
+    /// The writer's own comment, on their private page.
+    yours: Option<CommentItem>,
+    /// Until when the writer may change it (ISO time), when they still may.
+    editable_until: Option<String>,
+    message: Option<String>,
+}
+
+async fn comment_page(
+    state: &AppState,
+    title: String,
+    page: CommentPage,
+    status: StatusCode,
+    private: bool,
+) -> Result<Response, AppError> {
+    let meta = PageMeta {
+        title,
+        noindex: true,
+        scripts: vec![state.assets.url("comments.js")],
+        ..PageMeta::default()
+    };
+    let mut response = html_page(state, "comments.html", meta, page, None).await?;
+    *response.status_mut() = status;
+    if private || status != StatusCode::OK {
+        private_response(&mut response);
+    }
+    Ok(response)
+}
+
+/// Not cached anywhere, and the address not passed on.
+fn private_response(response: &mut Response) {
+    response
+        .extensions_mut()
+        .remove::<crate::cache::Cacheable>();
+    let h = response.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+}
+
+/// `GET /{slug}/comments`: further threads ("Load more" without script);
+/// with `partial=1`, only the threads and the next link, for the script.
+pub async fn more(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Q(params): Q<SectionParams>,
+) -> Result<Response, AppError> {
+    let target = target(&state, &slug).await?;
+    let settings = comments::settings(&state.db).await?;
+    let sort = params.sort();
+    let after = match params.after.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Cursor::parse(s).ok_or_else(|| {
+            AppError::BadRequest(
+                "This “Load more” link is damaged; go back to the article and follow it again."
+                    .into(),
+            )
+        })?),
+    };
+    let mut section = section(&state, &target, sort).await?;
+    let page = comments::threads(
+        &state.db,
+        dateline_core::ArticleId(target.id),
+        sort,
+        after,
+        settings.threads_per_page,
+    )
+    .await?;
+    section.threads = thread_tree(&page.comments, &slug, &state.urls, settings.max_depth);
+    section.next_url = page.next.map(|c| more_url(&section.comments_url, sort, &c));
+    if params.partial.as_deref() == Some("1") {
+        let html = state.templates.render(
+            "comment_fragment.html",
+            minijinja::context! { items => crate::templates::ser(&section.threads), section => crate::templates::ser(&section) },
+        )?;
+        return Ok(cacheable(
+            serde_json::to_vec(&json!({ "html": html, "next": section.next_url }))
+                .unwrap_or_default(),
+            "application/json",
+            Freshness::Revalidate,
+            None,
+        ));
+    }
+    let title = format!("Comments on “{}”", target.headline);
+    comment_page(
+        &state,
+        title,
+        CommentPage {
+            kind: "more",
+            section,
+            focus: None,
+            yours: None,
+            editable_until: None,
+            message: None,
+        },
+        StatusCode::OK,
+        false,
+    )
+    .await
+}
+
+/// `GET /{slug}/comments/{id}`: a comment's permalink, the page of its thread.
+pub async fn permalink(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    thread_page(&state, &slug, id, "thread").await
+}
+
+/// `GET /{slug}/comments/{id}/reply`: the thread with a form to answer the
+/// comment (replying without script).
+pub async fn reply_form(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    thread_page(&state, &slug, id, "reply").await
+}
+
+async fn thread_page(
+    state: &AppState,
+    slug: &str,
+    id: i64,
+    kind: &'static str,
+) -> Result<Response, AppError> {
+    let target = target(state, slug).await?;
+    let settings = comments::settings(&state.db).await?;
+    let missing = || {
+        AppError::NotFound(
+            "This comment is not shown: it may have been removed, or is waiting for a moderator."
+                .into(),
+        )
+    };
+    let (comment, thread) = comments::thread_of(&state.db, id)
+        .await?
+        .ok_or_else(missing)?;
+    if comment.article_id != target.id {
+        return Err(missing());
+    }
+    let mut section = section(state, &target, CommentSort::default()).await?;
+    section.threads = thread_tree(&thread, slug, &state.urls, settings.max_depth);
+    section.next_url = None;
+    if kind == "reply" {
+        section.form.parent_id = Some(id);
+        section.form.parent_author = Some(comment.author_name.clone());
+    }
+    let title = match kind {
+        "reply" => format!("Reply to {} — {}", comment.author_name, target.headline),
+        _ => format!("{} on “{}”", comment.author_name, target.headline),
+    };
+    comment_page(
+        state,
+        title,
+        CommentPage {
+            kind,
+            section,
+            focus: Some(id),
+            yours: None,
+            editable_until: None,
+            message: None,
+        },
+        StatusCode::OK,
+        false,
+    )
+    .await
+}
+
+/// The comment form's fields.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    parent_id: Option<String>,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    pow: String,
+    #[serde(default, rename = "homepage")]
+    honeypot: String,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+/// The secret in this browser that lets its writer change their comments;
+/// a new one (and its cookie) when there is none.
+fn owner_secret(parts: &Parts) -> (String, bool) {
+    match cookie_value(&parts.headers, COMMENTER_COOKIE) {
+        Some(s) if s.len() >= 32 && s.len() <= 64 => (s, false),
+        _ => (crate::auth::secrets::new_secret(), true),
+    }
+}
+
+/// `POST /{slug}/comments`: a new comment or reply.
+pub async fn post(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ReaderForm { form, parts }: ReaderForm<CommentForm>,
+) -> Result<Response, AppError> {
+    let target = target(&state, &slug).await?;
+    let settings = comments::settings(&state.db).await?;
+    let parent_id = match form.parent_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => Some(p.parse::<i64>().map_err(|_| {
+            AppError::BadRequest("The comment being replied to is not a number.".into())
+        })?),
+    };
+    let submission = Submission {
+        input: CommentInput {
+            body: form.body.clone(),
+            name: form.name.clone(),
+            email: form.email.clone(),
+            website: form.website.clone(),
+        },
+        parent_id,
+        token: form.token.clone(),
+        nonce: form.pow.clone(),
+        honeypot: form.honeypot.clone(),
+        anchor: None,
+    };
+    let (secret, new_cookie) = owner_secret(&parts);
+    let sender = Sender {
+        ip: client_ip(&parts, &state.config.trusted_proxies),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+        owner_secret: secret.clone(),
+        staff: None,
+    };
+    let json = wants_json(&parts.headers);
+    let now = Utc::now();
+    match commenting::post(&state, &target, &settings, &submission, &sender, now).await {
+        Ok(row) => {
+            let mut response = if json {
+                let view = dateline_db::views::CommentView::from(&row);
+                let item = CommentItem::new(&view, &slug, &state.urls);
+                let html = state.templates.render(
+                    "comment_fragment.html",
+                    minijinja::context! { items => crate::templates::ser(vec![&item]) },
+                )?;
+                (
+                    StatusCode::CREATED,
+                    Json(json!({
+                        "id": row.id,
+                        "status": row.status,
+                        "parent_id": row.parent_id,
+                        "html": html,
+                        "message": posted_message(&row.status),
+                    })),
+                )
+                    .into_response()
+            } else {
+                Redirect::to(&format!("/comments/{}/yours", row.id)).into_response()
+            };
+            set_commenter_cookies(&state, &mut response, &secret, new_cookie);
+            Ok(response)
+        }
+        Err(refusal) => {
+            let (status, errors, message, retry_after) = match refusal {
+                Refusal::Invalid(errors) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    errors.0.into_iter().map(|e| (e.field, e.message)).collect(),
+                    None,
+                    None,
+                ),
+                Refusal::Notice {
+                    status,
+                    message,
+                    retry_after,
+                } => (status, Default::default(), Some(message), retry_after),
+                Refusal::Internal(e) => return Err(AppError::Internal(e)),
+            };
+            if json {
+                let mut r = (
+                    status,
+                    Json(json!({
+                        "error": message.clone().unwrap_or_else(|| "Some fields need correcting.".into()),
+                        "fields": errors,
+                        "token": commenting::form_token(&state, now),
+                    })),
+                )
+                    .into_response();
+                add_retry_after(&mut r, retry_after);
+                return Ok(r);
+            }
+            let mut section = section(&state, &target, CommentSort::default()).await?;
+            section.threads.clear();
+            section.next_url = None;
+            section.form = CommentFormView {
+                body: form.body,
+                name: form.name,
+                email: form.email,
+                website: form.website,
+                parent_id,
+                errors,
+                notice: message,
+                ..section.form
+            };
+            let title = format!("Your comment on “{}”", target.headline);
+            let mut r = comment_page(
+                &state,
+                title,
+                CommentPage {
+                    kind: "form",
+                    section,
+                    focus: parent_id,
+                    yours: None,
+                    editable_until: None,
+                    message: None,
+                },
+                status,
+                true,
+            )
+            .await?;
+            add_retry_after(&mut r, retry_after);
+            Ok(r)
+        }
+    }
+}
+
+fn add_retry_after(response: &mut Response, retry_after: Option<u64>) {
+    if let Some(s) = retry_after
+        && let Ok(v) = HeaderValue::from_str(&s.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
+
+fn posted_message(status: &str) -> &'static str {
+    if status == CommentStatus::Pending.as_str() {
+        "Thank you. Your comment is awaiting moderation; it will appear once an editor has read it."
+    } else {
+        "Thank you. Your comment is published."
+    }
+}
+
+fn set_commenter_cookies(state: &AppState, response: &mut Response, secret: &str, new: bool) {
+    let secure = state.config.secure_cookies();
+    let year = Some(Duration::days(365));
+    let h = response.headers_mut();
+    if new {
+        h.append(
+            header::SET_COOKIE,
+            session_cookie(COMMENTER_COOKIE, secret, secure, year),
+        );
+    }
+    // Readable by the page's script, so it asks for the reader's own
+    // comments only where there are some.
+    let marker = format!(
+        "{COMMENTED_COOKIE}=1; Path=/; Max-Age={}; SameSite=Lax{}",
+        365 * 86_400,
+        if secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&marker) {
+        h.append(header::SET_COOKIE, v);
+    }
+}
+
+/// Whether this browser wrote the comment, and may still change it.
+fn editable_until(
+    row: &dateline_db::rows::CommentRow,
+    parts_headers: &HeaderMap,
+    settings: &CommentSettings,
+) -> Option<chrono::DateTime<Utc>> {
+    let secret = cookie_value(parts_headers, COMMENTER_COOKIE)?;
+    let ours = !row.owner_hash.is_empty()
+        && crate::auth::secrets::same(&crate::auth::secrets::hash_secret(&secret), &row.owner_hash);
+    let until = chrono::DateTime::from_timestamp(row.created_at, 0)?
+        + Duration::minutes(i64::from(settings.edit_minutes));
+    (ours && row.deleted_at.is_none() && until > Utc::now()).then_some(until)
+}
+
+/// `GET /comments/{id}/yours`: the writer's own comment just after posting
+/// (published, or awaiting moderation), with edit and delete while allowed.
+/// Only the browser that wrote it sees it.
+pub async fn yours(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let settings = comments::settings(&state.db).await?;
+    let not_yours = || {
+        AppError::NotFound("This page shows a comment only to the browser that wrote it.".into())
+    };
+    let row = comments::get(&state.db, id).await?.ok_or_else(not_yours)?;
+    let secret = cookie_value(&headers, COMMENTER_COOKIE).ok_or_else(not_yours)?;
+    if row.owner_hash.is_empty()
+        || !crate::auth::secrets::same(&crate::auth::secrets::hash_secret(&secret), &row.owner_hash)
+        || !matches!(row.status.as_str(), "approved" | "pending")
+    {
+        return Err(not_yours());
+    }
+    let target = comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id))
+        .await?
+        .ok_or_else(not_yours)?;
+    let mut section = section(&state, &target, CommentSort::default()).await?;
+    section.threads.clear();
+    section.next_url = None;
+    let view = dateline_db::views::CommentView::from(&row);
+    let until = editable_until(&row, &headers, &settings);
+    comment_page(
+        &state,
+        format!("Your comment on “{}”", target.headline),
+        CommentPage {
+            kind: "yours",
+            section,
+            focus: Some(id),
+            yours: Some(CommentItem::new(&view, &target.slug, &state.urls)),
+            editable_until: until.map(|u| crate::views::comments::comment_time(u).1),
+            message: Some(posted_message(&row.status).to_owned()),
+        },
+        StatusCode::OK,
+        true,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// `GET /comments/{id}/edit`: the writer's edit form, while the window is open.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    edit_page(&state, id, &headers, None, None, StatusCode::OK).await
+}
+
+async fn edit_page(
+    state: &AppState,
+    id: i64,
+    headers: &HeaderMap,
+    body: Option<String>,
+    errors: Option<std::collections::BTreeMap<String, String>>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let settings = comments::settings(&state.db).await?;
+    let gone = || {
+        AppError::NotFound(format!(
+            "Only the browser that wrote a comment can change it, and only for {} minutes after posting.",
+            settings.edit_minutes
+        ))
+    };
+    let row = comments::get(&state.db, id).await?.ok_or_else(gone)?;
+    let until = editable_until(&row, headers, &settings).ok_or_else(gone)?;
+    let target = comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id))
+        .await?
+        .ok_or_else(gone)?;
+    let mut section = section(state, &target, CommentSort::default()).await?;
+    section.threads.clear();
+    section.next_url = None;
+    section.form.action = format!("/comments/{id}/edit");
+    section.form.body = body.unwrap_or_else(|| row.body_markdown.clone());
+    section.form.errors = errors.unwrap_or_default();
+    let view = dateline_db::views::CommentView::from(&row);
+    comment_page(
+        state,
+        format!("Edit your comment on “{}”", target.headline),
+        CommentPage {
+            kind: "edit",
+            section,
+            focus: Some(id),
+            yours: Some(CommentItem::new(&view, &target.slug, &state.urls)),
+            editable_until: Some(crate::views::comments::comment_time(until).1),
+            message: None,
+        },
+        status,
+        true,
+    )
+    .await
+}
+
+/// `POST /comments/{id}/edit`: saves the writer's change.
+pub async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ReaderForm { form, parts }: ReaderForm<EditForm>,
+) -> Result<Response, AppError> {
+    let settings = comments::settings(&state.db).await?;
+    let input = CommentInput {
+        body: form.body.clone(),
+        name: "x".into(),
+        email: "x@x.example".into(),
+        website: String::new(),
+    };
+    let json = wants_json(&parts.headers);
+    let draft = match input.validate(&settings) {
+        Ok(d) => d,
+        Err(errors) => {
+            let errors: std::collections::BTreeMap<String, String> =
+                errors.0.into_iter().map(|e| (e.field, e.message)).collect();
+            if json {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(json!({"error": "Some fields need correcting.", "fields": errors})),
+                )
+                    .into_response());
+            }
+            return edit_page(
+                &state,
+                id,
+                &parts.headers,
+                Some(form.body),
+                Some(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let secret = cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
+    let html = dateline_render::render_comment(&draft.body);
+    let row = comments::edit_by_owner(
+        &state.db,
+        id,
+        &hash_or_empty(&secret),
+        OwnerEdit::Body {
+            markdown: &draft.body,
+            html: &html,
+        },
+        settings.edit_minutes,
+        Utc::now(),
+    )
+    .await
+    .map_err(owner_error)?;
+    after_owner_change(&state, &row).await?;
+    if json {
+        return Ok(Json(json!({"id": row.id, "html": row.body_html})).into_response());
+    }
+    Ok(Redirect::to(&format!("/comments/{id}/yours")).into_response())
+}
+
+fn hash_or_empty(secret: &str) -> String {
+    if secret.is_empty() {
+        String::new()
+    } else {
+        crate::auth::secrets::hash_secret(secret)
+    }
+}
+
+fn owner_error(e: dateline_db::DbError) -> AppError {
+    match e {
+        dateline_db::DbError::NotFound => AppError::NotFound(
+            "Only the browser that wrote a comment can change it, and only for a short while after posting."
+                .into(),
+        ),
+        other => other.into(),
+    }
+}
+
+async fn after_owner_change(
+    state: &AppState,
+    row: &dateline_db::rows::CommentRow,
+) -> Result<(), AppError> {
+    if row.status == CommentStatus::Approved.as_str()
+        && let Some(t) =
+            comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id)).await?
+    {
+        state.comments_changed(t.id, &t.slug);
+    }
+    Ok(())
+}
+
+/// `POST /comments/{id}/delete`: the writer takes their comment back.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ReaderForm { form: _, parts }: ReaderForm<EditForm>,
+) -> Result<Response, AppError> {
+    let settings = comments::settings(&state.db).await?;
+    let secret = cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
+    let before = comments::get(&state.db, id).await?;
+    let row = comments::edit_by_owner(
+        &state.db,
+        id,
+        &hash_or_empty(&secret),
+        OwnerEdit::Delete,
+        settings.edit_minutes,
+        Utc::now(),
+    )
+    .await
+    .map_err(owner_error)?;
+    if let Some(b) = &before {
+        after_owner_change(&state, b).await?;
+    }
+    if wants_json(&parts.headers) {
+        return Ok(Json(json!({"id": id, "deleted": true})).into_response());
+    }
+    let slug = comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id))
+        .await?
+        .map(|t| t.slug)
+        .unwrap_or_default();
+    Ok(Redirect::to(&format!("{}#comments", state.urls.article(&slug))).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct VoteForm {
+    #[serde(default)]
+    value: String,
+}
+
+/// `POST /comments/{id}/vote`: one vote per reader; the same vote again
+/// takes it back.
+pub async fn vote(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ReaderForm { form, parts }: ReaderForm<VoteForm>,
+) -> Result<Response, AppError> {
+    let value = match form.value.as_str() {
+        "up" | "1" => 1,
+        "down" | "-1" => -1,
+        _ => {
+            return Err(AppError::BadRequest("A vote is “up” or “down”.".into()));
+        }
+    };
+    let ip = client_ip(&parts, &state.config.trusted_proxies);
+    let voter = state.signer.keyed_hash("voter", &ip.to_string());
+    let now = Utc::now();
+    if comments::recent_votes(&state.db, &voter, now - commenting::RATE_WINDOW).await?
+        >= commenting::MAX_VOTES
+    {
+        return Err(AppError::TooManyRequests {
+            message: "You have voted many times in the last hour. Wait a while and vote again."
+                .into(),
+            retry_after: 600,
+        });
+    }
+    let result = comments::vote(&state.db, id, &voter, value, now)
+        .await
+        .map_err(|e| match e {
+            dateline_db::DbError::NotFound => {
+                AppError::NotFound("This comment cannot be voted on: it is not shown.".into())
+            }
+            other => other.into(),
+        })?;
+    let row = comments::get(&state.db, id).await?;
+    let slug = match &row {
+        Some(r) => {
+            let t =
+                comments::target_by_id(&state.db, dateline_core::ArticleId(r.article_id)).await?;
+            if let Some(t) = &t {
+                state.comments_changed(t.id, &t.slug);
+            }
+            t.map(|t| t.slug).unwrap_or_default()
+        }
+        None => String::new(),
+    };
+    if wants_json(&parts.headers) {
+        return Ok(Json(result).into_response());
+    }
+    Ok(Redirect::to(&format!("{}#comment-{id}", state.urls.comment(&slug, id))).into_response())
+}
+
+/// `GET /comments/token`: a fresh form token for the page's script, so a
+/// page served from a cache does not hand out an old one.
+pub async fn token(State(state): State<AppState>) -> Result<Response, AppError> {
+    let settings = comments::settings(&state.db).await?;
+    let mut r = Json(json!({
+        "token": commenting::form_token(&state, Utc::now()),
+        "pow_bits": settings.proof_of_work_bits,
+        "min_seconds": settings.min_seconds,
+    }))
+    .into_response();
+    private_response(&mut r);
+    Ok(r)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MineParams {
+    article: i64,
+}
+
+/// `GET /comments/mine?article=ID`: this browser's own comments on an
+/// article: the held ones to show as awaiting moderation, and which may
+/// still be changed.
+pub async fn mine(
+    State(state): State<AppState>,
+    Q(params): Q<MineParams>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let settings = comments::settings(&state.db).await?;
+    let secret = cookie_value(&headers, COMMENTER_COOKIE).unwrap_or_default();
+    let rows = comments::by_owner(
+        &state.db,
+        dateline_core::ArticleId(params.article),
+        &hash_or_empty(&secret),
+    )
+    .await?;
+    let slug = comments::target_by_id(&state.db, dateline_core::ArticleId(params.article))
+        .await?
+        .map(|t| t.slug)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for row in &rows {
+        let until = editable_until(row, &headers, &settings);
+        let pending = row.status == CommentStatus::Pending.as_str();
+        if until.is_none() && !pending {
+            continue;
+        }
+        let html = if pending {
+            let view = dateline_db::views::CommentView::from(row);
+            let item = CommentItem::new(&view, &slug, &state.urls);
+            Some(state.templates.render(
+                "comment_fragment.html",
+                minijinja::context! { items => crate::templates::ser(vec![&item]) },
+            )?)
+        } else {
+            None
+        };
+        out.push(json!({
+            "id": row.id,
+            "parent_id": row.parent_id,
+            "pending": pending,
+            "editable_until": until.map(|u| u.to_rfc3339()),
+            "html": html,
+        }));
+    }
+    let mut r = Json(json!({ "comments": out })).into_response();
+    private_response(&mut r);
+    Ok(r)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LatestParams {
+    #[serde(default)]
+    after: i64,
+}
+
+/// `GET /{slug}/comments/latest?after=ID`: approved comments newer than the
+/// newest the reader's page has, rendered, for the live script.
+pub async fn latest(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Q(params): Q<LatestParams>,
+) -> Result<Response, AppError> {
+    let target = target(&state, &slug).await?;
+    let rows = comments::approved_after(
+        &state.db,
+        dateline_core::ArticleId(target.id),
+        params.after,
+        100,
+    )
+    .await?;
+    let mut out = Vec::new();
+    for c in &rows {
+        let item = CommentItem::new(c, &slug, &state.urls);
+        out.push(json!({
+            "id": c.id,
+            "parent_id": c.parent_id,
+            "html": state.templates.render(
+                "comment_fragment.html",
+                minijinja::context! { items => crate::templates::ser(vec![&item]) },
+            )?,
+        }));
+    }
+    Ok(cacheable(
+        serde_json::to_vec(&json!({"comments": out, "count": target.comment_count}))
+            .unwrap_or_default(),
+        "application/json",
+        Freshness::Revalidate,
+        None,
+    ))
+}
+
+/// `GET /{slug}/comments/live`: server-sent events, one `changed` whenever
+/// the article's comments change (in any process), and a comment every 25 s
+/// so proxies keep the stream open.
+pub async fn live(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let target = target(&state, &slug).await?;
+    let article = target.id;
+    let rx = state.comment_changes.subscribe();
+    let stop = state.shutdown.clone();
+    let stream = futures_util::stream::unfold((rx, stop), move |(mut rx, stop)| async move {
+        let changed =
+            || Ok::<_, std::convert::Infallible>(Event::default().event("changed").data("1"));
+        loop {
+            let received = tokio::select! {
+                _ = stop.cancelled() => return None,
+                r = rx.recv() => r,
+            };
+            match received {
+                Ok(id) if id == article => return Some((changed(), (rx, stop))),
+                Ok(_) => {}
+                // Missed some: say something changed.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    return Some((changed(), (rx, stop)));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let mut r = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(25)))
+        .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(r)
+}

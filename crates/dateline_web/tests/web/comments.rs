@@ -1,0 +1,1044 @@
+//! Comments through the router, on SQLite and PostgreSQL: posting and
+//! replying without script, threads nested to the configured depth, votes,
+//! sorting, paging by cursor, permalinks, a writer's edit window, moderation
+//! rules, the spam defences and rate limits, bans, the feed, counts on the
+//! front page and in the Content API, and 200 readers posting at once.
+
+use crate::support::{Resp, TestApp};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
+use chrono::Utc;
+use dateline_core::comment::{CommentSettings, CommentStatus};
+use dateline_db::both_databases;
+use dateline_db::comments::{self, Moderation};
+use dateline_db::testing::TestDb;
+use std::net::SocketAddr;
+
+/// A reader: a client address and the cookies their browser holds.
+#[derive(Clone)]
+struct Reader {
+    ip: String,
+    cookies: Vec<String>,
+}
+
+impl Reader {
+    fn new(ip: &str) -> Self {
+        Self {
+            ip: ip.into(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.join("; ")
+    }
+
+    /// Keeps the cookies a response sets.
+    fn keep(&mut self, r: &Resp) {
+        for v in r.headers.get_all("set-cookie") {
+            let pair = v.to_str().unwrap().split(';').next().unwrap().to_owned();
+            let name = pair.split('=').next().unwrap().to_owned();
+            self.cookies.retain(|c| !c.starts_with(&format!("{name}=")));
+            self.cookies.push(pair);
+        }
+    }
+}
+
+async fn send(
+    app: &TestApp,
+    reader: &Reader,
+    req: axum::http::request::Builder,
+    body: Body,
+) -> Resp {
+    let mut req = req
+        .header("cookie", reader.cookie_header())
+        .body(body)
+        .unwrap();
+    let addr: SocketAddr = format!("{}:40000", reader.ip).parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(addr));
+    app.request(req).await
+}
+
+async fn get(app: &TestApp, reader: &Reader, path: &str) -> Resp {
+    send(app, reader, Request::get(path), Body::empty()).await
+}
+
+async fn post(app: &TestApp, reader: &mut Reader, path: &str, fields: &[(&str, &str)]) -> Resp {
+    let req = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+    let r = send(
+        app,
+        reader,
+        req,
+        Body::from(serde_urlencoded::to_string(fields).unwrap()),
+    )
+    .await;
+    reader.keep(&r);
+    r
+}
+
+async fn post_json(
+    app: &TestApp,
+    reader: &mut Reader,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Resp {
+    let req = Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json");
+    let r = send(
+        app,
+        reader,
+        req,
+        Body::from(serde_urlencoded::to_string(fields).unwrap()),
+    )
+    .await;
+    reader.keep(&r);
+    r
+}
+
+async fn token(app: &TestApp) -> String {
+    app.get("/comments/token").await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Settings for tests that are not about the spam defences: no waiting, no
+/// holding first comments.
+async fn relaxed(app: &TestApp, f: impl FnOnce(&mut CommentSettings)) {
+    let mut s = CommentSettings {
+        min_seconds: 0,
+        hold_first: false,
+        ..Default::default()
+    };
+    f(&mut s);
+    comments::save_settings(&app.db.db, &s).await.unwrap();
+    app.refresh().await;
+}
+
+/// Posts a comment as `reader` and returns its id.
+async fn comment(
+    app: &TestApp,
+    reader: &mut Reader,
+    slug: &str,
+    name: &str,
+    body: &str,
+    parent: Option<i64>,
+) -> i64 {
+    let token = token(app).await;
+    let parent = parent.map(|p| p.to_string()).unwrap_or_default();
+    let email = format!("{}@readers.test", name.to_lowercase().replace(' ', "."));
+    let r = post_json(
+        app,
+        reader,
+        &format!("/{slug}/comments"),
+        &[
+            ("body", body),
+            ("name", name),
+            ("email", &email),
+            ("parent_id", &parent),
+            ("token", &token),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["id"].as_i64().unwrap()
+}
+
+async fn post_reply_vote_sort_and_page(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add("Farmers count the cost of the drought", |_| {})
+        .await;
+    let slug = "farmers-count-the-cost-of-the-drought";
+    relaxed(&app, |s| {
+        s.threads_per_page = 2;
+        s.max_depth = 2;
+    })
+    .await;
+    let mut layla = Reader::new("198.51.100.7");
+
+    let page = get(&app, &layla, &format!("/{slug}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.select(".comment-count"), ["0 Comments"]);
+    assert_eq!(page.select(".inline-count"), ["0 Inline Feedbacks"]);
+    assert_eq!(
+        page.select("#comments label[for=comment-body]"),
+        ["Join the discussion"]
+    );
+    let token = page.attrs("#comment-form input[name=token]", "value")[0].clone();
+    assert!(!token.is_empty());
+
+    // Without script: the form posts, and the writer lands on their comment.
+    let r = post(
+        &app,
+        &mut layla,
+        &format!("/{slug}/comments"),
+        &[
+            (
+                "body",
+                "The *river* is lower than anyone remembers. [Data](https://water.example/levels)",
+            ),
+            ("name", "Layla Nasser"),
+            ("email", "Layla@Readers.test"),
+            ("website", "layla.example"),
+            ("token", &token),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let yours = r.header("location").to_owned();
+    assert!(yours.starts_with("/comments/") && yours.ends_with("/yours"));
+    assert!(layla.cookie_header().contains("dateline_commenter="));
+    let mine = get(&app, &layla, &yours).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.text().contains("Your comment is published"));
+    assert_eq!(mine.header("cache-control"), "private, no-store");
+    assert!(mine.text().contains("Edit your comment"));
+    // Another browser does not see the writer's page.
+    assert_eq!(
+        get(&app, &Reader::new("203.0.113.1"), &yours).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The cached article page moved on.
+    let page = get(&app, &layla, &format!("/{slug}")).await;
+    assert_eq!(page.select(".comment-count"), ["1 Comment"]);
+    assert_eq!(page.select(".comment-author"), ["Layla Nasser"]);
+    assert_eq!(page.select(".avatar"), ["LN"]);
+    let html = page.text();
+    assert!(html.contains("<em>river</em>"));
+    assert!(
+        html.contains(
+            r#"<a href="https://water.example/levels" rel="nofollow ugc noopener">Data</a>"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains(r#"href="https://layla.example/" rel="nofollow ugc noopener""#));
+    assert!(
+        !html.contains("layla@readers.test"),
+        "the email is never shown"
+    );
+    let first: i64 = yours
+        .trim_start_matches("/comments/")
+        .trim_end_matches("/yours")
+        .parse()
+        .unwrap();
+
+    // Replies three levels deep: two nested, the third flat (depth 2).
+    let mut omar = Reader::new("198.51.100.8");
+    let r1 = comment(
+        &app,
+        &mut omar,
+        slug,
+        "Omar Saleh",
+        "Which river?",
+        Some(first),
+    )
+    .await;
+    let r2 = comment(
+        &app,
+        &mut layla,
+        slug,
+        "Layla Nasser",
+        "The Tigris, near Mosul.",
+        Some(r1),
+    )
+    .await;
+    let r3 = comment(&app, &mut omar, slug, "Omar Saleh", "Thank you.", Some(r2)).await;
+    let page = get(&app, &layla, &format!("/{slug}")).await;
+    assert_eq!(page.select(".comment-count"), ["4 Comments"]);
+    assert_eq!(
+        page.select(&format!(
+            "#comment-{first} > ol.replies > #comment-{r1} > ol.replies > #comment-{r2}"
+        ))
+        .len(),
+        1
+    );
+    assert_eq!(
+        page.select(&format!(
+            "#comment-{r1} > ol.replies > #comment-{r3} .in-reply-to"
+        )),
+        ["replying to Layla Nasser"],
+        "below the nesting depth, replies are listed flat and say whom they answer"
+    );
+
+    // Votes: one per reader; the same vote again takes it back.
+    let mut sami = Reader::new("198.51.100.9");
+    let v = post_json(
+        &app,
+        &mut sami,
+        &format!("/comments/{r1}/vote"),
+        &[("value", "up")],
+    )
+    .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text());
+    assert_eq!(
+        (v.json()["upvotes"].as_i64(), v.json()["yours"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let v = post_json(
+        &app,
+        &mut sami,
+        &format!("/comments/{r1}/vote"),
+        &[("value", "up")],
+    )
+    .await;
+    assert_eq!(
+        (v.json()["upvotes"].as_i64(), v.json()["yours"].as_i64()),
+        (Some(0), Some(0))
+    );
+    let v = post_json(
+        &app,
+        &mut sami,
+        &format!("/comments/{r1}/vote"),
+        &[("value", "down")],
+    )
+    .await;
+    assert_eq!(
+        (v.json()["downvotes"].as_i64(), v.json()["score"].as_i64()),
+        (Some(1), Some(-1))
+    );
+    // Without script, a vote answers with the comment's permalink.
+    let v = post(
+        &app,
+        &mut layla,
+        &format!("/comments/{r1}/vote"),
+        &[("value", "up")],
+    )
+    .await;
+    assert_eq!(v.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        v.header("location"),
+        format!("/{slug}/comments/{r1}#comment-{r1}")
+    );
+    let v = post_json(
+        &app,
+        &mut layla,
+        &format!("/comments/{r1}/vote"),
+        &[("value", "sideways")],
+    )
+    .await;
+    assert_eq!(v.status, StatusCode::BAD_REQUEST);
+
+    // Three more threads, so the section pages (two threads at a time).
+    let mut others = Reader::new("198.51.100.10");
+    let t2 = comment(
+        &app,
+        &mut others,
+        slug,
+        "Huda Karim",
+        "Second thread.",
+        None,
+    )
+    .await;
+    let t3 = comment(&app, &mut others, slug, "Ali Jaber", "Third thread.", None).await;
+    let v = post_json(
+        &app,
+        &mut sami,
+        &format!("/comments/{t2}/vote"),
+        &[("value", "up")],
+    )
+    .await;
+    assert_eq!(v.status, StatusCode::OK);
+    let roots = |r: &Resp| r.attrs("#comment-list > li.comment", "id");
+    let newest = get(&app, &layla, &format!("/{slug}")).await;
+    assert_eq!(
+        roots(&newest),
+        [format!("comment-{t3}"), format!("comment-{t2}")]
+    );
+    let more = newest.attrs(".load-more a", "href")[0].clone();
+    let page2 = get(&app, &layla, &more).await;
+    assert_eq!(page2.status, StatusCode::OK);
+    assert_eq!(roots(&page2), [format!("comment-{first}")]);
+    assert!(page2.attrs(".load-more a", "href").is_empty());
+    let oldest = get(&app, &layla, &format!("/{slug}?sort=oldest")).await;
+    assert_eq!(
+        roots(&oldest),
+        [format!("comment-{first}"), format!("comment-{t2}")]
+    );
+    let votes = get(&app, &layla, &format!("/{slug}?sort=votes")).await;
+    assert_eq!(roots(&votes)[0], format!("comment-{t2}"));
+    // The script's partial page.
+    let partial = get(&app, &layla, &format!("{more}&partial=1")).await;
+    assert!(
+        partial.json()["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("comment-{first}"))
+    );
+    let broken = get(
+        &app,
+        &layla,
+        &format!("/{slug}/comments?after=not-a-cursor"),
+    )
+    .await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+
+    // Permalinks and the reply page.
+    let perma = get(&app, &layla, &format!("/{slug}/comments/{r2}")).await;
+    assert_eq!(perma.status, StatusCode::OK);
+    assert_eq!(
+        perma.attrs(".comment-focus", "id"),
+        [format!("comment-{r2}")]
+    );
+    let reply = get(&app, &layla, &format!("/{slug}/comments/{r2}/reply")).await;
+    assert_eq!(
+        reply.attrs("#comment-form input[name=parent_id]", "value"),
+        [r2.to_string()]
+    );
+    assert_eq!(
+        reply.select(".comment-form-heading"),
+        ["Reply to Layla Nasser"]
+    );
+    assert_eq!(
+        get(&app, &layla, &format!("/{slug}/comments/999999"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Counts on the front page and in the Content API.
+    let front = get(&app, &layla, "/").await;
+    assert_eq!(front.select(".comment-link"), ["· 6 comments"]);
+    let api = get(&app, &layla, &format!("/api/v1/articles/{slug}"))
+        .await
+        .json();
+    assert_eq!(api["article"]["comment_count"], 6);
+    assert_eq!(api["article"]["inline_count"], 0);
+
+    // The feed: newest first, valid XML, bodies escaped inside.
+    let feed = get(&app, &layla, &format!("/{slug}/comments.atom")).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(
+        feed.header("content-type")
+            .starts_with("application/atom+xml")
+    );
+    let xml = feed.text();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed Atom");
+    let titles: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("title") && n.parent().is_some_and(|p| p.has_tag_name("entry")))
+        .map(|n| n.text().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(titles.len(), 6);
+    assert_eq!(
+        titles[0],
+        "Ali Jaber on “Farmers count the cost of the drought”"
+    );
+}
+
+async fn bad_input_keeps_what_was_written(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add("Bread prices rise again", |_| {}).await;
+    let slug = "bread-prices-rise-again";
+    comments::save_settings(
+        &app.db.db,
+        &CommentSettings {
+            hold_first: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.refresh().await;
+    let mut reader = Reader::new("198.51.100.20");
+    let path = format!("/{slug}/comments");
+    let body = "A long thought about bread, kept safe.";
+
+    // Missing fields: 422, every problem listed, the text kept.
+    let t = token(&app).await;
+    let r = post(
+        &app,
+        &mut reader,
+        &path,
+        &[
+            ("body", body),
+            ("name", ""),
+            ("email", "nope"),
+            ("token", &t),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.select("#comment-body"), [body]);
+    let errors = r.select(".form-errors li");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("\"nope\" is not an email address")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("Give a name")),
+        "{errors:?}"
+    );
+    assert_eq!(r.header("cache-control"), "private, no-store");
+
+    // Sent the instant the form was made: refused as too fast, kept.
+    let r = post(
+        &app,
+        &mut reader,
+        &path,
+        &[
+            ("body", body),
+            ("name", "Rana"),
+            ("email", "rana@readers.test"),
+            ("token", &t),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.select(".form-notice")[0].contains("faster than people write"));
+    assert_eq!(r.select("#comment-body"), [body]);
+    assert_eq!(r.attrs("#comment-name", "value"), ["Rana"]);
+
+    // No token, a forged token, the robots' field filled in.
+    for (token, honeypot, why) in [
+        ("", "", "did not come from our comment form"),
+        ("12.99.forged", "", "did not come from our comment form"),
+        (t.as_str(), "https://spam.example", "looks automatic"),
+    ] {
+        let r = post(
+            &app,
+            &mut reader,
+            &path,
+            &[
+                ("body", body),
+                ("name", "Rana"),
+                ("email", "rana@readers.test"),
+                ("token", token),
+                ("homepage", honeypot),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.select(".form-notice")[0].contains(why),
+            "{why}: {:?}",
+            r.select(".form-notice")
+        );
+    }
+
+    relaxed(&app, |s| s.max_chars = 100).await;
+    let t = token(&app).await;
+    let long = "word ".repeat(40);
+    let r = post(
+        &app,
+        &mut reader,
+        &path,
+        &[
+            ("body", &long),
+            ("name", "Rana"),
+            ("email", "rana@readers.test"),
+            ("token", &t),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.select(".form-errors li")[0].contains("up to 100 characters; this one has 199"));
+    // A reply to a comment that is not there.
+    let r = post(
+        &app,
+        &mut reader,
+        &path,
+        &[
+            ("body", body),
+            ("name", "Rana"),
+            ("email", "rana@readers.test"),
+            ("token", &t),
+            ("parent_id", "424242"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("no longer there"));
+    // Nothing half-saved remains.
+    let list = comments::moderation_list(
+        &app.db.db,
+        &Default::default(),
+        dateline_db::views::PageRequest::new(1, 50),
+    )
+    .await
+    .unwrap();
+    assert_eq!(list.total, 0);
+
+    // Closed comments.
+    let article = comments::target_by_slug(&app.db.db, slug)
+        .await
+        .unwrap()
+        .unwrap();
+    comments::set_closed(&app.db.db, dateline_core::ArticleId(article.id), true)
+        .await
+        .unwrap();
+    app.refresh().await;
+    let r = post(
+        &app,
+        &mut reader,
+        &path,
+        &[
+            ("body", body),
+            ("name", "Rana"),
+            ("email", "rana@readers.test"),
+            ("token", &t),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.select("#comment-body"), [body]);
+    let page = get(&app, &reader, &format!("/{slug}")).await;
+    assert_eq!(
+        page.select(".comments-closed"),
+        ["Comments on this report are closed."]
+    );
+    assert!(page.select("#comment-form").is_empty());
+}
+
+async fn held_comments_wait_for_a_moderator(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add("Power cuts in Basra", |_| {}).await;
+    let slug = "power-cuts-in-basra";
+    relaxed(&app, |s| {
+        s.hold_first = true;
+        s.blocked_words = vec!["cheap pills".into()];
+    })
+    .await;
+    let mut nadia = Reader::new("198.51.100.30");
+    let t = token(&app).await;
+    let r = post_json(
+        &app,
+        &mut nadia,
+        &format!("/{slug}/comments"),
+        &[
+            ("body", "First time here."),
+            ("name", "Nadia"),
+            ("email", "nadia@readers.test"),
+            ("token", &t),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["status"], "pending");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("awaiting moderation")
+    );
+    let id = r.json()["id"].as_i64().unwrap();
+    let page = get(&app, &nadia, &format!("/{slug}")).await;
+    assert_eq!(page.select(".comment-count"), ["0 Comments"]);
+    assert!(
+        page.select(".comment-author").is_empty(),
+        "held comments are not shown to others"
+    );
+    // Its writer sees it, marked as awaiting moderation.
+    let mine = get(
+        &app,
+        &nadia,
+        &format!(
+            "/comments/mine?article={}",
+            comments::target_by_slug(&app.db.db, slug)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(mine["comments"][0]["pending"], true);
+    assert!(
+        mine["comments"][0]["html"]
+            .as_str()
+            .unwrap()
+            .contains("awaiting moderation")
+    );
+    let yours = get(&app, &nadia, &format!("/comments/{id}/yours")).await;
+    assert!(yours.text().contains("awaiting moderation"));
+    assert!(
+        get(
+            &app,
+            &Reader::new("203.0.113.50"),
+            "/comments/mine?article=1"
+        )
+        .await
+        .json()["comments"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Nobody can reply to it or vote on it yet.
+    let v = post_json(
+        &app,
+        &mut nadia,
+        &format!("/comments/{id}/vote"),
+        &[("value", "up")],
+    )
+    .await;
+    assert_eq!(v.status, StatusCode::NOT_FOUND);
+
+    // Approved by a moderator: shown, and her next comment goes straight out.
+    comments::moderate(
+        &app.db.db,
+        &[id],
+        &Moderation::Status(CommentStatus::Approved),
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    app.refresh().await;
+    let page = get(&app, &nadia, &format!("/{slug}")).await;
+    assert_eq!(page.select(".comment-count"), ["1 Comment"]);
+    assert_eq!(page.select(".comment-author"), ["Nadia"]);
+    let r = post_json(
+        &app,
+        &mut nadia,
+        &format!("/{slug}/comments"),
+        &[
+            ("body", "Second time."),
+            ("name", "Nadia"),
+            ("email", "nadia@readers.test"),
+            ("token", &t),
+        ],
+    )
+    .await;
+    assert_eq!(r.json()["status"], "approved");
+
+    // Blocked words and too many links hold even a known writer.
+    for body in [
+        "Buy cheap pills now",
+        "a https://a.example b https://b.example c https://c.example",
+    ] {
+        let r = post_json(
+            &app,
+            &mut nadia,
+            &format!("/{slug}/comments"),
+            &[
+                ("body", body),
+                ("name", "Nadia"),
+                ("email", "nadia@readers.test"),
+                ("token", &t),
+            ],
+        )
+        .await;
+        assert_eq!(r.json()["status"], "pending", "{body}");
+    }
+    let held = comments::moderation_list(
+        &app.db.db,
+        &comments::ModerationFilter {
+            status: Some(CommentStatus::Pending),
+            ..Default::default()
+        },
+        dateline_db::views::PageRequest::new(1, 10),
+    )
+    .await
+    .unwrap();
+    let reasons: Vec<_> = held.items.iter().map(|i| i.held_because.clone()).collect();
+    assert_eq!(reasons, ["3 links", "contains \"cheap pills\""]);
+}
+
+async fn writers_edit_and_delete_within_the_window(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add("Schools reopen in Aleppo", |_| {}).await;
+    let slug = "schools-reopen-in-aleppo";
+    relaxed(&app, |_| {}).await;
+    let mut writer = Reader::new("198.51.100.40");
+    let id = comment(&app, &mut writer, slug, "Karim", "Good news at last.", None).await;
+    let mut other = Reader::new("198.51.100.41");
+    let reply = comment(&app, &mut other, slug, "Mona", "Indeed.", Some(id)).await;
+
+    let form = get(&app, &writer, &format!("/comments/{id}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(form.select("#comment-body"), ["Good news at last."]);
+    let r = post(
+        &app,
+        &mut writer,
+        &format!("/comments/{id}/edit"),
+        &[("body", "Good news, at **last**.")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = get(&app, &writer, &format!("/{slug}")).await;
+    assert!(page.text().contains("Good news, at <strong>last</strong>."));
+    assert_eq!(page.select(&format!("#comment-{id} .edited")), ["(edited)"]);
+    let empty = post(
+        &app,
+        &mut writer,
+        &format!("/comments/{id}/edit"),
+        &[("body", " ")],
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Someone else cannot, whatever the id in the address.
+    let r = post(
+        &app,
+        &mut other,
+        &format!("/comments/{id}/edit"),
+        &[("body", "hijacked")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = post(&app, &mut other, &format!("/comments/{id}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&app, &other, &format!("/comments/{id}/edit"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Deleting a comment with a reply leaves a placeholder; the count drops.
+    let r = post(&app, &mut writer, &format!("/comments/{id}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = get(&app, &writer, &format!("/{slug}")).await;
+    assert_eq!(page.select(".comment-count"), ["1 Comment"]);
+    assert_eq!(
+        page.select(&format!("#comment-{id} > article .deleted")),
+        ["This comment was deleted by its writer."]
+    );
+    assert_eq!(
+        page.select(&format!("#comment-{id} #comment-{reply} .comment-author")),
+        ["Mona"]
+    );
+    // Once the window has closed, nothing more.
+    relaxed(&app, |s| s.edit_minutes = 0).await;
+    let r = post(
+        &app,
+        &mut other,
+        &format!("/comments/{reply}/edit"),
+        &[("body", "late")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("can no longer be"), "{}", r.text());
+}
+
+async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add("Election results delayed", |_| {}).await;
+    let slug = "election-results-delayed";
+    comments::save_settings(
+        &app.db.db,
+        &CommentSettings {
+            min_seconds: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.refresh().await;
+    let path = format!("/{slug}/comments");
+    let old_token = token(&app).await;
+    // A person reads for a while before writing.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    let mut bot = Reader::new("192.0.2.66");
+    let mut refused = 0;
+    let mut limited = 0;
+    for i in 0..105 {
+        let fresh = token(&app).await;
+        let forged = format!("10.0.{}.{}", i / 250, i % 250);
+        let (tok, honeypot) = match i % 3 {
+            0 => (fresh.as_str(), ""),             // instant submit
+            1 => (old_token.as_str(), "http://x"), // honeypot filled
+            _ => (old_token.as_str(), ""),         // patient, but many
+        };
+        let req = Request::post(&path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", forged.as_str())
+            .header("accept", "application/json");
+        let body = serde_urlencoded::to_string([
+            ("body", format!("Buy followers {i} https://spam.example")),
+            ("name", "Best Deals".into()),
+            ("email", format!("deals{i}@spam.example")),
+            ("token", tok.into()),
+            ("homepage", honeypot.into()),
+        ])
+        .unwrap();
+        let r = send(&app, &bot, req, Body::from(body)).await;
+        bot.keep(&r);
+        match r.status {
+            StatusCode::UNPROCESSABLE_ENTITY => refused += 1,
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            StatusCode::CREATED => {
+                assert_eq!(r.json()["status"], "pending", "a new address is held")
+            }
+            other => panic!("unexpected {other}: {}", r.text()),
+        }
+    }
+    assert_eq!(
+        refused, 70,
+        "instant submits and filled honeypots are refused"
+    );
+    assert_eq!(
+        limited, 5,
+        "forged X-Forwarded-For headers do not spread the per-address limit"
+    );
+    let stored = comments::moderation_list(
+        &app.db.db,
+        &Default::default(),
+        dateline_db::views::PageRequest::new(1, 100),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        stored.total, 30,
+        "the per-address limit was stored, no more"
+    );
+    assert!(
+        stored
+            .items
+            .iter()
+            .all(|i| i.comment.status == CommentStatus::Pending)
+    );
+    assert_eq!(
+        get(&app, &bot, &format!("/{slug}"))
+            .await
+            .select(".comment-count"),
+        ["0 Comments"]
+    );
+
+    // Meanwhile a reader from elsewhere, known to the site, gets through.
+    let mut reader = Reader::new("198.51.100.77");
+    let first = post_json(
+        &app,
+        &mut reader,
+        &path,
+        &[
+            ("body", "When will they count?"),
+            ("name", "Salma"),
+            ("email", "salma@readers.test"),
+            ("token", &old_token),
+        ],
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    let id = first.json()["id"].as_i64().unwrap();
+    comments::moderate(
+        &app.db.db,
+        &[id],
+        &Moderation::Status(CommentStatus::Approved),
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let second = post_json(
+        &app,
+        &mut reader,
+        &path,
+        &[
+            ("body", "Thanks for the update."),
+            ("name", "Salma"),
+            ("email", "salma@readers.test"),
+            ("token", &old_token),
+        ],
+    )
+    .await;
+    assert_eq!(second.json()["status"], "approved");
+
+    // Banned: by address and by client.
+    comments::ban(
+        &app.db.db,
+        comments::BanKind::Email,
+        "salma@readers.test",
+        "salma@readers.test",
+        "test",
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let r = post_json(
+        &app,
+        &mut reader,
+        &path,
+        &[
+            ("body", "Again."),
+            ("name", "Salma"),
+            ("email", "salma@readers.test"),
+            ("token", &old_token),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn two_hundred_readers_post_at_once(db: TestDb) {
+    let app = std::sync::Arc::new(TestApp::new(db).await);
+    app.add("Flood warnings along the Euphrates", |_| {}).await;
+    let slug = "flood-warnings-along-the-euphrates";
+    relaxed(&app, |_| {}).await;
+    let t = token(&app).await;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let app = app.clone();
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut reader = Reader::new(&format!("10.{}.{}.1", i / 200, i % 200));
+            let r = post_json(
+                &app,
+                &mut reader,
+                &format!("/{slug}/comments"),
+                &[
+                    ("body", &format!("Reader {i} is safe.")),
+                    ("name", &format!("Reader {i}")),
+                    ("email", &format!("r{i}@readers.test")),
+                    ("token", &t),
+                ],
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let target = comments::target_by_slug(&app.db.db, slug)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(target.comment_count, 200);
+    let mut seen = std::collections::HashSet::new();
+    let mut after = None;
+    loop {
+        let page = comments::threads(
+            &app.db.db,
+            dateline_core::ArticleId(target.id),
+            Default::default(),
+            after,
+            50,
+        )
+        .await
+        .unwrap();
+        for c in &page.comments {
+            assert!(
+                seen.insert(c.body_markdown.clone()),
+                "listed twice: {}",
+                c.body_markdown
+            );
+        }
+        match page.next {
+            Some(n) => after = comments::Cursor::parse(&n),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        200,
+        "every comment is listed once across the pages"
+    );
+}
+
+both_databases!(
+    post_reply_vote_sort_and_page,
+    bad_input_keeps_what_was_written,
+    held_comments_wait_for_a_moderator,
+    writers_edit_and_delete_within_the_window,
+    floods_are_held_or_refused_while_a_reader_gets_through,
+    two_hundred_readers_post_at_once,
+);
