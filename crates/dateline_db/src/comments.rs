@@ -703,17 +703,26 @@ impl Moderation {
     }
 }
 
+/// What a moderation changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moderated {
+    pub changed: u64,
+    /// Articles whose comments readers see changed.
+    pub articles: Vec<i64>,
+}
+
 /// Applies a moderator's change to each comment in `ids`, all in one
-/// transaction, recording who did what. Returns how many changed.
+/// transaction, recording who did what.
 pub async fn moderate(
     db: &Db,
     ids: &[i64],
     change: &Moderation,
     by: Option<UserId>,
     now: DateTime<Utc>,
-) -> Result<u64> {
+) -> Result<Moderated> {
     let mut tx = db.write_tx().await?;
     let mut changed = 0;
+    let mut articles = Vec::new();
     for &id in ids {
         let Ok(row) = fetch_in(&mut tx, id).await else {
             continue;
@@ -769,11 +778,14 @@ pub async fn moderate(
                 delta * i64::from(row.anchor.is_some()),
             )
             .await?;
+            if !articles.contains(&row.article_id) {
+                articles.push(row.article_id);
+            }
         }
         changed += 1;
     }
     tx.commit().await?;
-    Ok(changed)
+    Ok(Moderated { changed, articles })
 }
 
 /// What moderators see of a comment.

@@ -106,6 +106,9 @@ pub fn router(state: AppState) -> Router {
         post(move |s: State<AppState>, p: Path<i64>, f| users::act(s, p, action, f))
     };
 
+    let moderate = |action: &'static str| {
+        post(move |s: State<AppState>, p: Path<i64>, f| admin::comments::act(s, p, action, f))
+    };
     let send_action = |action: &'static str| {
         post(move |s: State<AppState>, p: Path<i64>, f| newsletters::control(s, p, action, f))
     };
@@ -167,6 +170,28 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/newsletters/{id}/pause", send_action("pause"))
         .route("/admin/newsletters/{id}/resume", send_action("resume"))
         .route("/admin/newsletters/{id}/cancel", send_action("cancel"))
+        .route("/admin/comments", get(admin::comments::list))
+        .route("/admin/comments/bulk", post(admin::comments::bulk))
+        .route(
+            "/admin/comments/settings",
+            post(admin::comments::save_settings),
+        )
+        .route("/admin/comments/{id}/approve", moderate("approve"))
+        .route("/admin/comments/{id}/unapprove", moderate("unapprove"))
+        .route("/admin/comments/{id}/spam", moderate("spam"))
+        .route("/admin/comments/{id}/trash", moderate("trash"))
+        .route("/admin/comments/{id}/delete", moderate("delete"))
+        .route("/admin/comments/{id}/edit", post(admin::comments::edit))
+        .route("/admin/comments/{id}/reply", post(admin::comments::reply))
+        .route("/admin/comments/{id}/ban", post(admin::comments::ban))
+        .route(
+            "/admin/comments/bans/{id}/delete",
+            post(admin::comments::unban),
+        )
+        .route(
+            "/admin/articles/{id}/comments",
+            post(admin::comments::close),
+        )
         .route("/admin/subscribers", get(newsletters::subscribers_list))
         .route("/admin/subscribers.csv", get(newsletters::export))
         .route("/admin/subscribers/import", post(newsletters::import))

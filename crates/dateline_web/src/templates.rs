@@ -109,6 +109,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/admin/tokens.html"),
     ),
     (
+        "admin/comments.html",
+        include_str!("../templates/admin/comments.html"),
+    ),
+    (
         "admin/newsletters.html",
         include_str!("../templates/admin/newsletters.html"),
     ),

@@ -3,6 +3,7 @@
 //! (`dateline_core::auth`) before they touch anything.
 
 pub mod articles;
+pub mod comments;
 pub mod images;
 pub mod revisions;
 

@@ -1041,4 +1041,231 @@ both_databases!(
     writers_edit_and_delete_within_the_window,
     floods_are_held_or_refused_while_a_reader_gets_through,
     two_hundred_readers_post_at_once,
+    editors_moderate_in_the_newsroom,
 );
+
+async fn editors_moderate_in_the_newsroom(db: TestDb) {
+    use dateline_core::Role;
+    let app = TestApp::new(db).await;
+    app.add("Doctors strike in Sulaymaniyah", |_| {}).await;
+    let slug = "doctors-strike-in-sulaymaniyah";
+    relaxed(&app, |s| s.hold_first = true).await;
+    let mut reader = Reader::new("198.51.100.60");
+    let held = comment(
+        &app,
+        &mut reader,
+        slug,
+        "Dana Aziz",
+        "Pay the doctors.",
+        None,
+    )
+    .await;
+    let spam = comment(
+        &app,
+        &mut Reader::new("192.0.2.99"),
+        slug,
+        "Promo",
+        "cheap watches",
+        None,
+    )
+    .await;
+
+    let contributor = app.browser(Role::Contributor).await;
+    assert_eq!(
+        app.get_as(&contributor, "/admin/comments").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let editor = app.browser(Role::Editor).await;
+    let queue = app.get_as(&editor, "/admin/comments").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text());
+    assert_eq!(
+        queue.attrs("input[name=ids]", "value"),
+        [spam.to_string(), held.to_string()]
+    );
+    assert!(
+        queue
+            .text()
+            .contains("held: first comment from this address")
+    );
+    assert!(queue.select("nav.tabs a[aria-current] .count") == ["2"]);
+    assert!(
+        queue.select("#settings").is_empty(),
+        "comment settings are for admins"
+    );
+
+    // Bulk: approve one, spam the other.
+    let r = app
+        .post_as(
+            &editor,
+            "/admin/comments/bulk",
+            &[
+                ("ids", &held.to_string()),
+                ("action", "approve"),
+                ("back", "status=pending"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.header("location"),
+        "/admin/comments?status=pending&notice=moderated"
+    );
+    let r = app
+        .post_as(
+            &editor,
+            &format!("/admin/comments/{spam}/spam"),
+            &[("back", "status=pending")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = get(&app, &reader, &format!("/{slug}")).await;
+    assert_eq!(page.select(".comment-author"), ["Dana Aziz"]);
+    let queue = app.get_as(&editor, "/admin/comments").await;
+    assert!(queue.text().contains("Nothing is waiting for a moderator."));
+
+    // Edit and reply in place; the reply is published under the editor.
+    let r = app
+        .post_as(
+            &editor,
+            &format!("/admin/comments/{held}/edit"),
+            &[(&format!("edit_{held}"), "Pay the doctors **now**.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app
+        .post_as(
+            &editor,
+            &format!("/admin/comments/{held}/reply"),
+            &[(
+                &format!("reply_{held}"),
+                "We asked the ministry; see our update.",
+            )],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = get(&app, &reader, &format!("/{slug}")).await;
+    assert!(
+        page.text()
+            .contains("Pay the doctors <strong>now</strong>.")
+    );
+    assert_eq!(
+        page.select(&format!("#comment-{held} ol.replies .badge")),
+        ["Newsroom"]
+    );
+    assert_eq!(page.select(".comment-count"), ["2 Comments"]);
+    let history = app
+        .get_as(
+            &editor,
+            &format!(
+                "/admin/comments?email={}&status=all",
+                "dana.aziz%40readers.test"
+            ),
+        )
+        .await;
+    assert_eq!(
+        history.attrs("input[name=ids]", "value"),
+        [held.to_string()]
+    );
+    assert!(
+        history.text().contains("History: approved by"),
+        "{}",
+        history.text()
+    );
+
+    // Bans: by address, then the writer is refused.
+    let r = app
+        .post_as(
+            &editor,
+            &format!("/admin/comments/{spam}/ban"),
+            &[("kind", "ip")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let t = token(&app).await;
+    let refused = post_json(
+        &app,
+        &mut Reader::new("192.0.2.99"),
+        &format!("/{slug}/comments"),
+        &[
+            ("body", "again"),
+            ("name", "Promo2"),
+            ("email", "other@spam.example"),
+            ("token", &t),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let queue = app.get_as(&editor, "/admin/comments").await;
+    assert!(queue.text().contains("the client that wrote comment"));
+
+    // Closing an article's comments.
+    let article = comments::target_by_slug(&app.db.db, slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = app
+        .post_as(
+            &editor,
+            &format!("/admin/articles/{}/comments", article.id),
+            &[("closed", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = get(&app, &reader, &format!("/{slug}")).await;
+    assert_eq!(
+        page.select(".comments-closed"),
+        ["Comments on this report are closed."]
+    );
+
+    // Admins change the settings; a wrong value is named and nothing saved.
+    let admin = app.browser(Role::Admin).await;
+    let r = app
+        .post_as(
+            &admin,
+            "/admin/comments/settings",
+            &[
+                ("enabled", "1"),
+                ("close_after_days", "0"),
+                ("threads_per_page", "0"),
+                ("max_depth", "3"),
+                ("edit_minutes", "15"),
+                ("max_chars", "5000"),
+                ("max_links", "2"),
+                ("blocked_words", "casino\nloans"),
+                ("min_seconds", "3"),
+                ("proof_of_work_bits", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .contains("Show between 1 and 200 threads at first.")
+    );
+    assert_eq!(r.select("#blocked_words"), ["casino loans"]);
+    let r = app
+        .post_as(
+            &admin,
+            "/admin/comments/settings",
+            &[
+                ("enabled", "1"),
+                ("close_after_days", "30"),
+                ("threads_per_page", "10"),
+                ("max_depth", "4"),
+                ("edit_minutes", "10"),
+                ("max_chars", "3000"),
+                ("max_links", "1"),
+                ("blocked_words", "casino\nloans"),
+                ("min_seconds", "2"),
+                ("proof_of_work_bits", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let saved = comments::settings(&app.db.db).await.unwrap();
+    assert_eq!(
+        (saved.threads_per_page, saved.max_depth, saved.hold_first),
+        (10, 4, false)
+    );
+    assert_eq!(saved.blocked_words, ["casino", "loans"]);
+}

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod articles;
+pub mod comments;
 pub mod login;
 pub mod media;
 pub mod newsletters;
@@ -85,6 +86,13 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "cancelled" => "Cancelled: what had not gone out never will.",
         "marked" => "Marked: no more mail goes to that address.",
         "erased" => "Erased, with everything tied to the address.",
+        "moderated" => "Done.",
+        "replied" => "Your reply is published.",
+        "comment-edited" => "The comment is changed.",
+        "banned" => "Banned: comments from there are refused.",
+        "unbanned" => "The ban is lifted.",
+        "comments-closed" => "Comments on the article are closed.",
+        "comments-opened" => "Comments on the article are open.",
         _ => return None,
     })
 }
