@@ -2,9 +2,10 @@
 //! annotations so it cannot drift from the code.
 
 use crate::handlers::admin_api::{
-    articles as admin_articles, mail as admin_mail, people as admin_people,
+    articles as admin_articles, comments as admin_comments, mail as admin_mail,
+    people as admin_people,
 };
-use crate::handlers::api;
+use crate::handlers::{api, comments_api};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -41,6 +42,15 @@ impl Modify for BearerTokens {
         api::get_tag,
         api::list_authors,
         api::get_author,
+        comments_api::list,
+        comments_api::post,
+        comments_api::vote,
+        comments_api::token,
+        admin_comments::list,
+        admin_comments::moderate,
+        admin_comments::edit,
+        admin_comments::reply,
+        admin_comments::ban,
         admin_people::me,
         admin_articles::list,
         admin_articles::create,
@@ -77,6 +87,7 @@ impl Modify for BearerTokens {
         (name = "articles", description = "Published articles"),
         (name = "taxonomy", description = "Sections and tags"),
         (name = "people", description = "Authors"),
+        (name = "comments", description = "Readers' comments: reading, posting and voting are public (with the same checks as the form); moderation (`/api/v1/admin/comments`) needs an API token of an editor or admin"),
         (name = "mail", description = "Delivery events from a mail provider, and newsletter sends: needs an API token of an editor or admin"),
         (name = "admin", description = "The newsroom: needs an API token; each call is allowed or refused by the token's user's role"),
     )

@@ -8,7 +8,8 @@ use crate::handlers::admin::{
 use crate::handlers::admin_api;
 use crate::handlers::feeds::{self, Format};
 use crate::handlers::{
-    api, articles, comments, home, lists, newsletter, ops, search, sitemaps, static_files,
+    api, articles, comments, comments_api, home, lists, newsletter, ops, search, sitemaps,
+    static_files,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -269,6 +270,29 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(sitemaps::robots))
         .route("/api/v1/articles", get(api::list_articles))
         .route("/api/v1/articles/{key}", get(api::get_article))
+        .route(
+            "/api/v1/articles/{id}/comments",
+            get(comments_api::list).post(comments_api::post),
+        )
+        .route("/api/v1/comments/token", get(comments_api::token))
+        .route("/api/v1/comments/{id}/vote", post(comments_api::vote))
+        .route("/api/v1/admin/comments", get(admin_api::comments::list))
+        .route(
+            "/api/v1/admin/comments/moderate",
+            post(admin_api::comments::moderate),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}",
+            axum::routing::put(admin_api::comments::edit),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}/reply",
+            post(admin_api::comments::reply),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}/ban",
+            post(admin_api::comments::ban),
+        )
         .route("/api/v1/sections", get(api::list_sections))
         .route("/api/v1/sections/{slug}", get(api::get_section))
         .route("/api/v1/tags", get(api::list_tags))

@@ -743,7 +743,22 @@ pub async fn vote(
             return Err(AppError::BadRequest("A vote is “up” or “down”.".into()));
         }
     };
-    let ip = client_ip(&parts, &state.config.trusted_proxies);
+    let (result, slug) = cast_vote(&state, &parts, id, value).await?;
+    if wants_json(&parts.headers) {
+        return Ok(Json(result).into_response());
+    }
+    Ok(Redirect::to(&format!("{}#comment-{id}", state.urls.comment(&slug, id))).into_response())
+}
+
+/// Records a reader's vote (1 or -1) on comment `id`, keyed by a hash of
+/// their address; returns the new counts and the article's slug.
+pub(crate) async fn cast_vote(
+    state: &AppState,
+    parts: &Parts,
+    id: i64,
+    value: i64,
+) -> Result<(comments::VoteResult, String), AppError> {
+    let ip = client_ip(parts, &state.config.trusted_proxies);
     let voter = state.signer.keyed_hash("voter", &ip.to_string());
     let now = Utc::now();
     if comments::recent_votes(&state.db, &voter, now - commenting::RATE_WINDOW).await?
@@ -775,10 +790,7 @@ pub async fn vote(
         }
         None => String::new(),
     };
-    if wants_json(&parts.headers) {
-        return Ok(Json(result).into_response());
-    }
-    Ok(Redirect::to(&format!("{}#comment-{id}", state.urls.comment(&slug, id))).into_response())
+    Ok((result, slug))
 }
 
 /// `GET /comments/token`: a fresh form token for the page's script, so a

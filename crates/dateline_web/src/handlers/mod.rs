@@ -6,6 +6,7 @@ pub mod admin_api;
 pub mod api;
 pub mod articles;
 pub mod comments;
+pub mod comments_api;
 pub mod feeds;
 pub mod home;
 pub mod lists;

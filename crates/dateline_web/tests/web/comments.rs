@@ -1042,6 +1042,7 @@ both_databases!(
     floods_are_held_or_refused_while_a_reader_gets_through,
     two_hundred_readers_post_at_once,
     editors_moderate_in_the_newsroom,
+    the_comments_api,
 );
 
 async fn editors_moderate_in_the_newsroom(db: TestDb) {
@@ -1268,4 +1269,166 @@ async fn editors_moderate_in_the_newsroom(db: TestDb) {
         (10, 4, false)
     );
     assert_eq!(saved.blocked_words, ["casino", "loans"]);
+}
+
+async fn the_comments_api(db: TestDb) {
+    use axum::http::Method;
+    use dateline_core::Role;
+    let app = TestApp::new(db).await;
+    let article = app.add("Refinery fire near Baiji", |_| {}).await;
+    relaxed(&app, |s| s.hold_first = true).await;
+    let base = format!("/api/v1/articles/{}/comments", article.0);
+
+    let t = app.get("/api/v1/comments/token").await.json();
+    assert_eq!(t["pow_bits"], 0);
+    let token = t["token"].as_str().unwrap().to_owned();
+    let post = |body: serde_json::Value| {
+        let req = Request::post(&base)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        app.request(req)
+    };
+    let r = post(serde_json::json!({"body": "Is the road open?", "name": "Yusuf", "email": "yusuf@readers.test", "token": token})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["status"], "pending");
+    let held = r.json()["comment"]["id"].as_i64().unwrap();
+    let r = post(serde_json::json!({"body": "", "name": "Yusuf", "email": "bad", "token": token}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &r.json()["error"]["fields"];
+    assert!(
+        fields["body"].is_string() && fields["email"].is_string(),
+        "{fields}"
+    );
+    let r = post(serde_json::json!({"body": "x", "name": "Y", "email": "y@readers.test"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["error"]["fields"]["token"]
+            .as_str()
+            .unwrap()
+            .contains("comment form")
+    );
+
+    // Public list: nothing held is shown.
+    let list = app.get(&base).await.json();
+    assert_eq!(list["count"], 0);
+    assert_eq!(list["comments"].as_array().unwrap().len(), 0);
+    assert_eq!(list["open"], true);
+
+    // Moderation with a token: contributors may not, editors may.
+    let contributor = app.browser(Role::Contributor).await;
+    let ctoken = app.token(&contributor.user).await;
+    assert_eq!(
+        app.api(Method::GET, "/api/v1/admin/comments", &ctoken, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let editor = app.browser(Role::Editor).await;
+    let etoken = app.token(&editor.user).await;
+    let queue = app
+        .api(Method::GET, "/api/v1/admin/comments", &etoken, None)
+        .await
+        .json();
+    assert_eq!(queue["counts"]["pending"], 1);
+    assert_eq!(queue["comments"][0]["author_email"], "yusuf@readers.test");
+    assert_eq!(
+        queue["comments"][0]["held_because"],
+        "first comment from this address"
+    );
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/admin/comments/moderate",
+            &etoken,
+            Some(serde_json::json!({"ids": [held], "action": "approve"})),
+        )
+        .await;
+    assert_eq!(r.json()["changed"], 1);
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/admin/comments/{held}/reply"),
+            &etoken,
+            Some(serde_json::json!({"body": "Yes, since this morning."})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["staff"], true);
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/admin/comments/{held}"),
+            &etoken,
+            Some(serde_json::json!({"body": "Is the **road** open?"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/admin/comments/moderate",
+            &etoken,
+            Some(serde_json::json!({"ids": [held], "action": "explode"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Reading and voting.
+    let list = app.get(&base).await.json();
+    assert_eq!(list["count"], 2);
+    let first = &list["comments"][0];
+    assert_eq!(
+        first["body_html"],
+        "<p>Is the <strong>road</strong> open?</p>\n"
+    );
+    assert!(
+        first.get("author_email").is_none(),
+        "no address in the public API"
+    );
+    assert_eq!(list["comments"][1]["parent_id"], held);
+    assert_eq!(list["comments"][1]["depth"], 1);
+    let vote = Request::post(format!("/api/v1/comments/{held}/vote"))
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"value":"up"}"#))
+        .unwrap();
+    let v = app.request(vote).await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text());
+    assert_eq!(v.json()["upvotes"], 1);
+    let one = app
+        .get(&format!("/api/v1/articles/{}", article.0))
+        .await
+        .json();
+    assert_eq!(one["article"]["comment_count"], 2);
+    assert!(
+        one["article"]["comments_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&base)
+    );
+    assert_eq!(
+        app.get("/api/v1/articles/99999/comments").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{base}?sort=loudest")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // The OpenAPI document describes all of it.
+    let doc = app.get("/api/openapi.json").await.json();
+    for path in [
+        "/api/v1/articles/{id}/comments",
+        "/api/v1/comments/{id}/vote",
+        "/api/v1/comments/token",
+        "/api/v1/admin/comments",
+        "/api/v1/admin/comments/moderate",
+        "/api/v1/admin/comments/{id}/reply",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
 }
