@@ -85,6 +85,15 @@ CREATE TABLE comment_bans (
     UNIQUE (kind, value)
 );
 
+-- When mail about comments last went to an address, per purpose (a data
+-- link, a subscription's confirmation), so one address cannot be flooded.
+CREATE TABLE comment_mail_limits (
+    email TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    last_sent_at BIGINT NOT NULL,
+    PRIMARY KEY (email, purpose)
+);
+
 -- Comment counts and state kept on the article, changed in the
 -- transactions that change its comments.
 ALTER TABLE articles ADD COLUMN comment_count BIGINT NOT NULL DEFAULT 0;

@@ -1059,3 +1059,54 @@ pub async fn erase_email(db: &Db, email: &str, now: DateTime<Utc>) -> Result<u64
     tx.commit().await?;
     Ok(rows.len() as u64)
 }
+
+/// At most one mail about comments per address and purpose in this long.
+pub const MAIL_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
+/// Queues a mail to a commenter about their own comments (the link to
+/// export or erase them), made by `mail` from the id of their latest
+/// comment, unless they have none or one went out within [`MAIL_EVERY`].
+/// Returns whether it was queued; callers answer the same either way.
+pub async fn mail_commenter(
+    db: &Db,
+    email: &str,
+    purpose: &str,
+    now: DateTime<Utc>,
+    mail: impl FnOnce(i64, i64) -> Option<crate::mail::NewMail>,
+) -> Result<bool> {
+    let mut tx = db.write_tx().await?;
+    let latest: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT MAX(id), COUNT(*) FROM comments WHERE author_email = $1 HAVING COUNT(*) > 0",
+    )
+    .bind(email.to_owned())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((comment_id, count)) = latest else {
+        return Ok(false);
+    };
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT last_sent_at FROM comment_mail_limits WHERE email = $1 AND purpose = $2",
+    )
+    .bind(email.to_owned())
+    .bind(purpose.to_owned())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if last.is_some_and(|t| now.timestamp() - t < MAIL_EVERY.num_seconds()) {
+        return Ok(false);
+    }
+    let Some(message) = mail(comment_id, count) else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "INSERT INTO comment_mail_limits (email, purpose, last_sent_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (email, purpose) DO UPDATE SET last_sent_at = excluded.last_sent_at",
+    )
+    .bind(email.to_owned())
+    .bind(purpose.to_owned())
+    .bind(ts(now))
+    .execute(&mut *tx)
+    .await?;
+    crate::mail::enqueue_in(&mut tx, &message, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}

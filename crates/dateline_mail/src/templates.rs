@@ -45,6 +45,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("article.txt", include_str!("../templates/article.txt")),
         ("article.html", include_str!("../templates/article.html")),
         ("digest.txt", include_str!("../templates/digest.txt")),
+        (
+            "comment_data.txt",
+            include_str!("../templates/comment_data.txt"),
+        ),
+        (
+            "comment_data.html",
+            include_str!("../templates/comment_data.html"),
+        ),
         ("digest.html", include_str!("../templates/digest.html")),
     ] {
         if let Err(e) = env.add_template(name, source) {
@@ -151,6 +159,26 @@ pub fn password_reset(r: &PasswordReset) -> anyhow::Result<Mail> {
         &r.email,
         &r.name,
         r,
+    )
+}
+
+/// The link a commenter asked for, to export or erase their comments.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentData {
+    pub site_title: String,
+    pub email: String,
+    pub count: i64,
+    pub link: String,
+    pub valid_hours: i64,
+}
+
+pub fn comment_data(c: &CommentData) -> anyhow::Result<Mail> {
+    both(
+        "comment_data",
+        &format!("Your comments on {}", c.site_title),
+        &c.email,
+        "",
+        c,
     )
 }
 

@@ -8,8 +8,8 @@ use crate::handlers::admin::{
 use crate::handlers::admin_api;
 use crate::handlers::feeds::{self, Format};
 use crate::handlers::{
-    api, articles, comments, comments_api, home, lists, newsletter, ops, search, sitemaps,
-    static_files,
+    api, articles, commenter, comments, comments_api, home, lists, newsletter, ops, search,
+    sitemaps, static_files,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -236,6 +236,13 @@ pub fn router(state: AppState) -> Router {
         .route("/{slug}/comments/{id}", get(comments::permalink))
         .route("/{slug}/comments/{id}/reply", get(comments::reply_form))
         .route("/comments/token", get(comments::token))
+        .route(
+            "/comments/my-data",
+            get(commenter::ask).post(commenter::send_link),
+        )
+        .route("/comments/my-data/{token}", get(commenter::manage))
+        .route("/comments/my-data/{token}/export", get(commenter::export))
+        .route("/comments/my-data/{token}/erase", post(commenter::erase))
         .route("/comments/mine", get(comments::mine))
         .route("/comments/{id}/vote", post(comments::vote))
         .route("/comments/{id}/yours", get(comments::yours))

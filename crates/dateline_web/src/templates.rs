@@ -25,6 +25,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/comment_fragment.html"),
     ),
     ("comments.html", include_str!("../templates/comments.html")),
+    (
+        "commenter.html",
+        include_str!("../templates/commenter.html"),
+    ),
     ("list.html", include_str!("../templates/list.html")),
     ("search.html", include_str!("../templates/search.html")),
     (

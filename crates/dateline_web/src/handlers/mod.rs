@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_api;
 pub mod api;
 pub mod articles;
+pub mod commenter;
 pub mod comments;
 pub mod comments_api;
 pub mod feeds;

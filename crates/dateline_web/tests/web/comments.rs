@@ -1043,6 +1043,7 @@ both_databases!(
     two_hundred_readers_post_at_once,
     editors_moderate_in_the_newsroom,
     the_comments_api,
+    commenters_export_and_erase_through_a_mailed_link,
 );
 
 async fn editors_moderate_in_the_newsroom(db: TestDb) {
@@ -1431,4 +1432,124 @@ async fn the_comments_api(db: TestDb) {
             "{path} missing from the OpenAPI document"
         );
     }
+}
+
+async fn commenters_export_and_erase_through_a_mailed_link(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add("Water trucks reach Hasakah", |_| {}).await;
+    let slug = "water-trucks-reach-hasakah";
+    relaxed(&app, |_| {}).await;
+    let mut rima = Reader::new("198.51.100.80");
+    let mine = comment(
+        &app,
+        &mut rima,
+        slug,
+        "Rima Daher",
+        "The trucks came at dawn.",
+        None,
+    )
+    .await;
+    comment(
+        &app,
+        &mut rima,
+        slug,
+        "Rima Daher",
+        "And again at noon.",
+        None,
+    )
+    .await;
+    let mut other = Reader::new("198.51.100.81");
+    let reply = comment(
+        &app,
+        &mut other,
+        slug,
+        "Fadi Haddad",
+        "Same in our street.",
+        Some(mine),
+    )
+    .await;
+
+    let bad = post(
+        &app,
+        &mut rima,
+        "/comments/my-data",
+        &[("email", "rima at home")],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.attrs("#data-email", "value"), ["rima at home"]);
+    let sent = post(
+        &app,
+        &mut rima,
+        "/comments/my-data",
+        &[("email", "Rima.Daher@readers.test")],
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    let nobody = post(
+        &app,
+        &mut rima,
+        "/comments/my-data",
+        &[("email", "nobody@readers.test")],
+    )
+    .await;
+    assert_eq!(
+        nobody.select("p[role=status]")[0].replace("nobody@readers.test", "X"),
+        sent.select("p[role=status]")[0].replace("rima.daher@readers.test", "X"),
+        "the answer does not tell who commented"
+    );
+    post(
+        &app,
+        &mut rima,
+        "/comments/my-data",
+        &[("email", "rima.daher@readers.test")],
+    )
+    .await;
+    let mails = app.outbox().await;
+    assert_eq!(
+        mails.len(),
+        1,
+        "one mail, to the address that commented, once an hour"
+    );
+    let link = mails[0]
+        .split_whitespace()
+        .find(|w| w.starts_with("http://news.test/comments/my-data/"))
+        .expect("a link in the mail")
+        .to_owned();
+    let path = link.trim_start_matches("http://news.test");
+
+    let page = get(&app, &other, path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text()
+            .contains("2 comments were written here with rima.daher@readers.test")
+    );
+    let export = get(&app, &other, &format!("{path}/export")).await.json();
+    let bodies: Vec<_> = export["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body_markdown"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(bodies, ["The trucks came at dawn.", "And again at noon."]);
+    let forged = format!("{}9", &path[..path.len() - 1]);
+    assert_eq!(get(&app, &other, &forged).await.status, StatusCode::GONE);
+
+    let r = post(&app, &mut other, &format!("{path}/erase"), &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("Erased 2 comments."));
+    let article = get(&app, &other, &format!("/{slug}")).await;
+    assert_eq!(article.select(".comment-count"), ["1 Comment"]);
+    assert!(!article.text().contains("Rima"));
+    assert!(!article.text().contains("trucks came"));
+    assert_eq!(
+        article.select(&format!("#comment-{mine} #comment-{reply} .comment-author")),
+        ["Fadi Haddad"]
+    );
+    assert!(
+        get(&app, &other, path)
+            .await
+            .text()
+            .contains("nothing left to show")
+    );
 }

@@ -160,6 +160,110 @@ async fn every_page_is_valid_html() {
         std::fs::write(&file, body).unwrap();
         files.push((path, file));
     }
+    // The comment section with threads, and every comment page.
+    dateline_db::comments::save_settings(
+        &app.db.db,
+        &dateline_core::comment::CommentSettings {
+            min_seconds: 0,
+            hold_first: false,
+            max_depth: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.refresh().await;
+    let token = app.get("/comments/token").await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let article = "/farmers-count-the-cost/comments";
+    let first = app
+        .post_form(
+            article,
+            &[
+                (
+                    "body",
+                    "A *first* comment with a [link](https://example.org) & more.",
+                ),
+                ("name", "Layla Hassan"),
+                ("email", "layla@example.org"),
+                ("website", "example.org"),
+                ("token", &token),
+            ],
+            &[],
+        )
+        .await;
+    let cookie = first
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let yours = first.header("location").to_owned();
+    let id: i64 = yours
+        .trim_start_matches("/comments/")
+        .trim_end_matches("/yours")
+        .parse()
+        .unwrap();
+    let mut parent = id;
+    for n in 0..3 {
+        let r = app
+            .post_form(
+                article,
+                &[
+                    ("body", &format!("> quoted\n\nReply {n}.")),
+                    ("name", "Omar"),
+                    ("email", "omar@example.org"),
+                    ("token", &token),
+                    ("parent_id", &parent.to_string()),
+                ],
+                &[("accept", "application/json")],
+            )
+            .await;
+        parent = r.json()["id"].as_i64().unwrap();
+    }
+    let with_errors = app
+        .post_form(
+            article,
+            &[
+                ("body", "Kept."),
+                ("name", ""),
+                ("email", "x"),
+                ("token", &token),
+            ],
+            &[],
+        )
+        .await;
+    let mut comment_pages: Vec<(String, Vec<u8>)> =
+        vec![("comment form (with errors)".into(), with_errors.body)];
+    for path in [
+        "/farmers-count-the-cost".to_owned(),
+        "/farmers-count-the-cost?sort=votes".to_owned(),
+        article.to_owned(),
+        format!("{article}/{parent}"),
+        format!("{article}/{id}/reply"),
+        "/comments/my-data".to_owned(),
+    ] {
+        let r = app.get_with(&path, &[("cookie", &cookie)]).await;
+        comment_pages.push((path, r.body));
+    }
+    for path in [yours.clone(), format!("/comments/{id}/edit")] {
+        let r = app.get_with(&path, &[("cookie", &cookie)]).await;
+        assert_eq!(r.status, axum::http::StatusCode::OK, "{path}");
+        comment_pages.push((path, r.body));
+    }
+    let admin_queue = app.get_as(&admin, "/admin/comments?status=all").await;
+    comment_pages.push(("/admin/comments?status=all".into(), admin_queue.body));
+    let data_error = app
+        .post_form("/comments/my-data", &[("email", "nope")], &[])
+        .await;
+    comment_pages.push(("/comments/my-data (with errors)".into(), data_error.body));
+    for (n, (path, body)) in comment_pages.into_iter().enumerate() {
+        let file = dir.path().join(format!("comments-{n}.html"));
+        std::fs::write(&file, body).unwrap();
+        files.push((path, file));
+    }
     let failed = app
         .post_multipart_as(
             &admin,
