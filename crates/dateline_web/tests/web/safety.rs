@@ -119,4 +119,157 @@ async fn hostile_fields_are_escaped_everywhere(db: TestDb) {
     }
 }
 
-both_databases!(hostile_fields_are_escaped_everywhere);
+/// What readers have tried on comment sections, in every field.
+pub const COMMENT_PAYLOADS: &[&str] = &[
+    "<script>window.pwned=1</script>",
+    "\"><img src=x onerror=\"window.pwned=1\">",
+    "'><svg onload=window.pwned=1>",
+    "[click](javascript:window.pwned=1)",
+    "[click](JaVaScRiPt:window.pwned=1)",
+    "[click](&#106;avascript:window.pwned=1)",
+    "[click](data:text/html;base64,PHNjcmlwdD53aW5kb3cucHduZWQ9MTwvc2NyaXB0Pg==)",
+    "![x](x\" onerror=\"window.pwned=1)",
+    "<a href=\"javascript:window.pwned=1\">a</a>",
+    "<iframe src=\"javascript:window.pwned=1\"></iframe>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=window.pwned=1>",
+    "<style>body{background:url(javascript:window.pwned=1)}</style>",
+    "</textarea><script>window.pwned=1</script>",
+    "</script><script>window.pwned=1</script>",
+    "<details open ontoggle=window.pwned=1>",
+    "`<script>window.pwned=1</script>`",
+    "> <img src=x onerror=window.pwned=1>",
+    "{{ 7*7 }} {% raw %} ${7*7}",
+    "<object data=\"javascript:window.pwned=1\"></object>",
+    "<form action=\"javascript:window.pwned=1\"><button>go</button></form>",
+];
+
+async fn hostile_comments_are_inert_everywhere(db: TestDb) {
+    use dateline_core::comment::CommentSettings;
+    let app = TestApp::new(db).await;
+    app.add("Comment section under attack", |_| {}).await;
+    let slug = "comment-section-under-attack";
+    dateline_db::comments::save_settings(
+        &app.db.db,
+        &CommentSettings {
+            min_seconds: 0,
+            hold_first: false,
+            max_links: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.refresh().await;
+    let token = app.get("/comments/token").await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/{slug}/comments");
+    let mut ids = Vec::new();
+    for (n, p) in COMMENT_PAYLOADS.iter().enumerate() {
+        // In the body and the name; the website as a URL carrying it.
+        let website = format!("https://x{n}.example/{p}");
+        let r = app
+            .post_form(
+                &path,
+                &[
+                    ("body", p),
+                    ("name", &format!("N{n} {p}")),
+                    ("email", &format!("r{n}@readers.test")),
+                    ("website", &website),
+                    ("token", &token),
+                ],
+                &[("accept", "application/json")],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            axum::http::StatusCode::CREATED,
+            "payload {n}: {}",
+            r.text()
+        );
+        assert_inert(
+            r.json()["html"].as_str().unwrap(),
+            &format!("posted fragment {n}"),
+        );
+        ids.push(r.json()["id"].as_i64().unwrap());
+        // In the email: refused, and the refusal page echoes it back inert.
+        let refused = app
+            .post_form(
+                &path,
+                &[
+                    ("body", "x"),
+                    ("name", "x"),
+                    ("email", p),
+                    ("token", &token),
+                ],
+                &[],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "{p}"
+        );
+        assert_inert(&refused.text(), &format!("refused email {n}"));
+        let kept = refused.attrs("#comment-email", "value");
+        assert_eq!(
+            kept,
+            [p.trim().to_string()],
+            "the form keeps what was typed, as text"
+        );
+    }
+    // Held ones for the admin, too.
+    dateline_db::comments::moderate(
+        &app.db.db,
+        &ids[..5],
+        &dateline_db::comments::Moderation::Status(dateline_core::comment::CommentStatus::Pending),
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    app.refresh().await;
+    let page = app.get(&format!("/{slug}")).await;
+    assert_inert(&page.text(), "article page with hostile comments");
+    assert!(
+        page.text()
+            .contains("&lt;script&gt;window.pwned=1&lt;/script&gt;"),
+        "typed HTML shows as text"
+    );
+    for id in &ids[5..] {
+        assert_inert(
+            &app.get(&format!("/{slug}/comments/{id}")).await.text(),
+            "permalink",
+        );
+    }
+    assert_inert(
+        &app.get(&format!("/{slug}/comments?sort=oldest"))
+            .await
+            .text(),
+        "comments page",
+    );
+    let editor = app.browser(dateline_core::Role::Editor).await;
+    for q in ["/admin/comments", "/admin/comments?status=all"] {
+        let admin = app.get_as(&editor, q).await;
+        assert_eq!(admin.status, axum::http::StatusCode::OK);
+        assert_inert(&admin.text(), q);
+    }
+    let feed = app.get(&format!("/{slug}/comments.atom")).await.text();
+    let doc = roxmltree::Document::parse(&feed).expect("the feed stays well-formed");
+    for content in doc.descendants().filter(|n| n.has_tag_name("content")) {
+        assert_inert(content.text().unwrap_or_default(), "feed entry content");
+    }
+    let api = app
+        .get(&format!("/api/v1/articles/1/comments?limit=100"))
+        .await
+        .json();
+    for c in api["comments"].as_array().unwrap() {
+        assert_inert(c["body_html"].as_str().unwrap(), "API body_html");
+    }
+}
+
+both_databases!(
+    hostile_fields_are_escaped_everywhere,
+    hostile_comments_are_inert_everywhere
+);
