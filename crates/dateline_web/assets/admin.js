@@ -57,10 +57,12 @@
     input.addEventListener("focus", function () { input.select(); });
   });
 
-  // Ask before a delete that has no page of its own.
+  // Ask before a delete that has no page of its own (only when that button
+  // sent the form: the moderation queue has many buttons in one form).
   document.querySelectorAll("form button.danger").forEach(function (button) {
     button.form.addEventListener("submit", function (e) {
-      if (!window.confirm(button.textContent.trim() + "?")) { e.preventDefault(); }
+      var by = e.submitter || button;
+      if (by === button && !window.confirm(button.textContent.trim() + "?")) { e.preventDefault(); }
     });
   });
 

@@ -235,8 +235,6 @@
       var up = f.querySelector(".vote-up"), down = f.querySelector(".vote-down");
       up.querySelector(".n").textContent = r.body.upvotes;
       down.querySelector(".n").textContent = r.body.downvotes;
-      up.setAttribute("aria-label", "Vote up (" + r.body.upvotes + ")");
-      down.setAttribute("aria-label", "Vote down (" + r.body.downvotes + ")");
       up.setAttribute("aria-pressed", r.body.yours === 1 ? "true" : "false");
       down.setAttribute("aria-pressed", r.body.yours === -1 ? "true" : "false");
       say("Vote counted.");
@@ -281,8 +279,9 @@
       e.preventDefault();
       json(partial(more.getAttribute("href"))).then(function (r) {
         var nodes = fragment(r.body.html);
-        nodes.querySelectorAll(":scope > li.comment").forEach(function (li) {
-          if (!section.querySelector("#" + li.id)) list.appendChild(li);
+        // A fragment has no :scope; its top-level items are its children.
+        Array.prototype.slice.call(nodes.children).forEach(function (li) {
+          if (li.matches("li.comment") && !section.querySelector("#" + li.id)) list.appendChild(li);
         });
         setMore(r.body.next);
         enhanceMine();

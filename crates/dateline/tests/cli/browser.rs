@@ -69,6 +69,9 @@ pub(crate) async fn browser_with(javascript: bool) -> (Driver, Client) {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                // No smooth scrolling: WebDriver clicks where an element is
+                // once scrolled to, not where an animation has got to.
+                "--force-prefers-reduced-motion",
                 format!("--user-data-dir={}", profile.display()),
             ]
         }

@@ -5,6 +5,7 @@
 
 mod browser;
 mod commands;
+mod comments;
 mod newsletter;
 mod newsroom;
 mod serve;

@@ -261,7 +261,7 @@ async fn hostile_comments_are_inert_everywhere(db: TestDb) {
         assert_inert(content.text().unwrap_or_default(), "feed entry content");
     }
     let api = app
-        .get(&format!("/api/v1/articles/1/comments?limit=100"))
+        .get("/api/v1/articles/1/comments?limit=100")
         .await
         .json();
     for c in api["comments"].as_array().unwrap() {

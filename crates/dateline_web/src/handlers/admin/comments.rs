@@ -59,8 +59,17 @@ struct SettingsView {
 }
 
 fn query_of(p: &QueueParams) -> String {
+    // No status asked means the queue of held comments.
+    let status = p.status.clone().unwrap_or_else(|| "pending".into());
     let mut q = form_urlencoded(&[
-        ("status", p.status.clone().unwrap_or_default()),
+        (
+            "status",
+            if status.is_empty() {
+                "all".into()
+            } else {
+                status
+            },
+        ),
         ("email", p.email.clone().unwrap_or_default()),
         ("client", p.client.clone().unwrap_or_default()),
         (
@@ -69,7 +78,7 @@ fn query_of(p: &QueueParams) -> String {
         ),
     ]);
     if q.is_empty() {
-        q = "status=".into();
+        q = "status=all".into();
     }
     q
 }

@@ -1,0 +1,469 @@
+//! Comments end to end in headless Chromium against `dateline serve`, with
+//! JavaScript on (SQLite) and off (PostgreSQL): a first comment is held, an
+//! editor approves it in the newsroom, it shows; replies three levels deep,
+//! a vote, sorting, loading more; with JavaScript, all in place, and a
+//! comment posted by someone else arrives live. Hostile comments do not run
+//! in the browser. Pages are audited with axe-core.
+
+use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
+use crate::support::{Server, fixtures, run, run_with_input, stderr};
+use dateline_core::comment::CommentSettings;
+use dateline_db::Backend;
+use dateline_db::testing::TestDb;
+use fantoccini::{Client, Locator};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "copper kettle meadow";
+const ARTICLE: &str = "basra-port-strike-ends";
+
+/// A site with one article, an editor, and comment settings for a browser
+/// test: no minimum time (the script types fast), first comments held,
+/// two threads at a time.
+async fn site(backend: Backend, db: &TestDb, dir: &std::path::Path) -> (Vec<String>, Server) {
+    let mut storage = vec!["--data-dir".to_owned(), dir.to_str().unwrap().to_owned()];
+    if backend == Backend::Postgres {
+        storage.extend(["--database".to_owned(), db.child_url()]);
+    }
+    let with = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(storage.iter().cloned());
+        all
+    };
+    let add = with(&[
+        "article",
+        "add",
+        fixtures().join("01-port-strike.md").to_str().unwrap(),
+    ]);
+    let o = run(&add.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let user = with(&[
+        "user",
+        "add",
+        "--email",
+        "editor@newsroom.test",
+        "--name",
+        "Rana Haddad",
+        "--role",
+        "editor",
+        "--password-stdin",
+    ]);
+    let o = run_with_input(
+        &user.iter().map(String::as_str).collect::<Vec<_>>(),
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}/dateline.db", dir.display()),
+        Backend::Postgres => db.child_url(),
+    };
+    let conn = dateline_db::Db::connect(&url, Default::default())
+        .await
+        .unwrap();
+    dateline_db::comments::save_settings(
+        &conn,
+        &CommentSettings {
+            min_seconds: 0,
+            threads_per_page: 2,
+            max_depth: 3,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    conn.close().await;
+    let server = match backend {
+        Backend::Sqlite => Server::start(dir, None).await,
+        Backend::Postgres => Server::start(dir, Some(&db.child_url())).await,
+    };
+    (storage, server)
+}
+
+/// Waits until the element's text is `expected`.
+async fn text_becomes(client: &Client, css: &str, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = match client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if now.trim() == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} says \"{now}\", not \"{expected}\""
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_for(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+}
+
+async fn count(client: &Client, css: &str) -> usize {
+    client.find_all(Locator::Css(css)).await.unwrap().len()
+}
+
+/// Writes a comment in the form that is open (under the section, or moved
+/// under a comment to reply) and sends it.
+async fn write(client: &Client, body: &str, name: &str, email: &str) {
+    fill(client, "comment-body", body).await;
+    fill(client, "comment-name", name).await;
+    // Enter in a field sends the form, as a reader would.
+    fill(client, "comment-email", &format!("{email}\u{E007}")).await;
+}
+
+async fn approve_in_the_newsroom(client: &Client, base: &str, author: &str) {
+    client
+        .goto(&format!("{base}/admin/comments"))
+        .await
+        .unwrap();
+    if client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/admin/login")
+    {
+        fill(client, "email", "editor@newsroom.test").await;
+        fill(client, "password", PASSWORD).await;
+        click(client, "main form button[type=submit]").await;
+        wait_for(client, "nav[aria-label=Newsroom]").await;
+        client
+            .goto(&format!("{base}/admin/comments"))
+            .await
+            .unwrap();
+    }
+    wait_for(client, ".moderation-item").await;
+    assert_eq!(text(client, ".moderation-item strong").await, author);
+    click(client, ".moderation-item button[formaction$='/approve']").await;
+    text_becomes(
+        client,
+        ".queue-empty",
+        "Nothing is waiting for a moderator.",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_in_place_with_javascript() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_storage, mut server) = site(Backend::Sqlite, &db, dir.path()).await;
+    let base = server.base.clone();
+    let article = format!("{base}/{ARTICLE}");
+    let (_driver, client) = browser_with(true).await;
+    let axe = axe_source().expect("axe-core is missing: run scripts/test");
+
+    // A first comment is held, and its writer sees it as such, in place.
+    client.goto(&article).await.unwrap();
+    text_becomes(&client, ".comment-count", "0 Comments").await;
+    write(
+        &client,
+        "Will the *northern* quay reopen too?",
+        "Layla Nasser",
+        "layla@readers.test",
+    )
+    .await;
+    wait_for(&client, "li.comment-pending .awaiting").await;
+    assert!(
+        text(&client, ".form-status")
+            .await
+            .contains("awaiting moderation")
+    );
+    assert_eq!(
+        client.current_url().await.unwrap().as_str(),
+        article,
+        "no page load"
+    );
+    assert_eq!(text(&client, ".comment-count").await, "0 Comments");
+    // Still shown to her after a reload (her browser holds the secret).
+    client.goto(&article).await.unwrap();
+    wait_for(&client, "li.comment-pending").await;
+
+    approve_in_the_newsroom(&client, &base, "Layla Nasser").await;
+    client.goto(&article).await.unwrap();
+    text_becomes(&client, ".comment-count", "1 Comment").await;
+    assert_eq!(count(&client, "li.comment-pending").await, 0);
+    assert_eq!(
+        accessibility_violations(&client, &axe).await,
+        Vec::<String>::new(),
+        "article page with comments"
+    );
+
+    // Now known, she goes straight through; replies nest three deep.
+    click(&client, "a.reply-link").await;
+    assert_eq!(
+        text(&client, ".comment-form-heading").await,
+        "Reply to Layla Nasser"
+    );
+    write(
+        &client,
+        "It reopens on Sunday.",
+        "Omar Aziz",
+        "omar@readers.test",
+    )
+    .await;
+    wait_for(&client, "ol.replies li.comment").await;
+    // A first comment from Omar's address is held too: approve, then reply on.
+    approve_in_the_newsroom(&client, &base, "Omar Aziz").await;
+    client.goto(&article).await.unwrap();
+    text_becomes(&client, ".comment-count", "2 Comments").await;
+    click(&client, "ol.replies a.reply-link").await;
+    write(
+        &client,
+        "Thank you, Omar.",
+        "Layla Nasser",
+        "layla@readers.test",
+    )
+    .await;
+    wait_for(&client, "ol.replies ol.replies li.comment").await;
+    click(&client, "ol.replies ol.replies a.reply-link").await;
+    write(
+        &client,
+        "You are welcome.",
+        "Omar Aziz",
+        "omar@readers.test",
+    )
+    .await;
+    wait_for(&client, "ol.replies ol.replies ol.replies li.comment").await;
+    text_becomes(&client, ".comment-count", "4 Comments").await;
+
+    // A vote, in place.
+    click(&client, "#comment-list > li:first-child > article .vote-up").await;
+    text_becomes(
+        &client,
+        "#comment-list > li:first-child > article .vote-up .n",
+        "1",
+    )
+    .await;
+
+    // Two more threads: sorting and loading more happen in place.
+    for (body, name) in [
+        ("Second thread.", "Layla Nasser"),
+        ("Third thread.", "Layla Nasser"),
+    ] {
+        write(&client, body, name, "layla@readers.test").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    client.goto(&article).await.unwrap();
+    text_becomes(&client, ".comment-count", "6 Comments").await;
+    assert_eq!(count(&client, "#comment-list > li.comment").await, 2);
+    click(&client, "a[data-more]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count(&client, "#comment-list > li.comment").await < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "Load more did not add the third thread"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(client.current_url().await.unwrap().as_str(), article);
+    click(&client, "a[data-sort=oldest]").await;
+    text_becomes(
+        &client,
+        "#comment-list > li:first-child > article .comment-body",
+        "Will the northern quay reopen too?",
+    )
+    .await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("sort=oldest")
+    );
+
+    // Someone else comments: it appears live, without a reload.
+    let api = reqwest::Client::new();
+    let token: serde_json::Value = api
+        .get(format!("{base}/api/v1/comments/token"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let article_id = api
+        .get(format!("{base}/api/v1/articles/{ARTICLE}"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["article"]["id"]
+        .as_i64()
+        .unwrap();
+    let comments_api = format!("{base}/api/v1/articles/{article_id}/comments");
+    let posted = api
+        .post(&comments_api)
+        .json(&serde_json::json!({
+            "body": "Live from the quay.",
+            "name": "Layla Nasser",
+            "email": "layla@readers.test",
+            "token": token["token"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 201);
+    let live_id = posted.json::<serde_json::Value>().await.unwrap()["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    wait_for(&client, &format!("#comment-{live_id}.comment-new")).await;
+    text_becomes(&client, ".comment-count", "7 Comments").await;
+
+    // Hostile comments do not run in the page.
+    let hostile = api
+        .post(&comments_api)
+        .json(&serde_json::json!({
+            "body": HOSTILE.join("\n\n"),
+            "name": "Layla Nasser",
+            "email": "layla@readers.test",
+            "token": token["token"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hostile.status(), 201);
+    client.goto(&article).await.unwrap();
+    wait_for(&client, "#comment-list").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pwned = client
+        .execute(
+            "return window.pwned === undefined ? null : window.pwned",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pwned, serde_json::Value::Null, "a hostile comment ran");
+    assert!(client.get_alert_text().await.is_err(), "a dialog opened");
+
+    client.close().await.unwrap();
+    assert!(
+        server.terminate(),
+        "serve did not exit cleanly:\n{}",
+        server.log()
+    );
+}
+
+/// Payloads that set `window.pwned` if they ever run.
+pub const HOSTILE: &[&str] = &[
+    "<script>window.pwned=1</script>",
+    "<img src=x onerror=\"window.pwned=2\">",
+    "[x](javascript:window.pwned=3)",
+    "<svg onload=window.pwned=4>",
+    "<details open ontoggle=window.pwned=5>",
+    "</textarea><script>window.pwned=6</script>",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_as_plain_forms_without_javascript() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_storage, mut server) = site(Backend::Postgres, &db, dir.path()).await;
+    let base = server.base.clone();
+    let article = format!("{base}/{ARTICLE}");
+    let (_driver, client) = browser_with(false).await;
+
+    // Posting lands on the writer's own page: held, awaiting moderation.
+    client.goto(&article).await.unwrap();
+    write(
+        &client,
+        "Will the *northern* quay reopen too?",
+        "Layla Nasser",
+        "layla@readers.test",
+    )
+    .await;
+    wait_for(&client, ".awaiting").await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/yours")
+    );
+    assert!(
+        text(&client, ".form-notice")
+            .await
+            .contains("awaiting moderation")
+    );
+
+    approve_in_the_newsroom(&client, &base, "Layla Nasser").await;
+    client.goto(&article).await.unwrap();
+    text_becomes(&client, ".comment-count", "1 Comment").await;
+
+    // Replies: each "Reply" opens a page with the thread and a form.
+    for (n, (body, name, email)) in [
+        (
+            "It reopens on Sunday.",
+            "Layla Nasser",
+            "layla@readers.test",
+        ),
+        ("Thank you.", "Layla Nasser", "layla@readers.test"),
+        ("You are welcome.", "Layla Nasser", "layla@readers.test"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let deepest = format!(
+            "#comment-list{} > li > article a.reply-link",
+            " > li > ol.replies".repeat(n)
+        );
+        click(&client, &deepest).await;
+        wait_for(&client, "h1").await;
+        assert_eq!(text(&client, "h1").await, "Reply to a comment");
+        write(&client, body, name, email).await;
+        wait_for(&client, ".form-notice").await;
+        client.goto(&article).await.unwrap();
+    }
+    text_becomes(&client, ".comment-count", "4 Comments").await;
+    assert_eq!(
+        count(&client, "ol.replies ol.replies ol.replies li.comment").await,
+        1
+    );
+
+    // A vote: the form posts and the permalink shows the count.
+    click(&client, "#comment-list > li:first-child > article .vote-up").await;
+    wait_for(&client, ".comment-focus").await;
+    text_becomes(&client, ".comment-focus > article .vote-up .n", "1").await;
+
+    // More threads; sorting and "Load more" are links.
+    client.goto(&article).await.unwrap();
+    for body in ["Second thread.", "Third thread."] {
+        write(&client, body, "Layla Nasser", "layla@readers.test").await;
+        wait_for(&client, ".form-notice").await;
+        client.goto(&article).await.unwrap();
+    }
+    assert_eq!(count(&client, "#comment-list > li.comment").await, 2);
+    click(&client, "a[data-more]").await;
+    wait_for(&client, "h1#comments-heading").await;
+    assert_eq!(
+        text(&client, "h1#comments-heading").await,
+        "Comments on this report"
+    );
+    assert_eq!(count(&client, "#comment-list > li.comment").await, 1);
+    client.goto(&article).await.unwrap();
+    click(&client, "a[data-sort=oldest]").await;
+    text_becomes(
+        &client,
+        "#comment-list > li:first-child > article .comment-body",
+        "Will the northern quay reopen too?",
+    )
+    .await;
+
+    client.close().await.unwrap();
+    assert!(
+        server.terminate(),
+        "serve did not exit cleanly:\n{}",
+        server.log()
+    );
+}
