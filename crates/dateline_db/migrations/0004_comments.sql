@@ -47,7 +47,9 @@ CREATE TABLE comments (
     deleted_at BIGINT
 );
 CREATE INDEX comments_roots ON comments (article_id, status, parent_id, created_at, id);
-CREATE INDEX comments_by_thread ON comments (thread_id, path);
+-- With status, so that SQLite prefers it to comments_by_status when it
+-- fetches the replies of a page's threads.
+CREATE INDEX comments_by_thread ON comments (thread_id, status, path);
 CREATE INDEX comments_by_status ON comments (status, created_at, id);
 CREATE INDEX comments_by_email ON comments (author_email, created_at);
 CREATE INDEX comments_by_ip ON comments (ip_hash, created_at);

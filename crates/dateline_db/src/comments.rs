@@ -191,12 +191,15 @@ pub async fn create(db: &Db, new: &NewComment, now: DateTime<Utc>) -> Result<Com
     } else {
         format!("{parent_path}/{}", path_segment(id))
     };
-    sqlx::query("UPDATE comments SET thread_id = $1, path = $2 WHERE id = $3")
-        .bind(thread_id.unwrap_or(id))
-        .bind(path)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let row: CommentRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE comments SET thread_id = $1, path = $2 WHERE id = $3 RETURNING {}",
+        COMMENT_COLUMNS.replace("c.", "")
+    )))
+    .bind(thread_id.unwrap_or(id))
+    .bind(path)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
     if new.status == CommentStatus::Approved {
         count_change(
             &mut tx,
@@ -206,7 +209,6 @@ pub async fn create(db: &Db, new: &NewComment, now: DateTime<Utc>) -> Result<Com
         )
         .await?;
     }
-    let row = fetch_in(&mut tx, id).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -479,27 +481,40 @@ pub async fn has_approved_from(db: &Db, email: &str) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Comments stored from this address hash, and from this email, since `since`.
-pub async fn recent_posts(
+/// What storage knows of someone about to comment: whether their address
+/// or client is banned, and how much they posted lately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub banned: bool,
+    /// Comments from this client since the time asked about.
+    pub by_client: i64,
+    /// Comments with this email since then.
+    pub by_email: i64,
+}
+
+/// A commenter's standing, in one query.
+pub async fn standing(
     db: &Db,
     ip_hash: &str,
     email: &str,
     since: DateTime<Utc>,
-) -> Result<(i64, i64)> {
-    let by_ip: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE ip_hash = $1 AND created_at >= $2")
-            .bind(ip_hash.to_owned())
-            .bind(ts(since))
-            .fetch_one(db.pool())
-            .await?;
-    let by_email: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM comments WHERE author_email = $1 AND created_at >= $2",
+) -> Result<Standing> {
+    let (banned, by_client, by_email): (i64, i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM comment_bans WHERE (kind = 'email' AND value = $1) OR (kind = 'ip' AND value = $2)), \
+           (SELECT COUNT(*) FROM comments WHERE ip_hash = $2 AND created_at >= $3), \
+           (SELECT COUNT(*) FROM comments WHERE author_email = $1 AND created_at >= $3)",
     )
     .bind(email.to_owned())
+    .bind(ip_hash.to_owned())
     .bind(ts(since))
     .fetch_one(db.pool())
     .await?;
-    Ok((by_ip, by_email))
+    Ok(Standing {
+        banned: banned > 0,
+        by_client,
+        by_email,
+    })
 }
 
 /// Votes cast by this voter since `since`.
@@ -995,18 +1010,6 @@ pub async fn bans(db: &Db) -> Result<Vec<Ban>> {
     .await?)
 }
 
-/// True when this email or client hash is banned.
-pub async fn is_banned(db: &Db, email: &str, ip_hash: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM comment_bans WHERE (kind = 'email' AND value = $1) OR (kind = 'ip' AND value = $2)",
-    )
-    .bind(email.to_owned())
-    .bind(ip_hash.to_owned())
-    .fetch_one(db.pool())
-    .await?;
-    Ok(n > 0)
-}
-
 /// Every comment written with this address, oldest first (for its writer's
 /// export).
 pub async fn by_email(db: &Db, email: &str) -> Result<Vec<(CommentRow, String)>> {
@@ -1109,4 +1112,48 @@ pub async fn mail_commenter(
     crate::mail::enqueue_in(&mut tx, &message, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(published_days_ago: i64, closed: bool) -> CommentTarget {
+        CommentTarget {
+            id: 1,
+            slug: "a".into(),
+            headline: "A".into(),
+            language: "en".into(),
+            direction: "ltr".into(),
+            published_at: Some(Utc::now().timestamp() - published_days_ago * 86_400),
+            comments_closed: i64::from(closed),
+            comment_count: 0,
+            inline_count: 0,
+        }
+    }
+
+    #[test]
+    fn comments_close_by_hand_by_age_and_site_wide() {
+        let now = Utc::now();
+        let mut s = CommentSettings::default();
+        assert!(target(400, false).open(&s, now), "no age limit by default");
+        assert!(!target(1, true).open(&s, now), "closed by an editor");
+        s.close_after_days = 30;
+        assert!(target(29, false).open(&s, now));
+        assert!(!target(31, false).open(&s, now), "older than the limit");
+        s.enabled = false;
+        assert!(!target(1, false).open(&s, now), "comments off");
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let c = Cursor {
+            key: 1_764_000_000,
+            id: 42,
+        };
+        assert_eq!(Cursor::parse(&c.encode()), Some(c));
+        assert_eq!(Cursor::parse("-3.7"), Some(Cursor { key: -3, id: 7 }));
+        assert_eq!(Cursor::parse("x.1"), None);
+        assert_eq!(Cursor::parse("17"), None);
+    }
 }

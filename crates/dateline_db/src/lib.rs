@@ -72,6 +72,36 @@ pub struct DbOptions {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer: writers of this process queue here, without a
+    /// connection, instead of each holding one of the pool's few connections
+    /// while SQLite makes it wait (readers would then wait for a connection).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it also holds this process's writer turn.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -109,7 +139,11 @@ impl Db {
                 url: redact_url(url),
                 source: e,
             })?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            writer: Default::default(),
+        })
     }
 
     /// Brings the schema up to date. Safe to run from several processes at
@@ -128,12 +162,18 @@ impl Db {
 
     /// A transaction that will write. On SQLite it takes the write lock at
     /// once, so two writers wait for each other instead of failing midway.
-    pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Any>> {
-        let begin = match self.backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
+    pub(crate) async fn write_tx(&self) -> Result<WriteTx> {
+        let (begin, turn) = match self.backend {
+            Backend::Sqlite => (
+                "BEGIN IMMEDIATE",
+                Some(self.writer.clone().lock_owned().await),
+            ),
+            Backend::Postgres => ("BEGIN", None),
         };
-        Ok(self.pool.begin_with(begin).await?)
+        Ok(WriteTx {
+            tx: self.pool.begin_with(begin).await?,
+            _turn: turn,
+        })
     }
 
     /// Answers when the database can run a query.

@@ -130,12 +130,21 @@ pub async fn post(
     }
     let ip_hash = ip_hash(state, sender.ip);
     if !staff {
-        check_rates(state, &ip_hash, &draft.email, now).await?;
-        if comments::is_banned(&state.db, &draft.email, &ip_hash).await? {
+        let standing =
+            comments::standing(&state.db, &ip_hash, &draft.email, now - RATE_WINDOW).await?;
+        if standing.banned {
             return Err(notice(
                 StatusCode::FORBIDDEN,
                 "Comments from this address are not accepted here. If you think this is a mistake, write to the editors.",
             ));
+        }
+        if standing.by_client >= MAX_PER_IP || standing.by_email >= MAX_PER_EMAIL {
+            metrics::counter!("dateline_comments_refused_total", "why" => "rate").increment(1);
+            return Err(Refusal::Notice {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message: "You have posted many comments in the last hour. Your comment is kept below: wait a while and send it again.".into(),
+                retry_after: Some(600),
+            });
         }
     }
     let (status, held_because) = if staff {
@@ -225,25 +234,6 @@ fn check_robot(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Your browser did not finish the small calculation this site asks of commenters to keep robots out. Turn on JavaScript for this site, wait a moment, and send again.",
         ));
-    }
-    Ok(())
-}
-
-async fn check_rates(
-    state: &AppState,
-    ip_hash: &str,
-    email: &str,
-    now: DateTime<Utc>,
-) -> Result<(), Refusal> {
-    let (by_ip, by_email) =
-        comments::recent_posts(&state.db, ip_hash, email, now - RATE_WINDOW).await?;
-    if by_ip >= MAX_PER_IP || by_email >= MAX_PER_EMAIL {
-        metrics::counter!("dateline_comments_refused_total", "why" => "rate").increment(1);
-        return Err(Refusal::Notice {
-            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
-            message: "You have posted many comments in the last hour. Your comment is kept below: wait a while and send it again.".into(),
-            retry_after: Some(600),
-        });
     }
     Ok(())
 }

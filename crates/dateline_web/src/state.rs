@@ -35,6 +35,8 @@ impl WebConfig {
 /// version (see `handlers::site`).
 pub struct SiteContext {
     pub settings: dateline_db::site::SiteSettings,
+    /// Saving them raises the content version too.
+    pub comments: dateline_core::comment::CommentSettings,
     pub view: crate::views::SiteView,
 }
 

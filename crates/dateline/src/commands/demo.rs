@@ -61,10 +61,114 @@ pub async fn run(storage: &Storage) -> anyhow::Result<ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("demo file {name}: {e}"))?;
     }
+    let comments = add_comments(&db, now).await?;
     println!(
-        "Loaded the demo newsroom: {published} published articles and {scheduled} scheduled for {}.\nRun `dateline serve` and open the site.",
+        "Loaded the demo newsroom: {published} published articles and {scheduled} scheduled for {}, with {comments} comments.\nRun `dateline serve` and open the site.",
         (now + Duration::hours(1)).format("%H:%M UTC")
     );
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Invented readers' comments: (article slug, name, email, text, index of
+/// the comment it answers in this list).
+const COMMENTS: &[(&str, &str, &str, &str, Option<usize>)] = &[
+    (
+        "tigris-water-talks-resume",
+        "Huda Karim",
+        "huda.karim@example.org",
+        "My family farms near Amarah. The *winter share* matters more than any summer promise: the marshes need it before the heat.",
+        None,
+    ),
+    (
+        "tigris-water-talks-resume",
+        "Sami Jaber",
+        "sami.jaber@example.net",
+        "Did the ministry publish the figures it brought to the talks? The article mentions a table but I cannot find it.",
+        Some(0),
+    ),
+    (
+        "tigris-water-talks-resume",
+        "Huda Karim",
+        "huda.karim@example.org",
+        "Not yet. They said the table goes out once both sides sign.",
+        Some(1),
+    ),
+    (
+        "tigris-water-talks-resume",
+        "Rami Aziz",
+        "rami.aziz@example.com",
+        "Thank you for translating this. The Arabic version has two more quotes from the Basra delegates; worth reading.",
+        None,
+    ),
+    (
+        "mosul-booksellers-street-reopens",
+        "Noor Saleh",
+        "noor.saleh@example.org",
+        "I bought my first novel on that street in 2002. Seeing the shopfronts back is a joy.",
+        None,
+    ),
+    (
+        "mosul-booksellers-street-reopens",
+        "Yusuf Hamdan",
+        "yusuf.hamdan@example.net",
+        "> restored shopfronts open to readers again\n\nAnd the café at the corner too. Go on a Friday morning.",
+        Some(4),
+    ),
+    (
+        "erbil-solar-farm",
+        "Dilan Ahmed",
+        "dilan.ahmed@example.org",
+        "How many hours a day does it cover? Our neighbourhood generator still runs every evening.",
+        None,
+    ),
+];
+
+/// Adds the demo comments once (an article that has comments is skipped).
+async fn add_comments(db: &dateline_db::Db, now: chrono::DateTime<Utc>) -> anyhow::Result<usize> {
+    use dateline_core::comment::CommentStatus;
+    use dateline_db::comments::{self, NewComment};
+    let mut ids: Vec<Option<i64>> = Vec::new();
+    let mut added = 0;
+    let mut skip: Vec<&str> = Vec::new();
+    for (n, (slug, name, email, body, parent)) in COMMENTS.iter().enumerate() {
+        let Some(target) = comments::target_by_slug(db, slug).await? else {
+            ids.push(None);
+            continue;
+        };
+        let first_of_article = n == 0 || COMMENTS[n - 1].0 != *slug;
+        if first_of_article && target.comment_count > 0 {
+            skip.push(slug);
+        }
+        if skip.contains(slug) {
+            ids.push(None);
+            continue;
+        }
+        let written = now - Duration::minutes(50 - 5 * n as i64);
+        let row = comments::create(
+            db,
+            &NewComment {
+                article_id: dateline_core::ArticleId(target.id),
+                parent_id: parent.and_then(|p| ids.get(p).copied().flatten()),
+                status: CommentStatus::Approved,
+                held_because: String::new(),
+                author_name: (*name).to_owned(),
+                author_email: (*email).to_owned(),
+                author_url: String::new(),
+                user_id: None,
+                body_markdown: (*body).to_owned(),
+                body_html: dateline_render::render_comment(body),
+                ip_hash: String::new(),
+                ip_prefix: String::new(),
+                user_agent: "demo".into(),
+                owner_hash: String::new(),
+                anchor: None,
+            },
+            written,
+        )
+        .await?;
+        ids.push(Some(row.id));
+        added += 1;
+    }
+    Ok(added)
 }

@@ -59,15 +59,8 @@ pub(crate) async fn section(
     target: &CommentTarget,
     sort: CommentSort,
 ) -> Result<CommentSection, AppError> {
-    let settings = comments::settings(&state.db).await?;
-    let now = Utc::now();
-    let mut s = CommentSection::new(
-        target,
-        &settings,
-        sort,
-        &state.urls,
-        target.open(&settings, now),
-    );
+    let settings = crate::handlers::comment_settings(state).await?;
+    let mut s = frame(state, target, sort, &settings);
     if !settings.enabled {
         return Ok(s);
     }
@@ -86,8 +79,27 @@ pub(crate) async fn section(
         settings.max_depth,
     );
     s.next_url = page.next.map(|c| more_url(&s.comments_url, sort, &c));
-    s.form.token = commenting::form_token(state, now);
     Ok(s)
+}
+
+/// The section without its threads (for the pages that show other threads,
+/// or none), with a fresh form token.
+fn frame(
+    state: &AppState,
+    target: &CommentTarget,
+    sort: CommentSort,
+    settings: &CommentSettings,
+) -> CommentSection {
+    let now = Utc::now();
+    let mut s = CommentSection::new(
+        target,
+        settings,
+        sort,
+        &state.urls,
+        target.open(settings, now),
+    );
+    s.form.token = commenting::form_token(state, now);
+    s
 }
 
 fn more_url(comments_url: &str, sort: CommentSort, cursor: &str) -> String {
@@ -160,7 +172,7 @@ pub async fn more(
     Q(params): Q<SectionParams>,
 ) -> Result<Response, AppError> {
     let target = target(&state, &slug).await?;
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let sort = params.sort();
     let after = match params.after.as_deref() {
         None | Some("") => None,
@@ -171,7 +183,7 @@ pub async fn more(
             )
         })?),
     };
-    let mut section = section(&state, &target, sort).await?;
+    let mut section = frame(&state, &target, sort, &settings);
     let page = comments::threads(
         &state.db,
         dateline_core::ArticleId(target.id),
@@ -237,7 +249,7 @@ async fn thread_page(
     kind: &'static str,
 ) -> Result<Response, AppError> {
     let target = target(state, slug).await?;
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let missing = || {
         AppError::NotFound(
             "This comment is not shown: it may have been removed, or is waiting for a moderator."
@@ -250,9 +262,8 @@ async fn thread_page(
     if comment.article_id != target.id {
         return Err(missing());
     }
-    let mut section = section(state, &target, CommentSort::default()).await?;
+    let mut section = frame(state, &target, CommentSort::default(), &settings);
     section.threads = thread_tree(&thread, slug, &state.urls, settings.max_depth);
-    section.next_url = None;
     if kind == "reply" {
         section.form.parent_id = Some(id);
         section.form.parent_author = Some(comment.author_name.clone());
@@ -322,7 +333,7 @@ pub async fn post(
     ReaderForm { form, parts }: ReaderForm<CommentForm>,
 ) -> Result<Response, AppError> {
     let target = target(&state, &slug).await?;
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let parent_id = match form.parent_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(p) => Some(p.parse::<i64>().map_err(|_| {
@@ -410,9 +421,7 @@ pub async fn post(
                 add_retry_after(&mut r, retry_after);
                 return Ok(r);
             }
-            let mut section = section(&state, &target, CommentSort::default()).await?;
-            section.threads.clear();
-            section.next_url = None;
+            let mut section = frame(&state, &target, CommentSort::default(), &settings);
             section.form = CommentFormView {
                 body: form.body,
                 name: form.name,
@@ -505,7 +514,7 @@ pub async fn yours(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let not_yours = || {
         AppError::NotFound("This page shows a comment only to the browser that wrote it.".into())
     };
@@ -520,9 +529,7 @@ pub async fn yours(
     let target = comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id))
         .await?
         .ok_or_else(not_yours)?;
-    let mut section = section(&state, &target, CommentSort::default()).await?;
-    section.threads.clear();
-    section.next_url = None;
+    let section = frame(&state, &target, CommentSort::default(), &settings);
     let view = dateline_db::views::CommentView::from(&row);
     let until = editable_until(&row, &headers, &settings);
     comment_page(
@@ -565,7 +572,7 @@ async fn edit_page(
     errors: Option<std::collections::BTreeMap<String, String>>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let gone = || {
         AppError::NotFound(format!(
             "Only the browser that wrote a comment can change it, and only for {} minutes after posting.",
@@ -577,9 +584,7 @@ async fn edit_page(
     let target = comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id))
         .await?
         .ok_or_else(gone)?;
-    let mut section = section(state, &target, CommentSort::default()).await?;
-    section.threads.clear();
-    section.next_url = None;
+    let mut section = frame(state, &target, CommentSort::default(), &settings);
     section.form.action = format!("/comments/{id}/edit");
     section.form.body = body.unwrap_or_else(|| row.body_markdown.clone());
     section.form.errors = errors.unwrap_or_default();
@@ -607,7 +612,7 @@ pub async fn edit(
     Path(id): Path<i64>,
     ReaderForm { form, parts }: ReaderForm<EditForm>,
 ) -> Result<Response, AppError> {
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let input = CommentInput {
         body: form.body.clone(),
         name: "x".into(),
@@ -697,7 +702,7 @@ pub async fn delete(
     Path(id): Path<i64>,
     ReaderForm { form: _, parts }: ReaderForm<EditForm>,
 ) -> Result<Response, AppError> {
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let secret = cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
     let before = comments::get(&state.db, id).await?;
     let row = comments::edit_by_owner(
@@ -796,7 +801,7 @@ pub(crate) async fn cast_vote(
 /// `GET /comments/token`: a fresh form token for the page's script, so a
 /// page served from a cache does not hand out an old one.
 pub async fn token(State(state): State<AppState>) -> Result<Response, AppError> {
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let mut r = Json(json!({
         "token": commenting::form_token(&state, Utc::now()),
         "pow_bits": settings.proof_of_work_bits,
@@ -820,7 +825,7 @@ pub async fn mine(
     Q(params): Q<MineParams>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let secret = cookie_value(&headers, COMMENTER_COOKIE).unwrap_or_default();
     let rows = comments::by_owner(
         &state.db,

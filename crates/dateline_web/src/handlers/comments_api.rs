@@ -128,7 +128,7 @@ pub async fn list(
     Q(p): Q<CommentListParams>,
 ) -> Result<Response, AppError> {
     let target = target(&state, id).await?;
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let sort = match p.sort.as_deref() {
         None | Some("") => CommentSort::default(),
         Some(s) => CommentSort::parse(s).ok_or_else(|| {
@@ -205,7 +205,7 @@ pub async fn post(
     JsonBody(body): JsonBody<NewCommentBody>,
 ) -> Result<Response, AppError> {
     let target = target(&state, id).await?;
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     let submission = Submission {
         input: CommentInput {
             body: body.body,
@@ -335,7 +335,7 @@ pub struct FormToken {
 #[utoipa::path(get, path = "/api/v1/comments/token", tag = "comments",
     responses((status = 200, body = FormToken)))]
 pub async fn token(State(state): State<AppState>) -> Result<Response, AppError> {
-    let settings = comments::settings(&state.db).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
     json(
         StatusCode::OK,
         &FormToken {

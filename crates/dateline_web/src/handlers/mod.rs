@@ -74,7 +74,18 @@ async fn build_site(state: &AppState) -> Result<SiteContext, AppError> {
         icon_url: state.assets.url("icon.svg"),
         year: Utc::now().year(),
     };
-    Ok(SiteContext { settings, view })
+    Ok(SiteContext {
+        settings,
+        view,
+        comments: dateline_db::comments::settings(&state.db).await?,
+    })
+}
+
+/// The comment settings, read once per content version.
+pub(crate) async fn comment_settings(
+    state: &AppState,
+) -> Result<dateline_core::comment::CommentSettings, AppError> {
+    Ok(site(state).await?.comments.clone())
 }
 
 /// How long clients and proxies may reuse a response without asking.

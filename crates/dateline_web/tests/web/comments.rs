@@ -1044,6 +1044,7 @@ both_databases!(
     editors_moderate_in_the_newsroom,
     the_comments_api,
     commenters_export_and_erase_through_a_mailed_link,
+    proof_of_work_when_the_site_asks,
 );
 
 async fn editors_moderate_in_the_newsroom(db: TestDb) {
@@ -1552,4 +1553,47 @@ async fn commenters_export_and_erase_through_a_mailed_link(db: TestDb) {
             .text()
             .contains("nothing left to show")
     );
+}
+
+async fn proof_of_work_when_the_site_asks(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add("Dust storm closes Baghdad airport", |_| {}).await;
+    let slug = "dust-storm-closes-baghdad-airport";
+    relaxed(&app, |s| s.proof_of_work_bits = 10).await;
+    let t = app.get("/comments/token").await.json();
+    assert_eq!(t["pow_bits"], 10);
+    let token = t["token"].as_str().unwrap().to_owned();
+    let mut reader = Reader::new("198.51.100.90");
+    let path = format!("/{slug}/comments");
+    let fields = |pow: &str| {
+        vec![
+            ("body".to_owned(), "Flights resume tomorrow?".to_owned()),
+            ("name".to_owned(), "Zainab".to_owned()),
+            ("email".to_owned(), "zainab@readers.test".to_owned()),
+            ("token".to_owned(), token.clone()),
+            ("pow".to_owned(), pow.to_owned()),
+        ]
+    };
+    let without = fields("");
+    let pairs: Vec<(&str, &str)> = without
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = post_json(&app, &mut reader, &path, &pairs).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("small calculation")
+    );
+    // What the page's script does: find a nonce whose hash starts with ten zero bits.
+    let nonce = (0u64..)
+        .map(|n| n.to_string())
+        .find(|n| dateline_core::comment::proof_of_work_ok(&token, n, 10))
+        .unwrap();
+    let with = fields(&nonce);
+    let pairs: Vec<(&str, &str)> = with.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = post_json(&app, &mut reader, &path, &pairs).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 }
