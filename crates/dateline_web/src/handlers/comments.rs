@@ -249,7 +249,7 @@ async fn thread_page(
     kind: &'static str,
 ) -> Result<Response, AppError> {
     let target = target(state, slug).await?;
-    let settings = crate::handlers::comment_settings(&state).await?;
+    let settings = crate::handlers::comment_settings(state).await?;
     let missing = || {
         AppError::NotFound(
             "This comment is not shown: it may have been removed, or is waiting for a moderator."
@@ -572,7 +572,7 @@ async fn edit_page(
     errors: Option<std::collections::BTreeMap<String, String>>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let settings = crate::handlers::comment_settings(&state).await?;
+    let settings = crate::handlers::comment_settings(state).await?;
     let gone = || {
         AppError::NotFound(format!(
             "Only the browser that wrote a comment can change it, and only for {} minutes after posting.",

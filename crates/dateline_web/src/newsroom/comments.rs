@@ -82,7 +82,7 @@ pub async fn moderate(
 /// Replaces a comment's text (the writer's name and address stay).
 pub async fn edit(state: &AppState, actor: &Actor, id: i64, body: &str) -> Result<(), AppError> {
     require(actor, Capability::Moderate)?;
-    let settings = crate::handlers::comment_settings(&state).await?;
+    let settings = crate::handlers::comment_settings(state).await?;
     let body = body.trim();
     if body.is_empty() || body.chars().count() > settings.max_chars as usize {
         let mut errors = ValidationErrors::new();
@@ -128,7 +128,7 @@ pub async fn reply(
         .ok_or_else(|| {
             AppError::NotFound("The article of this comment is not published.".into())
         })?;
-    let settings = crate::handlers::comment_settings(&state).await?;
+    let settings = crate::handlers::comment_settings(state).await?;
     let submission = Submission {
         input: CommentInput {
             body: body.to_owned(),
