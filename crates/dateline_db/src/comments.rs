@@ -567,15 +567,7 @@ pub async fn edit_by_owner(
     let was_visible = visible(&row.status, false);
     match edit {
         OwnerEdit::Body { markdown, html } => {
-            sqlx::query(
-                "UPDATE comments SET body_markdown = $1, body_html = $2, edited_at = $3, updated_at = $3 WHERE id = $4",
-            )
-            .bind(markdown.to_owned())
-            .bind(html.to_owned())
-            .bind(ts(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            set_body(&mut tx, id, markdown, html, now, true).await?;
             if was_visible {
                 touch_article(&mut tx, row.article_id).await?;
             }
@@ -596,6 +588,30 @@ pub async fn edit_by_owner(
     let after = fetch_in(&mut tx, id).await.unwrap_or(row);
     tx.commit().await?;
     Ok(after)
+}
+
+/// Replaces a comment's text; `by_writer` marks it "(edited)" for readers
+/// (a moderator's correction is not).
+async fn set_body(
+    conn: &mut AnyConnection,
+    id: i64,
+    markdown: &str,
+    html: &str,
+    now: DateTime<Utc>,
+    by_writer: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE comments SET body_markdown = $1, body_html = $2, updated_at = $3, \
+         edited_at = CASE WHEN $4 = 1 THEN $3 ELSE edited_at END WHERE id = $5",
+    )
+    .bind(markdown.to_owned())
+    .bind(html.to_owned())
+    .bind(ts(now))
+    .bind(i64::from(by_writer))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Deletes a comment; one with replies stays as a placeholder so the
@@ -761,15 +777,7 @@ pub async fn moderate(
                 false
             }
             Moderation::Edit { markdown, html } => {
-                sqlx::query(
-                    "UPDATE comments SET body_markdown = $1, body_html = $2, updated_at = $3 WHERE id = $4",
-                )
-                .bind(markdown.clone())
-                .bind(html.clone())
-                .bind(ts(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                set_body(&mut tx, id, markdown, html, now, false).await?;
                 was
             }
         };

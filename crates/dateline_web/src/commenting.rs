@@ -85,6 +85,28 @@ pub struct Sender {
     pub staff: Option<(UserId, String, String)>,
 }
 
+impl Sender {
+    /// A reader, from their request: the client address (believing
+    /// forwarding headers only from trusted proxies) and browser.
+    pub fn reader(
+        state: &AppState,
+        parts: &axum::http::request::Parts,
+        owner_secret: String,
+    ) -> Self {
+        Self {
+            ip: crate::auth::client_ip(parts, &state.config.trusted_proxies),
+            user_agent: parts
+                .headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            owner_secret,
+            staff: None,
+        }
+    }
+}
+
 /// A fresh comment-form token.
 pub fn form_token(state: &AppState, now: DateTime<Utc>) -> String {
     state.signer.sign(

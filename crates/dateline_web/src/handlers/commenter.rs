@@ -45,16 +45,8 @@ async fn data_page(
         ..PageMeta::default()
     };
     let mut r = html_page(state, "commenter.html", meta, page, None).await?;
-    r.extensions_mut().remove::<crate::cache::Cacheable>();
+    crate::handlers::make_private(&mut r);
     *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    r.headers_mut().insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
     Ok(r)
 }
 

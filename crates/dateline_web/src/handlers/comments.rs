@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use dateline_core::comment::{CommentInput, CommentSettings, CommentSort, CommentStatus};
 use dateline_db::comments::{self, CommentTarget, Cursor, OwnerEdit};
+use dateline_db::views::CommentView;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -102,6 +103,18 @@ fn frame(
     s
 }
 
+/// Comments as the list items the page's script puts in place.
+fn fragment(state: &AppState, items: &[CommentItem]) -> Result<String, AppError> {
+    Ok(state.templates.render(
+        "comment_fragment.html",
+        minijinja::context! { items => crate::templates::ser(items) },
+    )?)
+}
+
+fn one_fragment(state: &AppState, c: &CommentView, slug: &str) -> Result<String, AppError> {
+    fragment(state, &[CommentItem::new(c, slug, &state.urls)])
+}
+
 fn more_url(comments_url: &str, sort: CommentSort, cursor: &str) -> String {
     format!("{comments_url}?sort={}&after={cursor}", sort.as_str())
 }
@@ -143,25 +156,9 @@ async fn comment_page(
     let mut response = html_page(state, "comments.html", meta, page, None).await?;
     *response.status_mut() = status;
     if private || status != StatusCode::OK {
-        private_response(&mut response);
+        crate::handlers::make_private(&mut response);
     }
     Ok(response)
-}
-
-/// Not cached anywhere, and the address not passed on.
-fn private_response(response: &mut Response) {
-    response
-        .extensions_mut()
-        .remove::<crate::cache::Cacheable>();
-    let h = response.headers_mut();
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
 }
 
 /// `GET /{slug}/comments`: further threads ("Load more" without script);
@@ -195,10 +192,7 @@ pub async fn more(
     section.threads = thread_tree(&page.comments, &slug, &state.urls, settings.max_depth);
     section.next_url = page.next.map(|c| more_url(&section.comments_url, sort, &c));
     if params.partial.as_deref() == Some("1") {
-        let html = state.templates.render(
-            "comment_fragment.html",
-            minijinja::context! { items => crate::templates::ser(&section.threads), section => crate::templates::ser(&section) },
-        )?;
+        let html = fragment(&state, &section.threads)?;
         return Ok(cacheable(
             serde_json::to_vec(&json!({ "html": html, "next": section.next_url }))
                 .unwrap_or_default(),
@@ -354,28 +348,14 @@ pub async fn post(
         anchor: None,
     };
     let (secret, new_cookie) = owner_secret(&parts);
-    let sender = Sender {
-        ip: client_ip(&parts, &state.config.trusted_proxies),
-        user_agent: parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-        owner_secret: secret.clone(),
-        staff: None,
-    };
+    let sender = Sender::reader(&state, &parts, secret.clone());
     let json = wants_json(&parts.headers);
     let now = Utc::now();
     match commenting::post(&state, &target, &settings, &submission, &sender, now).await {
         Ok(row) => {
             let mut response = if json {
-                let view = dateline_db::views::CommentView::from(&row);
-                let item = CommentItem::new(&view, &slug, &state.urls);
-                let html = state.templates.render(
-                    "comment_fragment.html",
-                    minijinja::context! { items => crate::templates::ser(vec![&item]) },
-                )?;
+                let html =
+                    one_fragment(&state, &dateline_db::views::CommentView::from(&row), &slug)?;
                 (
                     StatusCode::CREATED,
                     Json(json!({
@@ -808,7 +788,7 @@ pub async fn token(State(state): State<AppState>) -> Result<Response, AppError> 
         "min_seconds": settings.min_seconds,
     }))
     .into_response();
-    private_response(&mut r);
+    crate::handlers::make_private(&mut r);
     Ok(r)
 }
 
@@ -845,11 +825,10 @@ pub async fn mine(
             continue;
         }
         let html = if pending {
-            let view = dateline_db::views::CommentView::from(row);
-            let item = CommentItem::new(&view, &slug, &state.urls);
-            Some(state.templates.render(
-                "comment_fragment.html",
-                minijinja::context! { items => crate::templates::ser(vec![&item]) },
+            Some(one_fragment(
+                &state,
+                &dateline_db::views::CommentView::from(row),
+                &slug,
             )?)
         } else {
             None
@@ -863,7 +842,7 @@ pub async fn mine(
         }));
     }
     let mut r = Json(json!({ "comments": out })).into_response();
-    private_response(&mut r);
+    crate::handlers::make_private(&mut r);
     Ok(r)
 }
 
@@ -890,14 +869,10 @@ pub async fn latest(
     .await?;
     let mut out = Vec::new();
     for c in &rows {
-        let item = CommentItem::new(c, &slug, &state.urls);
         out.push(json!({
             "id": c.id,
             "parent_id": c.parent_id,
-            "html": state.templates.render(
-                "comment_fragment.html",
-                minijinja::context! { items => crate::templates::ser(vec![&item]) },
-            )?,
+            "html": one_fragment(&state, c, &slug)?,
         }));
     }
     Ok(cacheable(

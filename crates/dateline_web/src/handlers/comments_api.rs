@@ -12,8 +12,8 @@ use crate::handlers::comments::{COMMENTER_COOKIE, cast_vote};
 use crate::state::AppState;
 use crate::urls::Urls;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use dateline_core::ArticleId;
@@ -219,18 +219,8 @@ pub async fn post(
         honeypot: String::new(),
         anchor: None,
     };
-    let sender = Sender {
-        ip: crate::auth::client_ip(&parts, &state.config.trusted_proxies),
-        user_agent: parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-        owner_secret: crate::auth::cookie_value(&parts.headers, COMMENTER_COOKIE)
-            .unwrap_or_default(),
-        staff: None,
-    };
+    let secret = crate::auth::cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
+    let sender = Sender::reader(&state, &parts, secret);
     match commenting::post(&state, &target, &settings, &submission, &sender, Utc::now()).await {
         Ok(row) => {
             let view = CommentView::from(&row);

@@ -130,6 +130,23 @@ pub(crate) fn cacheable(
     response
 }
 
+/// Makes a response one only its reader should see: never cached, and the
+/// signed link that may be in its address not sent on to other sites
+/// (`same-origin`: with `no-referrer`, browsers send `Origin: null` on the
+/// page's forms).
+pub(crate) fn make_private(response: &mut Response) {
+    response.extensions_mut().remove::<Cacheable>();
+    let h = response.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+}
+
 /// Renders an HTML page with the layout's `site` and `meta` around `page`.
 pub(crate) async fn html_page<P: Serialize>(
     state: &AppState,

@@ -12,7 +12,7 @@ use crate::handlers::{html_page, site};
 use crate::state::AppState;
 use crate::views::PageMeta;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use dateline_core::newsletter::{Frequency, SubscriberStatus, normalize_email};
@@ -102,9 +102,7 @@ impl NewsletterPage {
     }
 }
 
-/// A page only its reader should see: never cached, never indexed, and the
-/// signed link in its address not sent on to other sites (`same-origin`:
-/// with `no-referrer`, browsers send `Origin: null` on its forms).
+/// A page only its reader should see: never cached, never indexed.
 async fn private_page(
     state: &AppState,
     title: &str,
@@ -117,19 +115,8 @@ async fn private_page(
         ..PageMeta::default()
     };
     let mut response = html_page(state, "newsletter.html", meta, page, None).await?;
-    response
-        .extensions_mut()
-        .remove::<crate::cache::Cacheable>();
+    crate::handlers::make_private(&mut response);
     *response.status_mut() = status;
-    let h = response.headers_mut();
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
     Ok(response)
 }
 
