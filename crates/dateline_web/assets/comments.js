@@ -312,9 +312,25 @@
     });
   }
 
+  // A newsroom account signed in here comments under its own name.
+  function asNewsroom(name) {
+    if (!form) return;
+    ["name", "email", "website"].forEach(function (f) {
+      var input = form.querySelector("#comment-" + f);
+      if (!input) return;
+      input.required = false;
+      input.closest("p").hidden = true;
+    });
+    var note = document.createElement("p");
+    note.className = "help";
+    note.textContent = "Commenting as " + name + " (newsroom).";
+    form.querySelector(".comment-fields").insertAdjacentElement("beforebegin", note);
+  }
+
   function loadMine() {
     json("/comments/mine?article=" + encodeURIComponent(articleId)).then(function (r) {
       if (r.status !== 200) return;
+      if (r.body.newsroom) asNewsroom(r.body.newsroom.name);
       (r.body.comments || []).slice().reverse().forEach(function (c) {
         mine[c.id] = c;
         if (c.pending && c.html) place(c.html, c.parent_id);
@@ -322,7 +338,10 @@
       enhanceMine();
     }).catch(function () {});
   }
-  if (document.cookie.indexOf("dateline_commented=1") >= 0 && articleId) loadMine();
+  // The session cookie is HttpOnly: a newsroom account is asked about on
+  // pages of a site whose newsroom this browser has used.
+  if ((document.cookie.indexOf("dateline_commented=1") >= 0 ||
+       document.cookie.indexOf("dateline_newsroom=1") >= 0) && articleId) loadMine();
 
   // --- Live: comments by others appear while the reader is here. ---
   var live = section.getAttribute("data-live");

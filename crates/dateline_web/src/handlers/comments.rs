@@ -311,6 +311,21 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("application/json"))
 }
 
+/// The newsroom account signed in in this browser, if any: its comments go
+/// out under its name, marked as the newsroom's, without the guests' checks.
+async fn newsroom_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<dateline_db::accounts::User>, AppError> {
+    let Some(token) = cookie_value(headers, crate::auth::SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = crate::auth::secrets::hash_secret(&token);
+    Ok(dateline_db::accounts::session(&state.db, &hash, Utc::now())
+        .await?
+        .map(|s| s.user))
+}
+
 /// The secret in this browser that lets its writer change their comments;
 /// a new one (and its cookie) when there is none.
 fn owner_secret(parts: &Parts) -> (String, bool) {
@@ -348,7 +363,10 @@ pub async fn post(
         anchor: None,
     };
     let (secret, new_cookie) = owner_secret(&parts);
-    let sender = Sender::reader(&state, &parts, secret.clone());
+    let mut sender = Sender::reader(&state, &parts, secret.clone());
+    if let Some(user) = newsroom_user(&state, &parts.headers).await? {
+        sender.staff = Some((user.id, user.name, user.email));
+    }
     let json = wants_json(&parts.headers);
     let now = Utc::now();
     match commenting::post(&state, &target, &settings, &submission, &sender, now).await {
@@ -841,7 +859,10 @@ pub async fn mine(
             "html": html,
         }));
     }
-    let mut r = Json(json!({ "comments": out })).into_response();
+    let newsroom = newsroom_user(&state, &headers)
+        .await?
+        .map(|u| json!({ "name": u.name }));
+    let mut r = Json(json!({ "comments": out, "newsroom": newsroom })).into_response();
     crate::handlers::make_private(&mut r);
     Ok(r)
 }

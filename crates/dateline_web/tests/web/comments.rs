@@ -1201,6 +1201,38 @@ async fn editors_moderate_in_the_newsroom(db: TestDb) {
     let queue = app.get_as(&editor, "/admin/comments").await;
     assert!(queue.text().contains("the client that wrote comment"));
 
+    // Signed in to the newsroom, an editor comments from the page itself,
+    // under their own name, published at once.
+    let t = token(&app).await;
+    let r = app
+        .post_form(
+            &format!("/{slug}/comments"),
+            &[
+                ("body", "A correction: the strike began on Monday."),
+                ("name", ""),
+                ("email", ""),
+                ("token", &t),
+            ],
+            &[("cookie", &editor.cookie), ("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["status"], "approved");
+    assert!(r.json()["html"].as_str().unwrap().contains("Newsroom"));
+    let article_id = comments::target_by_slug(&app.db.db, slug)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let mine = app
+        .get_with(
+            &format!("/comments/mine?article={article_id}"),
+            &[("cookie", &editor.cookie)],
+        )
+        .await
+        .json();
+    assert_eq!(mine["newsroom"]["name"], editor.user.name.as_str());
+
     // Closing an article's comments.
     let article = comments::target_by_slug(&app.db.db, slug)
         .await

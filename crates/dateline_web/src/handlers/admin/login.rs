@@ -205,7 +205,25 @@ pub async fn sign_in(
             Some(SESSION_TTL),
         ),
     );
+    newsroom_marker(&state, &mut response, Some(SESSION_TTL));
     Ok(response)
+}
+
+/// A cookie the reader pages' script may read (the session cookie is
+/// HttpOnly): this browser has a newsroom session, so the comment form asks
+/// who is signed in instead of asking for a name and address.
+fn newsroom_marker(state: &AppState, response: &mut Response, max_age: Option<chrono::Duration>) {
+    let age = max_age.map_or(0, |a| a.num_seconds());
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+        "dateline_newsroom=1; Path=/; Max-Age={age}; SameSite=Lax{secure}"
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
 }
 
 /// `POST /admin/logout`
@@ -219,6 +237,7 @@ pub async fn sign_out(
         header::SET_COOKIE,
         session_cookie(SESSION_COOKIE, "", state.config.secure_cookies(), None),
     );
+    newsroom_marker(&state, &mut response, None);
     Ok(response)
 }
 
