@@ -21,6 +21,12 @@ pub enum Purpose {
     /// A commenter's export and erase page: the id is one of their comments,
     /// whose address the page acts on (expires).
     CommentData,
+    /// Confirm an address that follows comments (expires).
+    FollowConfirm,
+    /// End one follow (does not expire: every notification carries it).
+    Unfollow,
+    /// Stop every comment notification to an address (does not expire).
+    UnfollowAll,
 }
 
 impl Purpose {
@@ -30,6 +36,9 @@ impl Purpose {
             Purpose::Manage => "manage",
             Purpose::CommentForm => "comment-form",
             Purpose::CommentData => "comment-data",
+            Purpose::FollowConfirm => "follow-confirm",
+            Purpose::Unfollow => "unfollow",
+            Purpose::UnfollowAll => "unfollow-all",
         }
     }
 }

@@ -192,12 +192,13 @@ pub async fn create(db: &Db, new: &NewComment, now: DateTime<Utc>) -> Result<Com
         format!("{parent_path}/{}", path_segment(id))
     };
     let row: CommentRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE comments SET thread_id = $1, path = $2 WHERE id = $3 RETURNING {}",
+        "UPDATE comments SET thread_id = $1, path = $2, notify_due = $4 WHERE id = $3 RETURNING {}",
         COMMENT_COLUMNS.replace("c.", "")
     )))
     .bind(thread_id.unwrap_or(id))
     .bind(path)
     .bind(id)
+    .bind(i64::from(new.status == CommentStatus::Approved))
     .fetch_one(&mut *tx)
     .await?;
     if new.status == CommentStatus::Approved {
@@ -764,7 +765,11 @@ pub async fn moderate(
                 if row.status == status.as_str() {
                     continue;
                 }
-                sqlx::query("UPDATE comments SET status = $1, updated_at = $2 WHERE id = $3")
+                // A comment notifies its followers once, when first approved.
+                sqlx::query(
+                    "UPDATE comments SET status = $1, updated_at = $2, \
+                     notify_due = CASE WHEN $1 = 'approved' AND notified_at IS NULL THEN 1 ELSE 0 END WHERE id = $3",
+                )
                     .bind(status.as_str())
                     .bind(ts(now))
                     .bind(id)

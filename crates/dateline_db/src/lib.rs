@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod articles;
 pub mod comments;
 mod error;
+pub mod follows;
 pub mod mail;
 pub mod media;
 mod migrate;

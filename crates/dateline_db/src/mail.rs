@@ -76,6 +76,9 @@ pub struct Claimed {
     /// The subscriber's sections as stored (see [`Claimed::follows`]), read
     /// with the claim so a digest needs no query per reader.
     pub sections: Option<String>,
+    /// A comment notification's comment and the follow it answers.
+    pub comment_id: Option<i64>,
+    pub follow_id: Option<i64>,
 }
 
 impl Claimed {
@@ -128,7 +131,7 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(
-        "SELECT m.id, m.kind, m.send_id, m.subscriber_id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, sup.reason AS suppressed, s.sections \
+        "SELECT m.id, m.kind, m.send_id, m.subscriber_id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, sup.reason AS suppressed, s.sections, m.comment_id, m.follow_id \
          FROM mail_messages m LEFT JOIN mail_suppressions sup ON sup.email = m.to_address \
          LEFT JOIN subscribers s ON s.id = m.subscriber_id WHERE m.id IN (",
     );

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "comments",
         include_str!("../migrations/0004_comments.sql"),
     ),
+    (5, "follows", include_str!("../migrations/0005_follows.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -52,6 +52,7 @@ pub(crate) struct Composer {
     links: Links,
     from: String,
     list_id: String,
+    site_title: String,
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
 }
 
@@ -88,6 +89,7 @@ impl Composer {
             links,
             from,
             list_id,
+            site_title: site_title.to_owned(),
             prepared: Mutex::new(HashMap::new()),
         }
     }
@@ -106,9 +108,10 @@ impl Composer {
                 "the address is suppressed ({reason})"
             )));
         }
-        let (mail, headers) = match m.send_id {
-            None => self.transactional(m)?,
-            Some(send) => self.bulk(m, send).await?,
+        let (mail, headers) = match (m.send_id, m.kind.as_str()) {
+            (_, "comment_notification") => self.notification(m).await?,
+            (None, _) => self.transactional(m)?,
+            (Some(send), _) => self.bulk(m, send).await?,
         };
         let message =
             build(&mail, &self.from, &headers).map_err(|e| NotSent::Broken(e.to_string()))?;
@@ -117,6 +120,71 @@ impl Composer {
             envelope: message.envelope().clone(),
             bytes: message.formatted(),
         })
+    }
+
+    /// A new comment, to one follower; skipped when the comment is no longer
+    /// shown or the follow ended after the notification was queued.
+    async fn notification(&self, m: &Claimed) -> Result<(Mail, Headers), NotSent> {
+        use dateline_db::{comments, follows};
+        let later = |e: dateline_db::DbError| NotSent::Later(e.to_string());
+        let (Some(comment_id), Some(follow_id)) = (m.comment_id, m.follow_id) else {
+            return Err(NotSent::Skip("the comment or the follow is gone".into()));
+        };
+        let comment = comments::get(&self.db, comment_id)
+            .await
+            .map_err(later)?
+            .filter(|c| c.status == "approved" && c.deleted_at.is_none())
+            .ok_or_else(|| NotSent::Skip("the comment is no longer shown".into()))?;
+        let follow = follows::get(&self.db, follow_id)
+            .await
+            .map_err(later)?
+            .ok_or_else(|| NotSent::Skip("the reader stopped following".into()))?;
+        let follower = follows::follower(&self.db, follow.follower_id)
+            .await
+            .map_err(later)?
+            .filter(|f| f.stopped_at.is_none())
+            .ok_or_else(|| NotSent::Skip("the reader stopped all notifications".into()))?;
+        let in_reply_to = match comment.parent_id {
+            Some(p) => comments::get(&self.db, p)
+                .await
+                .map_err(later)?
+                .map(|p| p.author_name)
+                .filter(|n| !n.is_empty()),
+            None => None,
+        };
+        let article_url = self.article_url(&follow.article_slug);
+        let unfollow = self.links.unfollow(follow.id);
+        let notification = templates::CommentNotification {
+            site_title: self.site_title.clone(),
+            headline: follow.article_headline.clone(),
+            comment_url: format!(
+                "{article_url}/comments/{}#comment-{}",
+                comment.id, comment.id
+            ),
+            article_url,
+            author: comment.author_name.clone(),
+            in_reply_to,
+            text: dateline_render::comment_text(&comment.body_markdown),
+            html: comment.body_html.clone(),
+            why: follow.kind.describe().to_owned(),
+            unfollow: unfollow.clone(),
+            unfollow_all: self.links.unfollow_all(follower.id),
+        };
+        let mail = templates::comment_notification(&notification, &m.to_address)
+            .map_err(|e| NotSent::Broken(e.to_string()))?;
+        Ok((
+            mail,
+            Headers {
+                message_id: format!("comment.{}.{}@{}", comment.id, follow.id, self.links.host()),
+                // The link alone: an unfollow by mail would need the
+                // operator's inbound hook, which handles newsletters only.
+                unsubscribe: Some(Unsubscribe {
+                    url: unfollow,
+                    mailto: String::new(),
+                }),
+                list_id: None,
+            },
+        ))
     }
 
     fn transactional(&self, m: &Claimed) -> Result<(Mail, Headers), NotSent> {

@@ -95,6 +95,42 @@ impl Links {
         ))
     }
 
+    /// The link that confirms an address following comments.
+    pub fn follow_confirm(&self, follower: i64, now: DateTime<Utc>) -> String {
+        let token = self.signer.sign(
+            Purpose::FollowConfirm,
+            follower,
+            Some((now + CONFIRM_VALID).timestamp()),
+        );
+        self.absolute(&format!("/comments/follow/confirm/{token}"))
+    }
+
+    pub fn check_follow_confirm(&self, token: &str, now: DateTime<Utc>) -> Result<i64, LinkError> {
+        self.signer
+            .verify(Purpose::FollowConfirm, token, now.timestamp())
+    }
+
+    /// The link in a notification that ends the follow it came from
+    /// (also its one-click List-Unsubscribe target).
+    pub fn unfollow(&self, follow: i64) -> String {
+        let token = self.signer.sign(Purpose::Unfollow, follow, None);
+        self.absolute(&format!("/comments/follow/{token}/unsubscribe"))
+    }
+
+    pub fn check_unfollow(&self, token: &str) -> Result<i64, LinkError> {
+        self.signer.verify(Purpose::Unfollow, token, 0)
+    }
+
+    /// The link that stops every comment notification to an address.
+    pub fn unfollow_all(&self, follower: i64) -> String {
+        let token = self.signer.sign(Purpose::UnfollowAll, follower, None);
+        self.absolute(&format!("/comments/follow/all/{token}"))
+    }
+
+    pub fn check_unfollow_all(&self, token: &str) -> Result<i64, LinkError> {
+        self.signer.verify(Purpose::UnfollowAll, token, 0)
+    }
+
     /// A mailto: for mail clients that unsubscribe by sending mail; the
     /// subject names the subscription. Whatever receives that mailbox posts
     /// it to `/api/v1/mail/events` as an `unsubscribe` event.

@@ -32,7 +32,8 @@ impl Mail {
 pub struct Unsubscribe {
     /// https link; also the target of the mail client's one-click POST.
     pub url: String,
-    /// mailto: address with a subject that names the subscription.
+    /// mailto: address with a subject that names the subscription; empty
+    /// when only the link unsubscribes.
     pub mailto: String,
 }
 
@@ -119,7 +120,11 @@ pub fn build(mail: &Mail, from: &str, headers: &Headers) -> Result<Message, Mail
         builder = builder
             .raw_header(raw(
                 "List-Unsubscribe",
-                format!("<{}>, <{}>", u.url, u.mailto),
+                if u.mailto.is_empty() {
+                    format!("<{}>", u.url)
+                } else {
+                    format!("<{}>, <{}>", u.url, u.mailto)
+                },
             ))
             .raw_header(raw(
                 "List-Unsubscribe-Post",

@@ -46,6 +46,22 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("article.html", include_str!("../templates/article.html")),
         ("digest.txt", include_str!("../templates/digest.txt")),
         (
+            "follow_confirm.txt",
+            include_str!("../templates/follow_confirm.txt"),
+        ),
+        (
+            "follow_confirm.html",
+            include_str!("../templates/follow_confirm.html"),
+        ),
+        (
+            "comment_notification.txt",
+            include_str!("../templates/comment_notification.txt"),
+        ),
+        (
+            "comment_notification.html",
+            include_str!("../templates/comment_notification.html"),
+        ),
+        (
             "comment_data.txt",
             include_str!("../templates/comment_data.txt"),
         ),
@@ -160,6 +176,54 @@ pub fn password_reset(r: &PasswordReset) -> anyhow::Result<Mail> {
         &r.name,
         r,
     )
+}
+
+/// Confirming an address that asked to be notified of comments.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowConfirm {
+    pub site_title: String,
+    pub email: String,
+    pub headline: String,
+    pub what: String,
+    pub link: String,
+    pub valid_days: i64,
+}
+
+pub fn follow_confirm(c: &FollowConfirm) -> anyhow::Result<Mail> {
+    both(
+        "follow_confirm",
+        &format!("Confirm comment notifications from {}", c.site_title),
+        &c.email,
+        "",
+        c,
+    )
+}
+
+/// A new comment, to a follower.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentNotification {
+    pub site_title: String,
+    pub headline: String,
+    pub article_url: String,
+    pub author: String,
+    /// Whom it answers, for a reply.
+    pub in_reply_to: Option<String>,
+    pub text: String,
+    /// Sanitized when the comment was saved.
+    pub html: String,
+    pub comment_url: String,
+    /// Why this reader gets it ("every new comment", "replies to your comments").
+    pub why: String,
+    pub unfollow: String,
+    pub unfollow_all: String,
+}
+
+pub fn comment_notification(c: &CommentNotification, to: &str) -> anyhow::Result<Mail> {
+    let subject = match &c.in_reply_to {
+        Some(_) => format!("{} replied on “{}”", c.author, c.headline),
+        None => format!("New comment by {} on “{}”", c.author, c.headline),
+    };
+    both("comment_notification", &subject, to, "", c)
 }
 
 /// The link a commenter asked for, to export or erase their comments.

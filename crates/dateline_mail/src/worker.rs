@@ -179,6 +179,13 @@ impl Worker {
                     Err(e) => tracing::warn!(error = %e, "cannot take back expired messages"),
                 }
             }
+            // Comments approved since the last turn: their notifications
+            // become messages here, in any process that delivers mail.
+            match dateline_db::follows::fan_out_due(&self.db, now, 50).await {
+                Ok(n) if n > 0 => tracing::info!(count = n, "comment notifications queued"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot queue comment notifications"),
+            }
             let claimed = match mail::claim(&self.db, batch, now, self.config.lease).await {
                 Ok(c) => c,
                 Err(e) => {
@@ -187,7 +194,12 @@ impl Worker {
                 }
             };
             if claimed.is_empty() {
-                if until_empty && mail::outstanding(&self.db).await.is_ok_and(|n| n == 0) {
+                if until_empty
+                    && mail::outstanding(&self.db).await.is_ok_and(|n| n == 0)
+                    && dateline_db::follows::fan_out_pending(&self.db)
+                        .await
+                        .is_ok_and(|p| !p)
+                {
                     break;
                 }
                 tokio::select! {

@@ -8,8 +8,8 @@ use crate::handlers::admin::{
 use crate::handlers::admin_api;
 use crate::handlers::feeds::{self, Format};
 use crate::handlers::{
-    api, articles, commenter, comments, comments_api, home, lists, newsletter, ops, search,
-    sitemaps, static_files,
+    api, articles, commenter, comments, comments_api, follows, home, lists, newsletter, ops,
+    search, sitemaps, static_files,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -231,6 +231,19 @@ pub fn router(state: AppState) -> Router {
         .route("/{slug}", get(articles::article))
         .route("/{slug}/comments", get(comments::more).post(comments::post))
         .route("/{slug}/comments.atom", get(feeds::comments))
+        .route("/{slug}/comments/follow", post(follows::follow))
+        .route(
+            "/comments/follow/confirm/{token}",
+            get(follows::confirm_page).post(follows::confirm),
+        )
+        .route(
+            "/comments/follow/{token}/unsubscribe",
+            get(follows::unfollow_page).post(follows::unfollow),
+        )
+        .route(
+            "/comments/follow/all/{token}",
+            get(follows::stop_page).post(follows::stop),
+        )
         .route("/{slug}/comments/live", get(comments::live))
         .route("/{slug}/comments/latest", get(comments::latest))
         .route("/{slug}/comments/{id}", get(comments::permalink))

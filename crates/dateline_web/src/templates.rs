@@ -29,6 +29,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         "commenter.html",
         include_str!("../templates/commenter.html"),
     ),
+    ("follow.html", include_str!("../templates/follow.html")),
     ("list.html", include_str!("../templates/list.html")),
     ("search.html", include_str!("../templates/search.html")),
     (

@@ -149,6 +149,10 @@ async fn approve_in_the_newsroom(client: &Client, base: &str, author: &str) {
         "Nothing is waiting for a moderator.",
     )
     .await;
+    // Signed out again, the browser is a reader's (signed in, the comment
+    // form would post as the newsroom).
+    click(client, "form.sign-out button").await;
+    wait_for(client, "form[action='/admin/login']").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,7 +177,7 @@ async fn comments_in_place_with_javascript() {
     .await;
     wait_for(&client, "li.comment-pending .awaiting").await;
     assert!(
-        text(&client, ".form-status")
+        text(&client, "#comment-form .form-status")
             .await
             .contains("awaiting moderation")
     );

@@ -302,6 +302,9 @@ pub struct CommentForm {
     pow: String,
     #[serde(default, rename = "homepage")]
     honeypot: String,
+    /// "Email me replies to this comment".
+    #[serde(default)]
+    notify: Option<String>,
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -371,6 +374,16 @@ pub async fn post(
     let now = Utc::now();
     match commenting::post(&state, &target, &settings, &submission, &sender, now).await {
         Ok(row) => {
+            if form.notify.as_deref() == Some("1") {
+                crate::handlers::follows::request(
+                    &state,
+                    &target,
+                    &row.author_email,
+                    dateline_db::follows::FollowKind::Comment,
+                    Some(row.id),
+                )
+                .await?;
+            }
             let mut response = if json {
                 let html =
                     one_fragment(&state, &dateline_db::views::CommentView::from(&row), &slug)?;
@@ -428,6 +441,7 @@ pub async fn post(
                 parent_id,
                 errors,
                 notice: message,
+                notify: form.notify.as_deref() == Some("1"),
                 ..section.form
             };
             let title = format!("Your comment on “{}”", target.headline);

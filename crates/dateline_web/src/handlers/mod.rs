@@ -9,6 +9,7 @@ pub mod commenter;
 pub mod comments;
 pub mod comments_api;
 pub mod feeds;
+pub mod follows;
 pub mod home;
 pub mod lists;
 pub mod newsletter;

@@ -154,6 +154,8 @@ pub struct CommentFormView {
     pub notice: Option<String>,
     pub max_chars: u32,
     pub honeypot: &'static str,
+    /// "Email me replies to this comment" ticked.
+    pub notify: bool,
 }
 
 /// The comment section of an article, or a page of it.

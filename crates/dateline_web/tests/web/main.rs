@@ -8,6 +8,7 @@ mod caching;
 mod comments;
 mod editor;
 mod feeds;
+mod follows;
 mod newsletter;
 mod pages;
 mod roles;

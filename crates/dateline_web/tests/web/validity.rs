@@ -255,6 +255,31 @@ async fn every_page_is_valid_html() {
     }
     let admin_queue = app.get_as(&admin, "/admin/comments?status=all").await;
     comment_pages.push(("/admin/comments?status=all".into(), admin_queue.body));
+    // "Notify of": the request (with an error), and the pages of its links.
+    for (email, label) in [
+        ("reader@example.org", "follow"),
+        ("nope", "follow (with errors)"),
+    ] {
+        let r = app
+            .post_form(
+                "/farmers-count-the-cost/comments/follow",
+                &[("email", email), ("kind", "all")],
+                &[],
+            )
+            .await;
+        comment_pages.push((label.into(), r.body));
+    }
+    let follower = 1;
+    for link in [
+        links.follow_confirm(follower, chrono::Utc::now()),
+        links.unfollow(1),
+        links.unfollow_all(follower),
+    ] {
+        let path = link.replace("http://news.test", "");
+        let r = app.get(&path).await;
+        assert_eq!(r.status, axum::http::StatusCode::OK, "{path}");
+        comment_pages.push((path, r.body));
+    }
     let data_error = app
         .post_form("/comments/my-data", &[("email", "nope")], &[])
         .await;

@@ -1,0 +1,387 @@
+//! "Notify of", the reader's side: following an article's comments (every
+//! new comment, or replies to one's own), confirming the address once,
+//! and stopping — one article from its notifications' link (one-click, RFC
+//! 8058), or everything. Every page past the request is reached by a signed
+//! link from a mail; asking answers the same whatever the address, so nobody
+//! learns who follows what.
+
+use crate::auth::{ReaderForm, client_ip};
+use crate::error::AppError;
+use crate::handlers::{html_page, make_private, site};
+use crate::state::AppState;
+use crate::views::PageMeta;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use dateline_core::ArticleId;
+use dateline_core::newsletter::normalize_email;
+use dateline_db::comments::{self, CommentTarget};
+use dateline_db::follows::{self, FollowKind, Followed};
+use dateline_mail::links::CONFIRM_VALID;
+use dateline_mail::templates;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Serialize, Default)]
+struct FollowPage {
+    /// ask, sent, confirm, confirmed, unfollow, unfollowed, stop, stopped, expired
+    step: &'static str,
+    email: String,
+    kind: String,
+    error: Option<String>,
+    action: String,
+    headline: String,
+    article_url: String,
+    what: String,
+}
+
+async fn follow_page(
+    state: &AppState,
+    page: FollowPage,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let meta = PageMeta {
+        title: "Comment notifications".into(),
+        noindex: true,
+        ..PageMeta::default()
+    };
+    let mut r = html_page(state, "follow.html", meta, page, None).await?;
+    make_private(&mut r);
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// Queues the follow for `email`, with a confirmation mail when the address
+/// is new (at most one an hour). Shared with the comment form's "Notify of".
+pub(crate) async fn request(
+    state: &AppState,
+    target: &CommentTarget,
+    email: &str,
+    kind: FollowKind,
+    comment: Option<i64>,
+) -> Result<Followed, AppError> {
+    let site = site(state).await?;
+    let links = state.links.clone();
+    let now = Utc::now();
+    let (title, headline) = (site.settings.title.clone(), target.headline.clone());
+    Ok(follows::follow(
+        &state.db,
+        email,
+        ArticleId(target.id),
+        kind,
+        comment,
+        now,
+        |follower| {
+            templates::follow_confirm(&templates::FollowConfirm {
+                site_title: title,
+                email: email.to_owned(),
+                headline,
+                what: kind.describe().to_owned(),
+                link: links.follow_confirm(follower, now),
+                valid_days: CONFIRM_VALID.num_days(),
+            })
+            .ok()
+            .map(|m| m.into_queued("follow_confirm", None))
+        },
+    )
+    .await?)
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+/// What a reader is told after asking, whatever the address's state.
+pub(crate) const ASKED: &str = "Done. If this address is new to us, we sent it a link to confirm first; notifications start once it is confirmed, and each one has a link to stop.";
+
+/// `POST /{slug}/comments/follow`: the "Notify of" control.
+pub async fn follow(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ReaderForm { form, parts }: ReaderForm<FollowForm>,
+) -> Result<Response, AppError> {
+    let target = comments::target_by_slug(&state.db, &slug)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no article at this address.".into()))?;
+    let json = wants_json(&parts.headers);
+    let kind = match FollowKind::parse(&form.kind) {
+        Some(k @ (FollowKind::All | FollowKind::Replies)) => Some(k),
+        _ => None,
+    };
+    let email = normalize_email(&form.email);
+    let (Some(kind), Ok(email)) = (kind, email.clone()) else {
+        let error = match email {
+            Err(e) => e,
+            Ok(_) => {
+                "Choose what to be notified of: new comments, or replies to your comments.".into()
+            }
+        };
+        if json {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(json!({ "error": error })),
+            )
+                .into_response());
+        }
+        return follow_page(
+            &state,
+            FollowPage {
+                step: "ask",
+                email: form.email,
+                kind: form.kind,
+                error: Some(error),
+                action: format!("{}/comments/follow", state.urls.article(&slug)),
+                headline: target.headline,
+                article_url: state.urls.article(&slug),
+                ..Default::default()
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let ip = client_ip(&parts, &state.config.trusted_proxies);
+    if let Err(wait) = state.signup_limiter.check(ip) {
+        return Err(AppError::TooManyRequests {
+            message: format!(
+                "Too many requests from your network. Wait {} minutes and try again.",
+                wait.div_ceil(60)
+            ),
+            retry_after: wait,
+        });
+    }
+    state.signup_limiter.failed(ip);
+    request(&state, &target, &email, kind, None).await?;
+    if json {
+        return Ok(axum::Json(json!({ "message": ASKED })).into_response());
+    }
+    follow_page(
+        &state,
+        FollowPage {
+            step: "sent",
+            email,
+            headline: target.headline,
+            article_url: state.urls.article(&slug),
+            what: kind.describe().into(),
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn expired(state: &AppState) -> Result<Response, AppError> {
+    follow_page(
+        state,
+        FollowPage {
+            step: "expired",
+            ..Default::default()
+        },
+        StatusCode::GONE,
+    )
+    .await
+}
+
+/// `GET /comments/follow/confirm/{token}`: a button, so that mail scanners
+/// following links confirm nobody.
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let Ok(id) = state.links.check_follow_confirm(&token, Utc::now()) else {
+        return expired(&state).await;
+    };
+    let Some(f) = follows::follower(&state.db, id).await? else {
+        return expired(&state).await;
+    };
+    follow_page(
+        &state,
+        FollowPage {
+            step: if f.confirmed() {
+                "confirmed"
+            } else {
+                "confirm"
+            },
+            email: f.email,
+            action: format!("/comments/follow/confirm/{token}"),
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Empty {}
+
+/// `POST /comments/follow/confirm/{token}`
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ReaderForm { .. }: ReaderForm<Empty>,
+) -> Result<Response, AppError> {
+    let Ok(id) = state.links.check_follow_confirm(&token, Utc::now()) else {
+        return expired(&state).await;
+    };
+    let f = match follows::confirm(&state.db, id, Utc::now()).await {
+        Ok(f) => f,
+        Err(dateline_db::DbError::NotFound) => return expired(&state).await,
+        Err(e) => return Err(e.into()),
+    };
+    follow_page(
+        &state,
+        FollowPage {
+            step: "confirmed",
+            email: f.email,
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `GET /comments/follow/{token}/unsubscribe`: asks first.
+pub async fn unfollow_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let Ok(id) = state.links.check_unfollow(&token) else {
+        return expired(&state).await;
+    };
+    let Some(f) = follows::get(&state.db, id).await? else {
+        return follow_page(
+            &state,
+            FollowPage {
+                step: "unfollowed",
+                ..Default::default()
+            },
+            StatusCode::OK,
+        )
+        .await;
+    };
+    follow_page(
+        &state,
+        FollowPage {
+            step: "unfollow",
+            email: f.email,
+            headline: f.article_headline,
+            article_url: state.urls.article(&f.article_slug),
+            what: f.kind.describe().into(),
+            action: format!("/comments/follow/{token}/unsubscribe"),
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OneClick {
+    #[serde(default, rename = "List-Unsubscribe")]
+    list_unsubscribe: Option<String>,
+}
+
+/// `POST /comments/follow/{token}/unsubscribe`: from the page's button, or
+/// a mail client's one-click (RFC 8058), answered in plain text.
+pub async fn unfollow(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ReaderForm { form, .. }: ReaderForm<OneClick>,
+) -> Result<Response, AppError> {
+    let Ok(id) = state.links.check_unfollow(&token) else {
+        return expired(&state).await;
+    };
+    let f = follows::get(&state.db, id).await?;
+    follows::unfollow(&state.db, id).await?;
+    if form.list_unsubscribe.as_deref() == Some("One-Click") {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Unsubscribed: no more notifications of this article's comments.\n",
+        )
+            .into_response());
+    }
+    follow_page(
+        &state,
+        FollowPage {
+            step: "unfollowed",
+            headline: f
+                .as_ref()
+                .map(|f| f.article_headline.clone())
+                .unwrap_or_default(),
+            article_url: f
+                .as_ref()
+                .map(|f| state.urls.article(&f.article_slug))
+                .unwrap_or_default(),
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `GET /comments/follow/all/{token}`: asks before stopping everything.
+pub async fn stop_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let Ok(id) = state.links.check_unfollow_all(&token) else {
+        return expired(&state).await;
+    };
+    let Some(f) = follows::follower(&state.db, id).await? else {
+        return expired(&state).await;
+    };
+    follow_page(
+        &state,
+        FollowPage {
+            step: if f.stopped_at.is_some() {
+                "stopped"
+            } else {
+                "stop"
+            },
+            email: f.email,
+            action: format!("/comments/follow/all/{token}"),
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /comments/follow/all/{token}`
+pub async fn stop(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ReaderForm { form, .. }: ReaderForm<OneClick>,
+) -> Result<Response, AppError> {
+    let Ok(id) = state.links.check_unfollow_all(&token) else {
+        return expired(&state).await;
+    };
+    follows::stop_all(&state.db, id, Utc::now()).await?;
+    if form.list_unsubscribe.as_deref() == Some("One-Click") {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Unsubscribed from every comment notification.\n",
+        )
+            .into_response());
+    }
+    follow_page(
+        &state,
+        FollowPage {
+            step: "stopped",
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
