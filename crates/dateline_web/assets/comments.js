@@ -224,6 +224,20 @@
     form.querySelector("#comment-body").focus();
   });
 
+  // --- "Notify of", in place. ---
+  var notify = section.querySelector("form.notify-form");
+  if (notify) {
+    notify.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var out = notify.querySelector(".form-status");
+      post(notify.getAttribute("action"), new FormData(notify)).then(function (r) {
+        out.textContent = r.body.message || r.body.error || "";
+      }).catch(function () {
+        out.textContent = "The request could not be sent: check your connection and try again.";
+      });
+    });
+  }
+
   // --- Votes. ---
   section.addEventListener("submit", function (e) {
     var f = e.target;

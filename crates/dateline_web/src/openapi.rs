@@ -46,6 +46,7 @@ impl Modify for BearerTokens {
         comments_api::post,
         comments_api::vote,
         comments_api::token,
+        comments_api::follow,
         admin_comments::list,
         admin_comments::moderate,
         admin_comments::edit,

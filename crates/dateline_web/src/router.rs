@@ -190,6 +190,10 @@ pub fn router(state: AppState) -> Router {
             post(admin::comments::unban),
         )
         .route(
+            "/admin/follows/{id}/delete",
+            post(admin::comments::remove_follow),
+        )
+        .route(
             "/admin/articles/{id}/comments",
             post(admin::comments::close),
         )
@@ -295,6 +299,7 @@ pub fn router(state: AppState) -> Router {
             get(comments_api::list).post(comments_api::post),
         )
         .route("/api/v1/comments/token", get(comments_api::token))
+        .route("/api/v1/articles/{id}/follow", post(comments_api::follow))
         .route("/api/v1/comments/{id}/vote", post(comments_api::vote))
         .route("/api/v1/admin/comments", get(admin_api::comments::list))
         .route(

@@ -335,3 +335,60 @@ pub async fn token(State(state): State<AppState>) -> Result<Response, AppError> 
         },
     )
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FollowBody {
+    pub email: String,
+    /// all (every new comment) or replies (replies to this address's comments).
+    pub kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FollowAnswer {
+    /// The same whatever the address: nobody learns who follows what.
+    pub message: String,
+}
+
+/// "Notify of": asks for mail about an article's new comments. An address
+/// not yet confirmed gets a confirmation mail first (at most one an hour).
+#[utoipa::path(post, path = "/api/v1/articles/{id}/follow", tag = "comments",
+    params(("id" = i64, Path, description = "Article id")), request_body = FollowBody,
+    responses((status = 202, body = FollowAnswer), (status = 422, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn follow(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    parts: Parts,
+    JsonBody(body): JsonBody<FollowBody>,
+) -> Result<Response, AppError> {
+    use dateline_db::follows::FollowKind;
+    let target = target(&state, id).await?;
+    let mut errors = ValidationErrors::new();
+    let email = dateline_core::newsletter::normalize_email(&body.email)
+        .map_err(|e| errors.add("email", e))
+        .ok();
+    let kind = match FollowKind::parse(&body.kind) {
+        Some(k @ (FollowKind::All | FollowKind::Replies)) => Some(k),
+        _ => {
+            errors.add("kind", "kind is all or replies.");
+            None
+        }
+    };
+    let (Some(email), Some(kind)) = (email, kind) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let ip = crate::auth::client_ip(&parts, &state.config.trusted_proxies);
+    if let Err(wait) = state.signup_limiter.check(ip) {
+        return Err(AppError::TooManyRequests {
+            message: "Too many requests from your network; try again later.".into(),
+            retry_after: wait,
+        });
+    }
+    state.signup_limiter.failed(ip);
+    crate::handlers::follows::request(&state, &target, &email, kind, None).await?;
+    json(
+        StatusCode::ACCEPTED,
+        &FollowAnswer {
+            message: crate::handlers::follows::ASKED.into(),
+        },
+    )
+}

@@ -215,6 +215,15 @@ pub async fn set_closed(
     changed(state, &[article.0]).await
 }
 
+/// Ends a reader's follow ("Notify of") for them.
+pub async fn remove_follow(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
+    require(actor, Capability::Moderate)?;
+    if !dateline_db::follows::unfollow(&state.db, id).await? {
+        return Err(AppError::NotFound(format!("There is no follow {id}.")));
+    }
+    Ok(())
+}
+
 /// Settings for comments (admins).
 pub async fn save_settings(
     state: &AppState,

@@ -396,7 +396,84 @@ async fn notify_of_replies_to_ones_own_comments(db: TestDb) {
     assert_eq!(app.get(&forged).await.status, StatusCode::GONE);
 }
 
+async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use dateline_core::Role;
+    let app = site(db).await;
+    let smtp = TestSmtp::start().await.unwrap();
+    let article = comments::target_by_slug(&app.db.db, SLUG)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let follow = |body: serde_json::Value| {
+        let req = Request::post(format!("/api/v1/articles/{article}/follow"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        app.request(req)
+    };
+    let r = follow(serde_json::json!({"email": "Rami@Readers.test", "kind": "all"})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let r = follow(serde_json::json!({"email": "nope", "kind": "everything"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &r.json()["error"]["fields"];
+    assert!(
+        fields["email"].is_string() && fields["kind"].is_string(),
+        "{fields}"
+    );
+    let mails = delivered(&app, &smtp).await;
+    let confirm = link(
+        &text_of(&mails[0]),
+        "http://news.test/comments/follow/confirm/",
+    );
+    app.post_form(&confirm, &[], &[]).await;
+
+    let editor = app.browser(Role::Editor).await;
+    let page = app
+        .get_as(
+            &editor,
+            &format!("/admin/comments?article={article}&status=all"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.select("table tbody tr td:first-child a"),
+        ["rami@readers.test"]
+    );
+    let by_address = app
+        .get_as(
+            &editor,
+            "/admin/comments?email=rami%40readers.test&status=all",
+        )
+        .await;
+    assert_eq!(
+        by_address.select("table tbody tr td:nth-child(2) a"),
+        ["Bridge reopens in Mosul"]
+    );
+    let action = page.attrs("form[action^='/admin/follows/']", "action")[0].clone();
+    let r = app
+        .post_as(&editor, &action, &[("back", "status=all")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    post(
+        &app,
+        "Omar",
+        "omar@readers.test",
+        "Nobody is told of this one.",
+        None,
+        false,
+    )
+    .await;
+    assert!(
+        delivered(&app, &smtp).await.is_empty(),
+        "removed by an editor: no more mail"
+    );
+}
+
 both_databases!(
     notify_of_new_comments_and_replies,
-    notify_of_replies_to_ones_own_comments
+    notify_of_replies_to_ones_own_comments,
+    editors_see_and_remove_follows_and_the_api_follows,
 );

@@ -47,6 +47,9 @@ struct QueuePage {
     /// The query string of this view, for links and for coming back.
     query: String,
     bans: Vec<comments::Ban>,
+    /// Who follows the article, or what the address follows, when the view
+    /// is of one article or one commenter.
+    follows: Vec<dateline_db::follows::Follow>,
     error: Option<String>,
     settings: Option<SettingsView>,
 }
@@ -153,6 +156,12 @@ async fn queue_page(
         article_closed,
         query: query_of(p),
         bans: comments::bans(&state.db).await?,
+        follows: match (p.article, p.email.as_deref().filter(|e| !e.is_empty())) {
+            (None, None) => Vec::new(),
+            (article, email) => {
+                dateline_db::follows::list(&state.db, article.map(ArticleId), email, 500).await?
+            }
+        },
         error,
         settings,
     };
@@ -297,6 +306,16 @@ pub async fn ban(
         newsroom::comments::moderate(&state, &who.actor, &[id], Action::Spam).await?;
     }
     Ok(see_other(&back(&form), "banned"))
+}
+
+/// `POST /admin/follows/{id}/delete`: ends a reader's "Notify of".
+pub async fn remove_follow(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { who, form }: AdminForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    newsroom::comments::remove_follow(&state, &who.actor, id).await?;
+    Ok(see_other(&back(&form), "follow-removed"))
 }
 
 /// `POST /admin/comments/bans/{id}/delete`

@@ -91,6 +91,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "comment-edited" => "The comment is changed.",
         "banned" => "Banned: comments from there are refused.",
         "unbanned" => "The ban is lifted.",
+        "follow-removed" => "Removed: that reader gets no more notifications of it.",
         "comments-closed" => "Comments on the article are closed.",
         "comments-opened" => "Comments on the article are open.",
         _ => return None,
