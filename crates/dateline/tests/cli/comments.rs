@@ -165,6 +165,25 @@ async fn comments_in_place_with_javascript() {
     let (_driver, client) = browser_with(true).await;
     let axe = axe_source().expect("axe-core is missing: run scripts/test");
 
+    // "Notify of", in place.
+    client.goto(&article).await.unwrap();
+    click(&client, ".notify-of summary").await;
+    fill(&client, "notify-email", "watcher@readers.test").await;
+    click(&client, ".notify-form button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !text(&client, ".notify-form .form-status")
+        .await
+        .starts_with("Done.")
+    {
+        assert!(Instant::now() < deadline, "no answer to Notify of");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        client.current_url().await.unwrap().as_str(),
+        article,
+        "no page load"
+    );
+
     // A first comment is held, and its writer sees it as such, in place.
     client.goto(&article).await.unwrap();
     text_becomes(&client, ".comment-count", "0 Comments").await;
