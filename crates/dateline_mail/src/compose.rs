@@ -54,6 +54,16 @@ pub(crate) struct Composer {
     list_id: String,
     site_title: String,
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
+    /// Comments being notified, read once for all their followers.
+    noticed: Mutex<HashMap<i64, Arc<Noticed>>>,
+}
+
+/// What a notification says of its comment.
+struct Noticed {
+    author: String,
+    in_reply_to: Option<String>,
+    text: String,
+    html: String,
 }
 
 /// What must be escaped in a path segment (a slug may be in any script;
@@ -91,6 +101,7 @@ impl Composer {
             list_id,
             site_title: site_title.to_owned(),
             prepared: Mutex::new(HashMap::new()),
+            noticed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -123,59 +134,81 @@ impl Composer {
     }
 
     /// A new comment, to one follower; skipped when the comment is no longer
-    /// shown or the follow ended after the notification was queued.
+    /// shown or the follow ended after the notification was queued. The
+    /// comment is read once for all its followers; the follow, per message.
     async fn notification(&self, m: &Claimed) -> Result<(Mail, Headers), NotSent> {
         use dateline_db::{comments, follows};
         let later = |e: dateline_db::DbError| NotSent::Later(e.to_string());
         let (Some(comment_id), Some(follow_id)) = (m.comment_id, m.follow_id) else {
             return Err(NotSent::Skip("the comment or the follow is gone".into()));
         };
-        let comment = comments::get(&self.db, comment_id)
-            .await
-            .map_err(later)?
-            .filter(|c| c.status == "approved" && c.deleted_at.is_none())
-            .ok_or_else(|| NotSent::Skip("the comment is no longer shown".into()))?;
-        let follow = follows::get(&self.db, follow_id)
+        let check = follows::check_notification(&self.db, follow_id, comment_id)
             .await
             .map_err(later)?
             .ok_or_else(|| NotSent::Skip("the reader stopped following".into()))?;
-        let follower = follows::follower(&self.db, follow.follower_id)
-            .await
-            .map_err(later)?
-            .filter(|f| f.stopped_at.is_none())
-            .ok_or_else(|| NotSent::Skip("the reader stopped all notifications".into()))?;
-        let in_reply_to = match comment.parent_id {
-            Some(p) => comments::get(&self.db, p)
-                .await
-                .map_err(later)?
-                .map(|p| p.author_name)
-                .filter(|n| !n.is_empty()),
-            None => None,
+        if check.stopped {
+            return Err(NotSent::Skip("the reader stopped all notifications".into()));
+        }
+        if !check.comment_shown {
+            return Err(NotSent::Skip("the comment is no longer shown".into()));
+        }
+        let follow = check.follow;
+        let cached = self
+            .noticed
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&comment_id).cloned());
+        let comment = match cached {
+            Some(c) => c,
+            None => {
+                let row = comments::get(&self.db, comment_id)
+                    .await
+                    .map_err(later)?
+                    .ok_or_else(|| NotSent::Skip("the comment is gone".into()))?;
+                let in_reply_to = match row.parent_id {
+                    Some(p) => comments::get(&self.db, p)
+                        .await
+                        .map_err(later)?
+                        .map(|p| p.author_name)
+                        .filter(|n| !n.is_empty()),
+                    None => None,
+                };
+                let c = Arc::new(Noticed {
+                    author: row.author_name,
+                    in_reply_to,
+                    text: dateline_render::comment_text(&row.body_markdown),
+                    html: row.body_html,
+                });
+                if let Ok(mut cache) = self.noticed.lock() {
+                    if cache.len() > 1000 {
+                        cache.clear();
+                    }
+                    cache.insert(comment_id, c.clone());
+                }
+                c
+            }
         };
         let article_url = self.article_url(&follow.article_slug);
         let unfollow = self.links.unfollow(follow.id);
         let notification = templates::CommentNotification {
             site_title: self.site_title.clone(),
             headline: follow.article_headline.clone(),
-            comment_url: format!(
-                "{article_url}/comments/{}#comment-{}",
-                comment.id, comment.id
-            ),
+            comment_url: format!("{article_url}/comments/{comment_id}#comment-{comment_id}"),
             article_url,
-            author: comment.author_name.clone(),
-            in_reply_to,
-            text: dateline_render::comment_text(&comment.body_markdown),
-            html: comment.body_html.clone(),
+            author: comment.author.clone(),
+            in_reply_to: comment.in_reply_to.clone(),
+            text: comment.text.clone(),
+            html: comment.html.clone(),
             why: follow.kind.describe().to_owned(),
             unfollow: unfollow.clone(),
-            unfollow_all: self.links.unfollow_all(follower.id),
+            unfollow_all: self.links.unfollow_all(follow.follower_id),
         };
         let mail = templates::comment_notification(&notification, &m.to_address)
             .map_err(|e| NotSent::Broken(e.to_string()))?;
         Ok((
             mail,
             Headers {
-                message_id: format!("comment.{}.{}@{}", comment.id, follow.id, self.links.host()),
+                message_id: format!("comment.{comment_id}.{}@{}", follow.id, self.links.host()),
                 // The link alone: an unfollow by mail would need the
                 // operator's inbound hook, which handles newsletters only.
                 unsubscribe: Some(Unsubscribe {
