@@ -56,6 +56,8 @@ pub(crate) struct Composer {
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
     /// Comments being notified, read once for all their followers.
     noticed: Mutex<HashMap<i64, Arc<Noticed>>>,
+    /// Their notifications, rendered once per kind of follow.
+    notice_mail: Mutex<HashMap<(i64, &'static str), Arc<Mail>>>,
 }
 
 /// What a notification says of its comment.
@@ -102,6 +104,7 @@ impl Composer {
             site_title: site_title.to_owned(),
             prepared: Mutex::new(HashMap::new()),
             noticed: Mutex::new(HashMap::new()),
+            notice_mail: Mutex::new(HashMap::new()),
         }
     }
 
@@ -188,23 +191,59 @@ impl Composer {
                 c
             }
         };
-        let article_url = self.article_url(&follow.article_slug);
         let unfollow = self.links.unfollow(follow.id);
-        let notification = templates::CommentNotification {
-            site_title: self.site_title.clone(),
-            headline: follow.article_headline.clone(),
-            comment_url: format!("{article_url}/comments/{comment_id}#comment-{comment_id}"),
-            article_url,
-            author: comment.author.clone(),
-            in_reply_to: comment.in_reply_to.clone(),
-            text: comment.text.clone(),
-            html: comment.html.clone(),
-            why: follow.kind.describe().to_owned(),
-            unfollow: unfollow.clone(),
-            unfollow_all: self.links.unfollow_all(follow.follower_id),
+        // Rendered once per comment and kind of follow, with the links that
+        // differ per reader as placeholders.
+        let key = (comment_id, follow.kind.as_str());
+        let cached = self
+            .notice_mail
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned());
+        let template = match cached {
+            Some(t) => t,
+            None => {
+                let article_url = self.article_url(&follow.article_slug);
+                let notification = templates::CommentNotification {
+                    site_title: self.site_title.clone(),
+                    headline: follow.article_headline.clone(),
+                    comment_url: format!(
+                        "{article_url}/comments/{comment_id}#comment-{comment_id}"
+                    ),
+                    article_url,
+                    author: comment.author.clone(),
+                    in_reply_to: comment.in_reply_to.clone(),
+                    text: comment.text.clone(),
+                    html: comment.html.clone(),
+                    why: follow.kind.describe().to_owned(),
+                    unfollow: "%%UNFOLLOW%%".into(),
+                    unfollow_all: "%%UNFOLLOW_ALL%%".into(),
+                };
+                let t = Arc::new(
+                    templates::comment_notification(&notification, "")
+                        .map_err(|e| NotSent::Broken(e.to_string()))?,
+                );
+                if let Ok(mut cache) = self.notice_mail.lock() {
+                    if cache.len() > 1000 {
+                        cache.clear();
+                    }
+                    cache.insert(key, t.clone());
+                }
+                t
+            }
         };
-        let mail = templates::comment_notification(&notification, &m.to_address)
-            .map_err(|e| NotSent::Broken(e.to_string()))?;
+        let unfollow_all = self.links.unfollow_all(follow.follower_id);
+        let fill = |s: &str| {
+            s.replace("%%UNFOLLOW_ALL%%", &unfollow_all)
+                .replace("%%UNFOLLOW%%", &unfollow)
+        };
+        let mail = Mail {
+            to: m.to_address.clone(),
+            to_name: None,
+            subject: template.subject.clone(),
+            text: fill(&template.text),
+            html: fill(&template.html),
+        };
         Ok((
             mail,
             Headers {
