@@ -113,7 +113,6 @@ impl From<FollowRow> for Follow {
     }
 }
 
-const FOLLOW_COLUMNS: &str = "SELECT f.id, f.follower_id, fo.email, f.article_id, a.slug, a.headline, f.kind, f.comment_id, f.created_at";
 const FOLLOW_SELECT: &str = "SELECT f.id, f.follower_id, fo.email, f.article_id, a.slug, a.headline, f.kind, f.comment_id, f.created_at \
      FROM comment_follows f JOIN comment_followers fo ON fo.id = f.follower_id JOIN articles a ON a.id = f.article_id";
 
@@ -376,43 +375,4 @@ pub async fn list(
     q.push(" ORDER BY f.id DESC LIMIT ").bind(i64::from(limit));
     let rows: Vec<FollowRow> = q.query_as().fetch_all(db.pool()).await?;
     Ok(rows.into_iter().map(Follow::from).collect())
-}
-
-/// What delivering one notification must know, in one query: the follow
-/// (if it still exists), whether its address stopped everything, and
-/// whether the comment is still shown.
-#[derive(Debug, Clone)]
-pub struct NotificationCheck {
-    pub follow: Follow,
-    pub stopped: bool,
-    pub comment_shown: bool,
-}
-
-pub async fn check_notification(
-    db: &Db,
-    follow_id: i64,
-    comment_id: i64,
-) -> Result<Option<NotificationCheck>> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        follow: FollowRow,
-        stopped_at: Option<i64>,
-        shown: i64,
-    }
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{} , fo.stopped_at, \
-         (SELECT COUNT(*) FROM comments c WHERE c.id = $2 AND c.status = 'approved' AND c.deleted_at IS NULL) AS shown \
-         FROM comment_follows f JOIN comment_followers fo ON fo.id = f.follower_id JOIN articles a ON a.id = f.article_id WHERE f.id = $1",
-        FOLLOW_COLUMNS
-    )))
-    .bind(follow_id)
-    .bind(comment_id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(|r| NotificationCheck {
-        follow: Follow::from(r.follow),
-        stopped: r.stopped_at.is_some(),
-        comment_shown: r.shown > 0,
-    }))
 }

@@ -76,9 +76,16 @@ pub struct Claimed {
     /// The subscriber's sections as stored (see [`Claimed::follows`]), read
     /// with the claim so a digest needs no query per reader.
     pub sections: Option<String>,
-    /// A comment notification's comment and the follow it answers.
+    /// A comment notification's comment and the follow it answers, read
+    /// with the claim so a notification needs no query of its own: the
+    /// follow's kind and follower (none when it ended), whether the follower
+    /// stopped everything, whether the comment is still shown.
     pub comment_id: Option<i64>,
     pub follow_id: Option<i64>,
+    pub follow_kind: Option<String>,
+    pub follower_id: Option<i64>,
+    pub follower_stopped: i64,
+    pub comment_shown: i64,
 }
 
 impl Claimed {
@@ -131,9 +138,15 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(
-        "SELECT m.id, m.kind, m.send_id, m.subscriber_id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, sup.reason AS suppressed, s.sections, m.comment_id, m.follow_id \
+        "SELECT m.id, m.kind, m.send_id, m.subscriber_id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, sup.reason AS suppressed, s.sections, m.comment_id, m.follow_id, \
+         cf.kind AS follow_kind, cf.follower_id, \
+         CAST(CASE WHEN cfo.stopped_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS follower_stopped, \
+         CAST(CASE WHEN cc.status = 'approved' AND cc.deleted_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS comment_shown \
          FROM mail_messages m LEFT JOIN mail_suppressions sup ON sup.email = m.to_address \
-         LEFT JOIN subscribers s ON s.id = m.subscriber_id WHERE m.id IN (",
+         LEFT JOIN subscribers s ON s.id = m.subscriber_id \
+         LEFT JOIN comment_follows cf ON cf.id = m.follow_id \
+         LEFT JOIN comment_followers cfo ON cfo.id = cf.follower_id \
+         LEFT JOIN comments cc ON cc.id = m.comment_id WHERE m.id IN (",
     );
     sql.bind_list(ids).push(") ORDER BY m.priority, m.id");
     Ok(sql.query_as().fetch_all(db.pool()).await?)

@@ -66,6 +66,8 @@ struct Noticed {
     in_reply_to: Option<String>,
     text: String,
     html: String,
+    slug: String,
+    headline: String,
 }
 
 /// What must be escaped in a path segment (a slug may be in any script;
@@ -145,17 +147,20 @@ impl Composer {
         let (Some(comment_id), Some(follow_id)) = (m.comment_id, m.follow_id) else {
             return Err(NotSent::Skip("the comment or the follow is gone".into()));
         };
-        let check = follows::check_notification(&self.db, follow_id, comment_id)
-            .await
-            .map_err(later)?
-            .ok_or_else(|| NotSent::Skip("the reader stopped following".into()))?;
-        if check.stopped {
+        let (Some(kind), Some(follower_id)) = (
+            m.follow_kind
+                .as_deref()
+                .and_then(follows::FollowKind::parse),
+            m.follower_id,
+        ) else {
+            return Err(NotSent::Skip("the reader stopped following".into()));
+        };
+        if m.follower_stopped != 0 {
             return Err(NotSent::Skip("the reader stopped all notifications".into()));
         }
-        if !check.comment_shown {
+        if m.comment_shown == 0 {
             return Err(NotSent::Skip("the comment is no longer shown".into()));
         }
-        let follow = check.follow;
         let cached = self
             .noticed
             .lock()
@@ -176,11 +181,17 @@ impl Composer {
                         .filter(|n| !n.is_empty()),
                     None => None,
                 };
+                let article = comments::target_by_id(&self.db, ArticleId(row.article_id))
+                    .await
+                    .map_err(later)?
+                    .ok_or_else(|| NotSent::Skip("the article is not published".into()))?;
                 let c = Arc::new(Noticed {
                     author: row.author_name,
                     in_reply_to,
                     text: dateline_render::comment_text(&row.body_markdown),
                     html: row.body_html,
+                    slug: article.slug,
+                    headline: article.headline,
                 });
                 if let Ok(mut cache) = self.noticed.lock() {
                     if cache.len() > 1000 {
@@ -191,10 +202,10 @@ impl Composer {
                 c
             }
         };
-        let unfollow = self.links.unfollow(follow.id);
+        let unfollow = self.links.unfollow(follow_id);
         // Rendered once per comment and kind of follow, with the links that
         // differ per reader as placeholders.
-        let key = (comment_id, follow.kind.as_str());
+        let key = (comment_id, kind.as_str());
         let cached = self
             .notice_mail
             .lock()
@@ -203,10 +214,10 @@ impl Composer {
         let template = match cached {
             Some(t) => t,
             None => {
-                let article_url = self.article_url(&follow.article_slug);
+                let article_url = self.article_url(&comment.slug);
                 let notification = templates::CommentNotification {
                     site_title: self.site_title.clone(),
-                    headline: follow.article_headline.clone(),
+                    headline: comment.headline.clone(),
                     comment_url: format!(
                         "{article_url}/comments/{comment_id}#comment-{comment_id}"
                     ),
@@ -215,7 +226,7 @@ impl Composer {
                     in_reply_to: comment.in_reply_to.clone(),
                     text: comment.text.clone(),
                     html: comment.html.clone(),
-                    why: follow.kind.describe().to_owned(),
+                    why: kind.describe().to_owned(),
                     unfollow: "%%UNFOLLOW%%".into(),
                     unfollow_all: "%%UNFOLLOW_ALL%%".into(),
                 };
@@ -232,7 +243,7 @@ impl Composer {
                 t
             }
         };
-        let unfollow_all = self.links.unfollow_all(follow.follower_id);
+        let unfollow_all = self.links.unfollow_all(follower_id);
         let fill = |s: &str| {
             s.replace("%%UNFOLLOW_ALL%%", &unfollow_all)
                 .replace("%%UNFOLLOW%%", &unfollow)
@@ -247,7 +258,7 @@ impl Composer {
         Ok((
             mail,
             Headers {
-                message_id: format!("comment.{comment_id}.{}@{}", follow.id, self.links.host()),
+                message_id: format!("comment.{comment_id}.{follow_id}@{}", self.links.host()),
                 // The link alone: an unfollow by mail would need the
                 // operator's inbound hook, which handles newsletters only.
                 unsubscribe: Some(Unsubscribe {
