@@ -20,6 +20,15 @@ const ARTICLE: &str = "basra-port-strike-ends";
 /// test: no minimum time (the script types fast), first comments held,
 /// two threads at a time.
 async fn site(backend: Backend, db: &TestDb, dir: &std::path::Path) -> (Vec<String>, Server) {
+    site_with(backend, db, dir, &[]).await
+}
+
+async fn site_with(
+    backend: Backend,
+    db: &TestDb,
+    dir: &std::path::Path,
+    serve_flags: &[&str],
+) -> (Vec<String>, Server) {
     let mut storage = vec!["--data-dir".to_owned(), dir.to_str().unwrap().to_owned()];
     if backend == Backend::Postgres {
         storage.extend(["--database".to_owned(), db.child_url()]);
@@ -72,8 +81,8 @@ async fn site(backend: Backend, db: &TestDb, dir: &std::path::Path) -> (Vec<Stri
     .unwrap();
     conn.close().await;
     let server = match backend {
-        Backend::Sqlite => Server::start(dir, None).await,
-        Backend::Postgres => Server::start(dir, Some(&db.child_url())).await,
+        Backend::Sqlite => Server::start_with(dir, None, serve_flags).await,
+        Backend::Postgres => Server::start_with(dir, Some(&db.child_url()), serve_flags).await,
     };
     (storage, server)
 }
@@ -489,6 +498,196 @@ async fn comments_as_plain_forms_without_javascript() {
         "Will the northern quay reopen too?",
     )
     .await;
+
+    client.close().await.unwrap();
+    assert!(
+        server.terminate(),
+        "serve did not exit cleanly:\n{}",
+        server.log()
+    );
+}
+
+/// The mails to `to` received so far, waiting up to 20 s for `n` of them.
+async fn mails_to(
+    smtp: &dateline_mail::test_smtp::TestSmtp,
+    to: &str,
+    n: usize,
+) -> Vec<mail_parser::Message<'static>> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mails: Vec<_> = smtp
+            .received()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == to))
+            .map(|m| {
+                mail_parser::MessageParser::default()
+                    .parse(&m.data[..])
+                    .expect("MIME")
+                    .into_owned()
+            })
+            .collect();
+        if mails.len() >= n {
+            return mails;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{to} has {} mails, not {n}",
+            mails.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn link_in(m: &mail_parser::Message<'_>, prefix: &str) -> String {
+    let text = m.body_text(0).expect("a text part").into_owned();
+    text.split_whitespace()
+        .find(|w| w.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {text}"))
+        .to_owned()
+}
+
+/// "Notify of" in a browser without JavaScript, with serve delivering over
+/// SMTP to a server on loopback: the three kinds of following, confirmation
+/// by mail, notifications (held replies only once approved), one-click
+/// unsubscribe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_of_with_mail_in_the_browser() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = dateline_mail::test_smtp::TestSmtp::start().await.unwrap();
+    let smtp_url = smtp.url();
+    let (_storage, mut server) =
+        site_with(Backend::Sqlite, &db, dir.path(), &["--smtp", &smtp_url]).await;
+    let base = server.base.clone();
+    let article = format!("{base}/{ARTICLE}");
+    let (_driver, client) = browser_with(false).await;
+
+    // Amal follows every new comment from the header's "Notify of".
+    client.goto(&article).await.unwrap();
+    click(&client, ".notify-of summary").await;
+    fill(&client, "notify-email", "amal@readers.test\u{E007}").await;
+    wait_for(&client, "p[role=status]").await;
+    assert!(text(&client, "p[role=status]").await.starts_with("Done"));
+    let confirm = link_in(
+        &mails_to(&smtp, "amal@readers.test", 1).await[0],
+        &format!("{base}/comments/follow/confirm/"),
+    );
+    client.goto(&confirm).await.unwrap();
+    click(&client, "main form button").await;
+    wait_for(&client, "p[role=status]").await;
+    assert!(
+        text(&client, "p[role=status]")
+            .await
+            .starts_with("Confirmed")
+    );
+
+    // Badr comments and ticks "Email me replies to this comment"; his first
+    // comment is held, so nobody hears of it until an editor approves it.
+    client.goto(&article).await.unwrap();
+    fill(
+        &client,
+        "comment-body",
+        "Did the night shift come back too?",
+    )
+    .await;
+    fill(&client, "comment-name", "Badr").await;
+    click(&client, "#comment-notify").await;
+    fill(&client, "comment-email", "badr@readers.test\u{E007}").await;
+    wait_for(&client, ".awaiting").await;
+    let confirm = link_in(
+        &mails_to(&smtp, "badr@readers.test", 1).await[0],
+        &format!("{base}/comments/follow/confirm/"),
+    );
+    client.goto(&confirm).await.unwrap();
+    click(&client, "main form button").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        mails_to(&smtp, "amal@readers.test", 1).await.len(),
+        1,
+        "nothing for a held comment"
+    );
+    approve_in_the_newsroom(&client, &base, "Badr").await;
+    let amal = mails_to(&smtp, "amal@readers.test", 2).await;
+    assert_eq!(
+        amal[1].subject(),
+        Some("New comment by Badr on “Dockworkers end a nine-day strike at Basra's main port”")
+    );
+    let comment_link = link_in(&amal[1], &format!("{base}/{ARTICLE}/comments/"));
+    client.goto(&comment_link).await.unwrap();
+    wait_for(&client, ".comment-focus").await;
+
+    // Chadi follows replies to his own comments, then answers Badr: held,
+    // approved, and then Badr (replies to his comment) and Amal (everything)
+    // hear of it; Chadi does not hear of his own.
+    client.goto(&article).await.unwrap();
+    click(&client, ".notify-of summary").await;
+    let kind = client
+        .find(Locator::Css("#notify-kind option[value=replies]"))
+        .await
+        .unwrap();
+    kind.click().await.unwrap();
+    fill(&client, "notify-email", "chadi@readers.test\u{E007}").await;
+    wait_for(&client, "p[role=status]").await;
+    let confirm = link_in(
+        &mails_to(&smtp, "chadi@readers.test", 1).await[0],
+        &format!("{base}/comments/follow/confirm/"),
+    );
+    client.goto(&confirm).await.unwrap();
+    click(&client, "main form button").await;
+    client.goto(&article).await.unwrap();
+    click(&client, "a.reply-link").await;
+    wait_for(&client, "#comment-form").await;
+    fill(&client, "comment-body", "Yes, from Sunday.").await;
+    fill(&client, "comment-name", "Chadi").await;
+    fill(&client, "comment-email", "chadi@readers.test\u{E007}").await;
+    wait_for(&client, ".awaiting").await;
+    approve_in_the_newsroom(&client, &base, "Chadi").await;
+    let badr = mails_to(&smtp, "badr@readers.test", 2).await;
+    assert_eq!(
+        badr[1].subject(),
+        Some("Chadi replied on “Dockworkers end a nine-day strike at Basra's main port”")
+    );
+    mails_to(&smtp, "amal@readers.test", 3).await;
+    assert_eq!(
+        mails_to(&smtp, "chadi@readers.test", 1).await.len(),
+        1,
+        "not told of his own reply"
+    );
+
+    // Amal unsubscribes with one click (RFC 8058): no more mail for her,
+    // while Chadi hears of Badr's answer to him.
+    let header = amal[1]
+        .header_raw("List-Unsubscribe")
+        .unwrap()
+        .trim()
+        .trim_matches(['<', '>'])
+        .to_owned();
+    let r = reqwest::Client::new()
+        .post(&header)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    client.goto(&article).await.unwrap();
+    click(&client, "ol.replies a.reply-link").await;
+    wait_for(&client, "#comment-form").await;
+    fill(&client, "comment-body", "Thank you, Chadi.").await;
+    fill(&client, "comment-name", "Badr").await;
+    fill(&client, "comment-email", "badr@readers.test\u{E007}").await;
+    wait_for(&client, ".form-notice").await;
+    let chadi = mails_to(&smtp, "chadi@readers.test", 2).await;
+    assert_eq!(
+        chadi[1].subject(),
+        Some("Badr replied on “Dockworkers end a nine-day strike at Basra's main port”")
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        mails_to(&smtp, "amal@readers.test", 3).await.len(),
+        3,
+        "unsubscribed: nothing more"
+    );
 
     client.close().await.unwrap();
     assert!(
