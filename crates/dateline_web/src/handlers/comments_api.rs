@@ -376,14 +376,7 @@ pub async fn follow(
     let (Some(email), Some(kind)) = (email, kind) else {
         return Err(AppError::Invalid(errors));
     };
-    let ip = crate::auth::client_ip(&parts, &state.config.trusted_proxies);
-    if let Err(wait) = state.signup_limiter.check(ip) {
-        return Err(AppError::TooManyRequests {
-            message: "Too many requests from your network; try again later.".into(),
-            retry_after: wait,
-        });
-    }
-    state.signup_limiter.failed(ip);
+    crate::handlers::limit_mail_requests(&state, &parts)?;
     crate::handlers::follows::request(&state, &target, &email, kind, None).await?;
     json(
         StatusCode::ACCEPTED,

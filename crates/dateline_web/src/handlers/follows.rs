@@ -5,7 +5,7 @@
 //! link from a mail; asking answers the same whatever the address, so nobody
 //! learns who follows what.
 
-use crate::auth::{ReaderForm, client_ip};
+use crate::auth::ReaderForm;
 use crate::error::AppError;
 use crate::handlers::{html_page, make_private, site};
 use crate::state::AppState;
@@ -151,17 +151,7 @@ pub async fn follow(
         )
         .await;
     };
-    let ip = client_ip(&parts, &state.config.trusted_proxies);
-    if let Err(wait) = state.signup_limiter.check(ip) {
-        return Err(AppError::TooManyRequests {
-            message: format!(
-                "Too many requests from your network. Wait {} minutes and try again.",
-                wait.div_ceil(60)
-            ),
-            retry_after: wait,
-        });
-    }
-    state.signup_limiter.failed(ip);
+    crate::handlers::limit_mail_requests(&state, &parts)?;
     request(&state, &target, &email, kind, None).await?;
     if json {
         return Ok(axum::Json(json!({ "message": ASKED })).into_response());

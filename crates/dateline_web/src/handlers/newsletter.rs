@@ -6,7 +6,7 @@
 //! Signing up answers the same whatever the address's state, so nobody can
 //! learn who subscribes; what differs goes by mail to the address itself.
 
-use crate::auth::{ReaderForm, client_ip};
+use crate::auth::ReaderForm;
 use crate::error::AppError;
 use crate::handlers::{html_page, site};
 use crate::state::AppState;
@@ -161,17 +161,7 @@ pub async fn subscribe(
         )
         .await;
     };
-    let ip = client_ip(&parts, &state.config.trusted_proxies);
-    if let Err(wait) = state.signup_limiter.check(ip) {
-        return Err(AppError::TooManyRequests {
-            message: format!(
-                "Too many sign-ups from your network. Wait {} minutes and try again.",
-                wait.div_ceil(60)
-            ),
-            retry_after: wait,
-        });
-    }
-    state.signup_limiter.failed(ip);
+    crate::handlers::limit_mail_requests(&state, &parts)?;
 
     let site = site(&state).await?;
     let title = site.settings.title.clone();
