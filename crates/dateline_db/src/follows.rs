@@ -376,3 +376,20 @@ pub async fn list(
     let rows: Vec<FollowRow> = q.query_as().fetch_all(db.pool()).await?;
     Ok(rows.into_iter().map(Follow::from).collect())
 }
+
+/// Forgets an address that followed comments, with everything it followed
+/// and any notification still queued to it. Returns whether there was one.
+pub async fn erase_email(db: &Db, email: &str) -> Result<bool> {
+    let mut tx = db.write_tx().await?;
+    let n = sqlx::query("DELETE FROM comment_followers WHERE email = $1")
+        .bind(email.to_owned())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM comment_mail_limits WHERE email = $1")
+        .bind(email.to_owned())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(n > 0)
+}

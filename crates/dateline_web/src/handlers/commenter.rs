@@ -1,6 +1,6 @@
 //! A commenter's own data: they give their address, a signed link goes to
-//! it, and the link's page lets them download every comment they wrote (as
-//! JSON) or erase them all. The link names one of their comments, signed
+//! it, and the link's page lets them download every comment they wrote and
+//! every "Notify of" they asked for (as JSON), or erase them all. The link names one of their comments, signed
 //! with the site's key; the page acts on that comment's address, so no link
 //! reaches anyone else's comments. Asking answers the same whether the
 //! address wrote anything or not, and mails one address at most once an hour.
@@ -220,8 +220,22 @@ pub async fn export(
             })
         })
         .collect();
-    let body = serde_json::to_vec_pretty(&json!({ "email": email, "comments": items }))
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let follows: Vec<_> = dateline_db::follows::list(&state.db, None, Some(&email), 10_000)
+        .await?
+        .into_iter()
+        .map(|f| {
+            json!({
+                "article": state.urls.absolute(&state.urls.article(&f.article_slug)),
+                "notify_of": f.kind.describe(),
+                "comment": f.comment_id,
+                "since": f.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            })
+        })
+        .collect();
+    let body = serde_json::to_vec_pretty(
+        &json!({ "email": email, "comments": items, "notifications": follows }),
+    )
+    .map_err(|e| AppError::Internal(e.into()))?;
     let mut r = body.into_response();
     let h = r.headers_mut();
     h.insert(
@@ -253,6 +267,7 @@ pub async fn erase(
     };
     let rows = comments::by_email(&state.db, &email).await?;
     let erased = comments::erase_email(&state.db, &email, Utc::now()).await?;
+    dateline_db::follows::erase_email(&state.db, &email).await?;
     let mut articles: Vec<i64> = rows.iter().map(|(c, _)| c.article_id).collect();
     articles.dedup();
     for (c, slug) in &rows {

@@ -1473,6 +1473,22 @@ async fn commenters_export_and_erase_through_a_mailed_link(db: TestDb) {
     let slug = "water-trucks-reach-hasakah";
     relaxed(&app, |_| {}).await;
     let mut rima = Reader::new("198.51.100.80");
+    let article_id = comments::target_by_slug(&app.db.db, slug)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    dateline_db::follows::follow(
+        &app.db.db,
+        "rima.daher@readers.test",
+        dateline_core::ArticleId(article_id),
+        dateline_db::follows::FollowKind::All,
+        None,
+        Utc::now(),
+        |_| None,
+    )
+    .await
+    .unwrap();
     let mine = comment(
         &app,
         &mut rima,
@@ -1565,12 +1581,20 @@ async fn commenters_export_and_erase_through_a_mailed_link(db: TestDb) {
         .map(|c| c["body_markdown"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(bodies, ["The trucks came at dawn.", "And again at noon."]);
+    assert_eq!(export["notifications"][0]["notify_of"], "every new comment");
     let forged = format!("{}9", &path[..path.len() - 1]);
     assert_eq!(get(&app, &other, &forged).await.status, StatusCode::GONE);
 
     let r = post(&app, &mut other, &format!("{path}/erase"), &[]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("Erased 2 comments."));
+    assert!(
+        dateline_db::follows::list(&app.db.db, None, Some("rima.daher@readers.test"), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "their notifications are erased too"
+    );
     let article = get(&app, &other, &format!("/{slug}")).await;
     assert_eq!(article.select(".comment-count"), ["1 Comment"]);
     assert!(!article.text().contains("Rima"));
