@@ -300,6 +300,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/comments/token", get(comments_api::token))
         .route("/api/v1/articles/{id}/follow", post(comments_api::follow))
+        .route("/api/v1/comments/unfollow", post(comments_api::unfollow))
+        .route(
+            "/api/v1/admin/comments/follows",
+            get(admin_api::comments::follows),
+        )
+        .route(
+            "/api/v1/admin/comments/follows/{id}",
+            axum::routing::delete(admin_api::comments::remove_follow),
+        )
         .route("/api/v1/comments/{id}/vote", post(comments_api::vote))
         .route("/api/v1/admin/comments", get(admin_api::comments::list))
         .route(

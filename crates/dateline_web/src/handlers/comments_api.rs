@@ -385,3 +385,42 @@ pub async fn follow(
         },
     )
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UnfollowBody {
+    /// The token in a notification's unsubscribe link (the path segment
+    /// after `/comments/follow/`), or in its "stop all" link.
+    pub token: String,
+    /// true to stop every notification to the address (the "stop all" token).
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Ends a "Notify of" with the token from a notification, or stops every
+/// notification to its address.
+#[utoipa::path(post, path = "/api/v1/comments/unfollow", tag = "comments", request_body = UnfollowBody,
+    responses((status = 204), (status = 404, body = ApiError)))]
+pub async fn unfollow(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<UnfollowBody>,
+) -> Result<Response, AppError> {
+    let refused = || {
+        AppError::NotFound(
+            "This token is not one of ours: copy it whole from the notification's link.".into(),
+        )
+    };
+    if body.all {
+        let id = state
+            .links
+            .check_unfollow_all(&body.token)
+            .map_err(|_| refused())?;
+        dateline_db::follows::stop_all(&state.db, id, Utc::now()).await?;
+    } else {
+        let id = state
+            .links
+            .check_unfollow(&body.token)
+            .map_err(|_| refused())?;
+        dateline_db::follows::unfollow(&state.db, id).await?;
+    }
+    json(StatusCode::NO_CONTENT, &())
+}

@@ -431,6 +431,18 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
     app.post_form(&confirm, &[], &[]).await;
 
     let editor = app.browser(Role::Editor).await;
+    let token = app.token(&editor.user).await;
+    let listed = app
+        .api(
+            axum::http::Method::GET,
+            &format!("/api/v1/admin/comments/follows?article={article}"),
+            &token,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(listed[0]["email"], "rami@readers.test");
+    assert_eq!(listed[0]["kind"], "all");
     let page = app
         .get_as(
             &editor,
@@ -470,6 +482,59 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
         delivered(&app, &smtp).await.is_empty(),
         "removed by an editor: no more mail"
     );
+
+    // The Comments API ends a follow with the token of a notification's link,
+    // and an editor removes one over the admin API.
+    follow(serde_json::json!({"email": "rami@readers.test", "kind": "all"})).await;
+    post(
+        &app,
+        "Omar",
+        "omar@readers.test",
+        "Back again.",
+        None,
+        false,
+    )
+    .await;
+    let mails = delivered(&app, &smtp).await;
+    let stop = link(&text_of(&mails[0]), "http://news.test/comments/follow/");
+    let token_part = stop
+        .trim_start_matches("/comments/follow/")
+        .trim_end_matches("/unsubscribe")
+        .to_owned();
+    let req = Request::post("/api/v1/comments/unfollow")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            serde_json::json!({ "token": token_part }).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(app.request(req).await.status, StatusCode::NO_CONTENT);
+    let req = Request::post("/api/v1/comments/unfollow")
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"token": "1.0.forged"}"#))
+        .unwrap();
+    assert_eq!(app.request(req).await.status, StatusCode::NOT_FOUND);
+    post(&app, "Omar", "omar@readers.test", "And again.", None, false).await;
+    assert!(delivered(&app, &smtp).await.is_empty());
+    follow(serde_json::json!({"email": "rami@readers.test", "kind": "replies"})).await;
+    let listed = app
+        .api(
+            axum::http::Method::GET,
+            "/api/v1/admin/comments/follows?email=rami@readers.test",
+            &token,
+            None,
+        )
+        .await
+        .json();
+    let id = listed[0]["id"].as_i64().unwrap();
+    let r = app
+        .api(
+            axum::http::Method::DELETE,
+            &format!("/api/v1/admin/comments/follows/{id}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
 }
 
 both_databases!(

@@ -219,3 +219,66 @@ pub async fn ban(
     newsroom::comments::ban(&state, &client.actor, id, kind, &body.reason).await?;
     json(StatusCode::NO_CONTENT, &())
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiFollow {
+    pub id: i64,
+    pub email: String,
+    pub article_id: i64,
+    pub article_headline: String,
+    /// all, replies or comment
+    pub kind: String,
+    /// For kind comment: whose replies.
+    pub comment_id: Option<i64>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FollowQuery {
+    /// Who follows this article.
+    pub article: Option<i64>,
+    /// What this address follows.
+    pub email: Option<String>,
+}
+
+/// "Notify of" requests, per article or per address.
+#[utoipa::path(get, path = "/api/v1/admin/comments/follows", tag = "comments", params(FollowQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<ApiFollow>), (status = 403, body = ApiError)))]
+pub async fn follows(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Q(q): Q<FollowQuery>,
+) -> Result<Response, AppError> {
+    newsroom::require(&client.actor, Capability::Moderate)?;
+    let email = q.email.map(|e| e.trim().to_lowercase());
+    let list =
+        dateline_db::follows::list(&state.db, q.article.map(ArticleId), email.as_deref(), 1000)
+            .await?;
+    let out: Vec<ApiFollow> = list
+        .into_iter()
+        .map(|f| ApiFollow {
+            id: f.id,
+            email: f.email,
+            article_id: f.article_id.0,
+            article_headline: f.article_headline,
+            kind: f.kind.as_str().to_owned(),
+            comment_id: f.comment_id,
+            created_at: f.created_at.to_rfc3339(),
+        })
+        .collect();
+    json(StatusCode::OK, &out)
+}
+
+/// Removes a reader's "Notify of".
+#[utoipa::path(delete, path = "/api/v1/admin/comments/follows/{id}", tag = "comments", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Follow id")),
+    responses((status = 204), (status = 404, body = ApiError)))]
+pub async fn remove_follow(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    newsroom::comments::remove_follow(&state, &client.actor, id).await?;
+    json(StatusCode::NO_CONTENT, &())
+}
