@@ -26,7 +26,7 @@ DL_PORT=18191
 NOCACHE_PORT=18192
 NGINX_PORT=18193
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. bench/lib.sh
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
@@ -98,25 +98,7 @@ sleep 2
 ARTICLE="http://127.0.0.1:$DL_PORT/$SMALL"
 curl -sf "$ARTICLE" > "$OUT/nginx/www/article.html"
 SHOWN=$(grep -o 'class="comment"' "$OUT/nginx/www/article.html" | wc -l || true)
-cat > "$OUT/nginx/nginx.conf" <<NGINX
-worker_processes auto;
-pid $PWD/$OUT/nginx/nginx.pid;
-error_log $PWD/$OUT/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  default_type text/html;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $PWD/$OUT/nginx/www;
-  }
-}
-NGINX
-/usr/sbin/nginx -c "$PWD/$OUT/nginx/nginx.conf"
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/article.html" >/dev/null && break; sleep 0.1; done
+start_nginx "$PWD/$OUT/nginx/www" "$NGINX_PORT" article.html
 
 measure() { # url [connections] [extra wrk args...] -> "rps p50 p99"
   local url=$1 conns=${2:-$CONNECTIONS}; shift 2 || shift $#
@@ -128,12 +110,6 @@ measure() { # url [connections] [extra wrk args...] -> "rps p50 p99"
   [ -n "$errors" ] && echo "   warning: $errors" >&2
   awk '/Requests\/sec/ {rps=$2} $1 == "50%" {p50=$2} $1 == "99%" {p99=$2} END {print rps, p50, p99}' <<<"$report"
 }
-to_ms() { # wrk prints 1.23ms, 850.00us or 1.02s
-  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v/1000 }
-                         else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-                         else { sub(/s$/, "", v); printf "%.2f", v*1000 } }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100*a/b }'; }
 
 echo "== The article page with its comments: nginx, then Dateline"
 curl -sf "$ARTICLE" >/dev/null
@@ -210,14 +186,6 @@ $TABLE
 <!-- comments:end -->
 MD
 )
-python3 - "$SECTION" <<'PY'
-import re, sys, pathlib
-path = pathlib.Path("bench/RESULTS.md")
-section = sys.argv[1]
-text = path.read_text()
-pattern = re.compile(r"<!-- comments:start -->.*?<!-- comments:end -->", re.S)
-text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-path.write_text(text)
-PY
+record_results comments "$SECTION"
 echo
 echo "Written to bench/RESULTS.md"

@@ -17,7 +17,7 @@ OUT=bench/out
 SINK_PORT=12525
 DATA="$OUT/mail-$N"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. bench/lib.sh
 if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
   as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postfix
@@ -31,8 +31,6 @@ export DATELINE_LOG=warn
 SINK_PID=
 cleanup() { [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true; }
 trap cleanup EXIT
-
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 echo "== $N subscribers: generating and importing"
 rm -rf "$DATA" && mkdir -p "$DATA"
@@ -94,7 +92,7 @@ STATUS=$("$BIN" newsletter status 1 --data-dir "$DATA")
 echo "   $SEND_S s, $SEND_RATE messages/s, peak RSS $RSS_MB MB"
 echo "   $STATUS"
 
-RATIO=$(awk -v a="$SEND_RATE" -v b="$SOURCE_RATE" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+RATIO=$(ratio "$SEND_RATE" "$SOURCE_RATE")
 TABLE=$(cat <<TXT
 | what | time | messages/s | Dateline/smtp-source |
 |---|---:|---:|---:|
@@ -120,14 +118,6 @@ $TABLE
 <!-- mail:end -->
 MD
 )
-python3 - "$SECTION" <<'PY'
-import re, sys, pathlib
-path = pathlib.Path("bench/RESULTS.md")
-section = sys.argv[1]
-text = path.read_text()
-pattern = re.compile(r"<!-- mail:start -->.*?<!-- mail:end -->", re.S)
-text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-path.write_text(text)
-PY
+record_results mail "$SECTION"
 echo
 echo "Written to bench/RESULTS.md"

@@ -25,7 +25,7 @@ DL_PORT=18201
 SINK_PORT=12526
 export DATELINE_LOG=warn
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. bench/lib.sh
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ]; then
@@ -46,7 +46,6 @@ cleanup() {
   [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 sql() { python3 - "$OUT/site/dateline.db" "$@"; }
 
 rm -rf "$OUT" && mkdir -p "$OUT"
@@ -141,12 +140,7 @@ print(db.execute("SELECT COUNT(*) FROM mail_messages WHERE kind = 'comment_notif
 PY
 )
 SEND_RATE=$(awk -v n="$SENT" -v s="$SEND_S" 'BEGIN { printf "%.0f", n / s }')
-RATIO=$(awk -v a="$SEND_RATE" -v b="$SOURCE_RATE" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-to_ms() {
-  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v/1000 }
-                         else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-                         else { sub(/s$/, "", v); printf "%.2f", v*1000 } }'
-}
+RATIO=$(ratio "$SEND_RATE" "$SOURCE_RATE")
 
 TABLE=$(cat <<TXT
 | what | result | target |
@@ -171,14 +165,6 @@ $TABLE
 <!-- notify:end -->
 MD
 )
-python3 - "$SECTION" <<'PY'
-import re, sys, pathlib
-path = pathlib.Path("bench/RESULTS.md")
-section = sys.argv[1]
-text = path.read_text()
-pattern = re.compile(r"<!-- notify:start -->.*?<!-- notify:end -->", re.S)
-text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-path.write_text(text)
-PY
+record_results notify "$SECTION"
 echo
 echo "Written to bench/RESULTS.md"

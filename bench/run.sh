@@ -18,7 +18,7 @@ DL_PORT=18181
 NGINX_PORT=18182
 NOCACHE_PORT=18183
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. bench/lib.sh
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
@@ -63,25 +63,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$NOCACHE_PORT/readyz" >/dev
 ARTICLE_PATH="/report-$(printf '%05d' $((ARTICLES / 2)))"
 mkdir -p "$OUT/nginx/www"
 curl -sf "http://127.0.0.1:$DL_PORT$ARTICLE_PATH" > "$OUT/nginx/www/article.html"
-cat > "$OUT/nginx/nginx.conf" <<NGINX
-worker_processes auto;
-pid $PWD/$OUT/nginx/nginx.pid;
-error_log $PWD/$OUT/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  default_type text/html;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $PWD/$OUT/nginx/www;
-  }
-}
-NGINX
-/usr/sbin/nginx -c "$PWD/$OUT/nginx/nginx.conf"
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/article.html" >/dev/null && break; sleep 0.1; done
+start_nginx "$PWD/$OUT/nginx/www" "$NGINX_PORT" article.html
 
 # Warm the page cache as a live site would be.
 for p in / "$ARTICLE_PATH" /feed.xml; do curl -sf "http://127.0.0.1:$DL_PORT$p" >/dev/null; done
@@ -100,12 +82,6 @@ measure() {
   echo "$rps $p99"
 }
 
-to_ms() { # wrk prints 1.23ms, 850.00us or 1.02s
-  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v/1000 }
-                         else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-                         else { sub(/s$/, "", v); printf "%.2f", v*1000 } }'
-}
-
 echo "== Measuring: $THREADS threads, $CONNECTIONS connections, ${SECONDS_PER_RUN}s each"
 read -r NG_RPS NG_P99 < <(measure "http://127.0.0.1:$NGINX_PORT/article.html")
 read -r AR_RPS AR_P99 < <(measure "http://127.0.0.1:$DL_PORT$ARTICLE_PATH")
@@ -118,7 +94,6 @@ kill "$DL_PID"; wait "$DL_PID" 2>/dev/null || true; DL_PID=
 read -r NC_RPS NC_P99 < <(measure "http://127.0.0.1:$NOCACHE_PORT$ARTICLE_PATH")
 NC_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$NC_PID/status")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100*a/b }'; }
 PAGE_KB=$(( $(stat -c %s "$OUT/nginx/www/article.html") / 1024 ))
 TABLE=$(cat <<TXT
 | what | requests/s | p99 latency | Dateline/nginx |
@@ -146,14 +121,6 @@ $TABLE
 <!-- publishing:end -->
 MD
 )
-python3 - "$SECTION" <<'PY'
-import re, sys, pathlib
-path = pathlib.Path("bench/RESULTS.md")
-section = sys.argv[1]
-text = path.read_text() if path.exists() else "# Benchmark results\n\nWritten by `bench/run.sh`; each section is replaced when its benchmark runs again.\n"
-pattern = re.compile(r"<!-- publishing:start -->.*?<!-- publishing:end -->", re.S)
-text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-path.write_text(text)
-PY
+record_results publishing "$SECTION"
 echo
 echo "Written to bench/RESULTS.md"

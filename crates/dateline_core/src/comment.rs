@@ -205,17 +205,9 @@ impl CommentInput {
     /// Checks every field against the site's limits; every problem is listed.
     pub fn validate(&self, settings: &CommentSettings) -> Result<CommentDraft, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let body = self.body.trim().replace("\r\n", "\n");
-        let chars = body.chars().count();
-        if body.is_empty() {
-            errors.add("body", "Write your comment first.");
-        } else if chars > settings.max_chars as usize {
-            errors.add("body", format!(
-                    "Comments can be up to {} characters; this one has {chars}. Shorten it, or split it into a reply.",
-                    settings.max_chars
-                ),
-            );
-        }
+        let body = validate_body(&self.body, settings)
+            .map_err(|message| errors.add("body", message))
+            .unwrap_or_default();
         let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() {
             errors.add("name", "Give a name to show with your comment.");
@@ -251,6 +243,24 @@ impl CommentInput {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// A comment's text, trimmed with its line ends made `\n`, or why it cannot
+/// be one (empty, or longer than the site allows). For new comments and
+/// every edit alike.
+pub fn validate_body(body: &str, settings: &CommentSettings) -> Result<String, String> {
+    let body = body.trim().replace("\r\n", "\n");
+    let chars = body.chars().count();
+    if body.is_empty() {
+        Err("Write your comment first.".into())
+    } else if chars > settings.max_chars as usize {
+        Err(format!(
+            "Comments can be up to {} characters; this one has {chars}. Shorten it, or split it into a reply.",
+            settings.max_chars
+        ))
+    } else {
+        Ok(body)
     }
 }
 

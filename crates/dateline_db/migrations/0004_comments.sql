@@ -62,6 +62,8 @@ CREATE TABLE comment_votes (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (comment_id, voter)
 );
+-- A reader's recent votes, for the limit on voting.
+CREATE INDEX comment_votes_by_voter ON comment_votes (voter, created_at);
 
 -- What moderators did, for a comment's and a commenter's history.
 CREATE TABLE comment_events (

@@ -76,6 +76,24 @@ impl CommentTarget {
     }
 }
 
+/// An article already read for its page is its comment section's target:
+/// no second query.
+impl From<&crate::views::ArticleSummary> for CommentTarget {
+    fn from(a: &crate::views::ArticleSummary) -> Self {
+        Self {
+            id: a.id.0,
+            slug: a.slug.clone(),
+            headline: a.headline.clone(),
+            language: a.language.to_string(),
+            direction: a.direction.as_str().to_owned(),
+            published_at: a.published_at.map(ts),
+            comments_closed: i64::from(a.comments_closed),
+            comment_count: a.comment_count,
+            inline_count: a.inline_count,
+        }
+    }
+}
+
 const TARGET_COLUMNS: &str = "id, slug, headline, language, direction, published_at, comments_closed, comment_count, inline_count";
 
 /// The published article with this slug, as a comment section sees it.
@@ -648,6 +666,9 @@ pub struct VoteResult {
     /// The reader's vote now: 1, -1, or 0 when voting the same way again took
     /// it back.
     pub yours: i64,
+    /// The comment's article, whose pages the vote changes.
+    #[serde(skip)]
+    pub article_id: i64,
 }
 
 /// Records a reader's vote (1 or -1) on an approved comment. Voting the same
@@ -710,6 +731,7 @@ pub async fn vote(
         downvotes,
         score,
         yours,
+        article_id: row.article_id,
     })
 }
 

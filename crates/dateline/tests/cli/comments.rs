@@ -538,6 +538,27 @@ async fn mails_to(
     }
 }
 
+/// Follows the confirmation link mailed to `email` and presses Confirm.
+async fn confirm_by_mail(
+    client: &Client,
+    smtp: &dateline_mail::test_smtp::TestSmtp,
+    base: &str,
+    email: &str,
+) {
+    let confirm = link_in(
+        &mails_to(smtp, email, 1).await[0],
+        &format!("{base}/comments/follow/confirm/"),
+    );
+    client.goto(&confirm).await.unwrap();
+    click(client, "main form button").await;
+    wait_for(client, "p[role=status]").await;
+    assert!(
+        text(client, "p[role=status]")
+            .await
+            .starts_with("Confirmed")
+    );
+}
+
 fn link_in(m: &mail_parser::Message<'_>, prefix: &str) -> String {
     let text = m.body_text(0).expect("a text part").into_owned();
     text.split_whitespace()
@@ -568,18 +589,7 @@ async fn notify_of_with_mail_in_the_browser() {
     fill(&client, "notify-email", "amal@readers.test\u{E007}").await;
     wait_for(&client, "p[role=status]").await;
     assert!(text(&client, "p[role=status]").await.starts_with("Done"));
-    let confirm = link_in(
-        &mails_to(&smtp, "amal@readers.test", 1).await[0],
-        &format!("{base}/comments/follow/confirm/"),
-    );
-    client.goto(&confirm).await.unwrap();
-    click(&client, "main form button").await;
-    wait_for(&client, "p[role=status]").await;
-    assert!(
-        text(&client, "p[role=status]")
-            .await
-            .starts_with("Confirmed")
-    );
+    confirm_by_mail(&client, &smtp, &base, "amal@readers.test").await;
 
     // Badr comments and ticks "Email me replies to this comment"; his first
     // comment is held, so nobody hears of it until an editor approves it.
@@ -594,12 +604,7 @@ async fn notify_of_with_mail_in_the_browser() {
     click(&client, "#comment-notify").await;
     fill(&client, "comment-email", "badr@readers.test\u{E007}").await;
     wait_for(&client, ".awaiting").await;
-    let confirm = link_in(
-        &mails_to(&smtp, "badr@readers.test", 1).await[0],
-        &format!("{base}/comments/follow/confirm/"),
-    );
-    client.goto(&confirm).await.unwrap();
-    click(&client, "main form button").await;
+    confirm_by_mail(&client, &smtp, &base, "badr@readers.test").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         mails_to(&smtp, "amal@readers.test", 1).await.len(),
@@ -628,12 +633,7 @@ async fn notify_of_with_mail_in_the_browser() {
     kind.click().await.unwrap();
     fill(&client, "notify-email", "chadi@readers.test\u{E007}").await;
     wait_for(&client, "p[role=status]").await;
-    let confirm = link_in(
-        &mails_to(&smtp, "chadi@readers.test", 1).await[0],
-        &format!("{base}/comments/follow/confirm/"),
-    );
-    client.goto(&confirm).await.unwrap();
-    click(&client, "main form button").await;
+    confirm_by_mail(&client, &smtp, &base, "chadi@readers.test").await;
     client.goto(&article).await.unwrap();
     click(&client, "a.reply-link").await;
     wait_for(&client, "#comment-form").await;

@@ -49,10 +49,8 @@ async fn render_view(
     let site = crate::handlers::site(state).await?;
     let mut meta = article_meta(view, &site.settings, &state.urls);
     let mut page = ArticlePageView::new(view, &state.urls);
-    if let Some(sort) = comments
-        && let Some(target) =
-            dateline_db::comments::target_by_id(&state.db, view.summary.id).await?
-    {
+    if let Some(sort) = comments {
+        let target = dateline_db::comments::CommentTarget::from(&view.summary);
         page.comments = Some(crate::handlers::comments::section(state, &target, sort).await?);
         meta.scripts.push(state.assets.url("comments.js"));
         meta.feeds.push(crate::views::page::FeedLink {

@@ -268,12 +268,10 @@ pub async fn erase(
     let rows = comments::by_email(&state.db, &email).await?;
     let erased = comments::erase_email(&state.db, &email, Utc::now()).await?;
     dateline_db::follows::erase_email(&state.db, &email).await?;
-    let mut articles: Vec<i64> = rows.iter().map(|(c, _)| c.article_id).collect();
-    articles.dedup();
+    let mut touched = std::collections::HashSet::new();
     for (c, slug) in &rows {
-        if articles.contains(&c.article_id) {
+        if touched.insert(c.article_id) {
             state.comments_changed(c.article_id, slug);
-            articles.retain(|a| *a != c.article_id);
         }
     }
     data_page(

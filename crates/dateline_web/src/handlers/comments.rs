@@ -20,7 +20,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
-use dateline_core::comment::{CommentInput, CommentSettings, CommentSort, CommentStatus};
+use dateline_core::comment::{
+    CommentInput, CommentSettings, CommentSort, CommentStatus, validate_body,
+};
 use dateline_db::comments::{self, CommentTarget, Cursor, OwnerEdit};
 use dateline_db::views::CommentView;
 use serde::{Deserialize, Serialize};
@@ -507,15 +509,24 @@ fn set_commenter_cookies(state: &AppState, response: &mut Response, secret: &str
 /// Whether this browser wrote the comment, and may still change it.
 fn editable_until(
     row: &dateline_db::rows::CommentRow,
-    parts_headers: &HeaderMap,
+    headers: &HeaderMap,
     settings: &CommentSettings,
 ) -> Option<chrono::DateTime<Utc>> {
-    let secret = cookie_value(parts_headers, COMMENTER_COOKIE)?;
-    let ours = !row.owner_hash.is_empty()
-        && crate::auth::secrets::same(&crate::auth::secrets::hash_secret(&secret), &row.owner_hash);
     let until = chrono::DateTime::from_timestamp(row.created_at, 0)?
         + Duration::minutes(i64::from(settings.edit_minutes));
-    (ours && row.deleted_at.is_none() && until > Utc::now()).then_some(until)
+    (written_here(row, headers) && row.deleted_at.is_none() && until > Utc::now()).then_some(until)
+}
+
+/// Whether the browser sending `headers` holds the secret its comment was
+/// written with.
+fn written_here(row: &dateline_db::rows::CommentRow, headers: &HeaderMap) -> bool {
+    cookie_value(headers, COMMENTER_COOKIE).is_some_and(|secret| {
+        !row.owner_hash.is_empty()
+            && crate::auth::secrets::same(
+                &crate::auth::secrets::hash_secret(&secret),
+                &row.owner_hash,
+            )
+    })
 }
 
 /// `GET /comments/{id}/yours`: the writer's own comment just after posting
@@ -531,11 +542,7 @@ pub async fn yours(
         AppError::NotFound("This page shows a comment only to the browser that wrote it.".into())
     };
     let row = comments::get(&state.db, id).await?.ok_or_else(not_yours)?;
-    let secret = cookie_value(&headers, COMMENTER_COOKIE).ok_or_else(not_yours)?;
-    if row.owner_hash.is_empty()
-        || !crate::auth::secrets::same(&crate::auth::secrets::hash_secret(&secret), &row.owner_hash)
-        || !matches!(row.status.as_str(), "approved" | "pending")
-    {
+    if !written_here(&row, &headers) || !matches!(row.status.as_str(), "approved" | "pending") {
         return Err(not_yours());
     }
     let target = comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id))
@@ -625,18 +632,11 @@ pub async fn edit(
     ReaderForm { form, parts }: ReaderForm<EditForm>,
 ) -> Result<Response, AppError> {
     let settings = crate::handlers::comment_settings(&state).await?;
-    let input = CommentInput {
-        body: form.body.clone(),
-        name: "x".into(),
-        email: "x@x.example".into(),
-        website: String::new(),
-    };
     let json = wants_json(&parts.headers);
-    let draft = match input.validate(&settings) {
-        Ok(d) => d,
-        Err(errors) => {
-            let errors: std::collections::BTreeMap<String, String> =
-                errors.0.into_iter().map(|e| (e.field, e.message)).collect();
+    let body = match validate_body(&form.body, &settings) {
+        Ok(b) => b,
+        Err(message) => {
+            let errors = std::collections::BTreeMap::from([("body".to_owned(), message)]);
             if json {
                 return Ok((
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -656,13 +656,13 @@ pub async fn edit(
         }
     };
     let secret = cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
-    let html = dateline_render::render_comment(&draft.body);
+    let html = dateline_render::render_comment(&body);
     let row = comments::edit_by_owner(
         &state.db,
         id,
         &hash_or_empty(&secret),
         OwnerEdit::Body {
-            markdown: &draft.body,
+            markdown: &body,
             html: &html,
         },
         settings.edit_minutes,
@@ -795,19 +795,12 @@ pub(crate) async fn cast_vote(
             }
             other => other.into(),
         })?;
-    let row = comments::get(&state.db, id).await?;
-    let slug = match &row {
-        Some(r) => {
-            let t =
-                comments::target_by_id(&state.db, dateline_core::ArticleId(r.article_id)).await?;
-            if let Some(t) = &t {
-                state.comments_changed(t.id, &t.slug);
-            }
-            t.map(|t| t.slug).unwrap_or_default()
-        }
-        None => String::new(),
-    };
-    Ok((result, slug))
+    let target =
+        comments::target_by_id(&state.db, dateline_core::ArticleId(result.article_id)).await?;
+    if let Some(t) = &target {
+        state.comments_changed(t.id, &t.slug);
+    }
+    Ok((result, target.map(|t| t.slug).unwrap_or_default()))
 }
 
 /// `GET /comments/token`: a fresh form token for the page's script, so a

@@ -83,21 +83,14 @@ pub async fn moderate(
 pub async fn edit(state: &AppState, actor: &Actor, id: i64, body: &str) -> Result<(), AppError> {
     require(actor, Capability::Moderate)?;
     let settings = crate::handlers::comment_settings(state).await?;
-    let body = body.trim();
-    if body.is_empty() || body.chars().count() > settings.max_chars as usize {
+    let body = dateline_core::comment::validate_body(body, &settings).map_err(|message| {
         let mut errors = ValidationErrors::new();
-        errors.add(
-            "body",
-            format!(
-                "A comment has between 1 and {} characters.",
-                settings.max_chars
-            ),
-        );
-        return Err(AppError::Invalid(errors));
-    }
+        errors.add("body", message);
+        AppError::Invalid(errors)
+    })?;
     let change = Moderation::Edit {
-        markdown: body.to_owned(),
-        html: dateline_render::render_comment(body),
+        html: dateline_render::render_comment(&body),
+        markdown: body,
     };
     let done = comments::moderate(&state.db, &[id], &change, Some(actor.user), Utc::now()).await?;
     if done.changed == 0 {
