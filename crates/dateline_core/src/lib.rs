@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod ids;
 pub mod language;
 pub mod newsletter;
+pub mod passage;
 pub mod search_text;
 pub mod signing;
 pub mod slug;

@@ -7,8 +7,10 @@
 
 mod comment;
 mod markdown;
+mod passages;
 mod text;
 
 pub use comment::{comment_text, render_comment};
 pub use markdown::{RenderedBody, render_article};
+pub use passages::{Passage, QUESTION_SYNTAX, paragraphs_mut, with_anchors};
 pub use text::excerpt;

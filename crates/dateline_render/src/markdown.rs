@@ -1,3 +1,4 @@
+use crate::passages::Passage;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -5,10 +6,14 @@ use std::sync::LazyLock;
 /// An article body, rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedBody {
-    /// Sanitized HTML, safe to insert into a page as is.
+    /// Sanitized HTML, safe to insert into a page as is. Its paragraphs are
+    /// bare `<p>` tags, in the order of `passages`; `with_anchors` gives
+    /// them their ids.
     pub html: String,
     /// The words of the body without markup, paragraphs separated by blank lines.
     pub text: String,
+    /// Every paragraph of `html`, in order, with the editors' question on it.
+    pub passages: Vec<Passage>,
 }
 
 static ARTICLE_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -73,18 +78,25 @@ static ARTICLE_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
 
 /// Renders an article's Markdown. Headings start at level two (the headline is
 /// the page's only `h1`); raw HTML in the Markdown is sanitized, not trusted.
+/// A paragraph's last line `{? … }` is the editors' question on it (see
+/// `passages.rs`); it leaves the HTML and the text and goes to `passages`.
 pub fn render_article(markdown: &str) -> RenderedBody {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_SMART_PUNCTUATION;
-    let events: Vec<Event<'_>> = Parser::new_ext(markdown, options).map(demote_h1).collect();
+    let markdown = crate::passages::without_markers(markdown);
+    let events: Vec<Event<'_>> = Parser::new_ext(&markdown, options).map(demote_h1).collect();
+    let events = crate::passages::mark_questions(events);
     let text = plain_text(&events);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
+    let (html, passages) =
+        crate::passages::take_questions(&ARTICLE_SANITIZER.clean(&raw).to_string());
     RenderedBody {
-        html: ARTICLE_SANITIZER.clean(&raw).to_string(),
+        html,
         text,
+        passages,
     }
 }
 
@@ -111,6 +123,7 @@ fn plain_text(events: &[Event<'_>]) -> String {
     let mut out = String::new();
     for event in events {
         match event {
+            Event::Text(t) if crate::passages::is_question(t) => {}
             Event::Text(t) | Event::Code(t) => out.push_str(t),
             Event::SoftBreak | Event::HardBreak => out.push(' '),
             Event::End(
