@@ -210,10 +210,11 @@ async fn save_in(
             .await?;
     }
 
+    let body_html = crate::passages::anchor_in(conn, id, &rendered, now).await?;
     sqlx::query("INSERT INTO article_bodies (article_id, body_markdown, body_html) VALUES ($1, $2, $3) ON CONFLICT (article_id) DO UPDATE SET body_markdown = excluded.body_markdown, body_html = excluded.body_html")
         .bind(id.0)
         .bind(draft.body_markdown.clone())
-        .bind(rendered.html.clone())
+        .bind(body_html)
         .execute(&mut *conn)
         .await?;
     replace_people(conn, id, draft, now).await?;

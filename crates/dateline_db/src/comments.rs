@@ -157,18 +157,19 @@ pub struct NewComment {
 /// article. Returns the stored comment.
 pub async fn create(db: &Db, new: &NewComment, now: DateTime<Utc>) -> Result<CommentRow> {
     let mut tx = db.write_tx().await?;
-    let (thread_id, depth, parent_path) = match new.parent_id {
-        None => (None, 0, String::new()),
+    // A reply belongs to its thread's passage, whatever it was sent with.
+    let (thread_id, depth, parent_path, anchor) = match new.parent_id {
+        None => (None, 0, String::new(), new.anchor.clone()),
         Some(parent) => {
-            let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
-                "SELECT thread_id, depth, path, article_id FROM comments WHERE id = $1 AND status = 'approved' AND deleted_at IS NULL",
+            let row: Option<(i64, i64, String, i64, Option<String>)> = sqlx::query_as(
+                "SELECT thread_id, depth, path, article_id, anchor FROM comments WHERE id = $1 AND status = 'approved' AND deleted_at IS NULL",
             )
             .bind(parent)
             .fetch_optional(&mut *tx)
             .await?;
             match row {
-                Some((thread, depth, path, article)) if article == new.article_id.0 => {
-                    (Some(thread), depth + 1, path)
+                Some((thread, depth, path, article, anchor)) if article == new.article_id.0 => {
+                    (Some(thread), depth + 1, path, anchor)
                 }
                 _ => {
                     return Err(DbError::invalid(
@@ -200,7 +201,7 @@ pub async fn create(db: &Db, new: &NewComment, now: DateTime<Utc>) -> Result<Com
     .bind(new.ip_prefix.clone())
     .bind(new.user_agent.clone())
     .bind(new.owner_hash.clone())
-    .bind(new.anchor.clone())
+    .bind(anchor.clone())
     .bind(ts(now))
     .fetch_one(&mut *tx)
     .await?;
@@ -220,13 +221,7 @@ pub async fn create(db: &Db, new: &NewComment, now: DateTime<Utc>) -> Result<Com
     .fetch_one(&mut *tx)
     .await?;
     if new.status == CommentStatus::Approved {
-        count_change(
-            &mut tx,
-            new.article_id.0,
-            1,
-            i64::from(new.anchor.is_some()),
-        )
-        .await?;
+        count_change(&mut tx, new.article_id.0, 1, i64::from(anchor.is_some())).await?;
     }
     tx.commit().await?;
     Ok(row)
@@ -341,12 +336,24 @@ pub struct ThreadPage {
     pub next: Option<String>,
 }
 
+/// Which threads a page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThreadFilter<'a> {
+    #[default]
+    All,
+    /// Inline feedback only: threads on any passage.
+    Inline,
+    /// Threads on one passage.
+    Passage(&'a str),
+}
+
 /// The threads of an article in `sort` order, `limit` at a time, starting
 /// after `after`. Only approved comments (and placeholders of deleted ones
 /// that still have replies).
 pub async fn threads(
     db: &Db,
     article: ArticleId,
+    filter: ThreadFilter<'_>,
     sort: CommentSort,
     after: Option<Cursor>,
     limit: u32,
@@ -361,6 +368,15 @@ pub async fn threads(
     ));
     q.bind(article.0)
         .push(" AND c.status = 'approved' AND c.parent_id IS NULL");
+    match filter {
+        ThreadFilter::All => {}
+        ThreadFilter::Inline => {
+            q.push(" AND c.anchor IS NOT NULL");
+        }
+        ThreadFilter::Passage(anchor) => {
+            q.push(" AND c.anchor = ").bind(anchor.to_owned());
+        }
+    }
     if let Some(c) = after {
         q.push(&format!(" AND ({key} {op} "))
             .bind(c.key)

@@ -16,6 +16,7 @@ pub mod follows;
 pub mod mail;
 pub mod media;
 mod migrate;
+pub mod passages;
 pub mod people;
 pub mod rows;
 pub mod search;
@@ -150,7 +151,8 @@ impl Db {
     /// Brings the schema up to date. Safe to run from several processes at
     /// once on PostgreSQL (an advisory lock serialises them).
     pub async fn migrate(&self) -> Result<()> {
-        migrate::run(self).await
+        migrate::run(self).await?;
+        passages::anchor_older_articles(self).await
     }
 
     pub fn backend(&self) -> Backend {

@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0004_comments.sql"),
     ),
     (5, "follows", include_str!("../migrations/0005_follows.sql")),
+    (
+        6,
+        "passages",
+        include_str!("../migrations/0006_passages.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -363,7 +363,7 @@ async fn postfix_smtp_sink_receives_well_formed_mail(t: TestDb) {
         assert!(
             m.body_html(0)
                 .unwrap()
-                .contains("<p>The river rose two metres overnight.</p>")
+                .contains("<p id=\"p1\">The river rose two metres overnight.</p>")
         );
     }
     to.sort();

@@ -1,7 +1,8 @@
-// The comment section, enhanced: posting, replying, voting, sorting and
-// loading more happen in place, and comments by others arrive live. Every
-// one of these works without this script, through plain links and forms;
-// the script only saves the reloads.
+// The comment section, enhanced: posting, replying, voting, sorting,
+// filtering and loading more happen in place, comments by others arrive
+// live, and a paragraph's marker opens its comments beside it with the form.
+// Every one of these works without this script, through plain links and
+// forms; the script only saves the reloads.
 (function () {
   "use strict";
   var section = document.querySelector("section.comments[data-comments]");
@@ -17,6 +18,10 @@
   announcer.setAttribute("aria-live", "polite");
   section.appendChild(announcer);
   var unseen = 0;
+  var current = {
+    sort: section.getAttribute("data-sort") || "newest",
+    filter: section.getAttribute("data-filter") || "all"
+  };
 
   function say(text) {
     announcer.textContent = "";
@@ -66,12 +71,62 @@
     setCount(n + by);
   }
 
-  // Puts a comment's <li> where it belongs: under its parent, or at the top.
-  function place(html, parentId) {
+  // An inline comment published: the paragraph's marker, its panel and
+  // "Inline Feedbacks" count it.
+  function bumpInline(anchor) {
+    var el = section.querySelector(".inline-count");
+    if (el) el.textContent = ((parseInt(el.textContent, 10) || 0) + 1) + " Inline Feedbacks";
+    var marker = document.querySelector('a.passage-marker[data-anchor="' + anchor + '"]');
+    if (!marker) return;
+    var count = marker.querySelector(".marker-count");
+    if (!count) {
+      count = document.createElement("span");
+      count.className = "marker-count";
+      count.setAttribute("aria-hidden", "true");
+      count.textContent = "0";
+      marker.querySelector(".marker-icon").insertAdjacentElement("afterend", count);
+    }
+    var n = (parseInt(count.textContent, 10) || 0) + 1;
+    count.textContent = n;
+    marker.classList.remove("empty");
+    var label = marker.querySelector(".visually-hidden");
+    var asked = marker.classList.contains("asked");
+    var words = asked ? (n === 1 ? "1 answer" : n + " answers")
+                      : (n === 1 ? "1 comment on this paragraph" : n + " comments on this paragraph");
+    if (label) label.textContent = asked ? label.textContent.replace(/; [^;]*$/, "; " + words) : words;
+    var panel = document.getElementById("passage-" + anchor);
+    var tally = panel && panel.querySelector(".passage-answers-count");
+    if (tally) tally.textContent = words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  // The section or paragraph panel a node belongs to.
+  function rootOf(node) {
+    return (node && node.closest && node.closest(".passage-panel")) || section;
+  }
+
+  function itemIn(root, id) {
+    return root.querySelector('li.comment[data-id="' + id + '"]');
+  }
+
+  // Puts a comment's <li> where it belongs in `root` (the section, or a
+  // paragraph's panel): under its parent, or at the top.
+  function place(html, parentId, root, last) {
+    root = root || section;
     var nodes = fragment(html);
     var li = nodes.querySelector("li.comment");
-    if (!li || section.querySelector("#comment-" + li.getAttribute("data-id"))) return null;
-    var parent = parentId ? section.querySelector("#comment-" + parentId) : null;
+    if (!li || itemIn(root, li.getAttribute("data-id"))) return null;
+    var inPanel = root !== section;
+    if (inPanel) {
+      // The section may list the same comment: ids stay unique.
+      li.querySelectorAll("[id^='comment-']").forEach(function (e) { e.id = "passage-" + e.id; });
+      li.id = "passage-" + li.id;
+      var by = li.querySelector("article[aria-labelledby]");
+      if (by) by.setAttribute("aria-labelledby", "passage-" + by.getAttribute("aria-labelledby"));
+    }
+    var target = inPanel ? root.querySelector(".passage-list") : list;
+    var parent = parentId ? itemIn(root, parentId) : null;
+    // A reply to a comment not on this page waits for the page it is on.
+    if (parentId && !parent) return null;
     if (parent) {
       var replies = parent.querySelector(":scope > ol.replies");
       if (!replies) {
@@ -80,9 +135,9 @@
         parent.appendChild(replies);
       }
       replies.appendChild(li);
-    } else if (list) {
-      list.insertBefore(li, list.firstChild);
-      var none = section.querySelector(".no-comments");
+    } else if (target) {
+      target.insertBefore(li, last ? null : target.firstChild);
+      var none = root.querySelector(".no-comments");
       if (none) none.remove();
     }
     return li;
@@ -164,6 +219,7 @@
   function resetReply() {
     if (!form) return;
     form.querySelector("[name=parent_id]").value = "";
+    form.querySelector("[name=anchor]").value = "";
     var h = form.querySelector(".comment-form-heading");
     if (h) h.textContent = "Leave a comment";
     var cancel = form.querySelector(".cancel-reply");
@@ -183,11 +239,15 @@
       }).then(function (r) {
         button.disabled = false;
         if (r.status === 201) {
-          var li = place(r.body.html, r.body.parent_id);
-          if (r.body.status === "approved") bumpCount(1);
+          var root = rootOf(form);
+          var li = place(r.body.html, r.body.parent_id, root);
+          if (r.body.status === "approved") {
+            bumpCount(1);
+            if (r.body.anchor) bumpInline(r.body.anchor);
+          }
           form.querySelector("#comment-body").value = "";
           form.querySelectorAll(".field-error.js").forEach(function (x) { x.remove(); });
-          resetReply();
+          if (root === section) resetReply(); else intoPanel(root);
           status(r.body.message);
           say(r.body.message);
           if (li) { li.classList.add("comment-new"); enhanceMine(); }
@@ -203,11 +263,11 @@
   }
 
   // --- Replies: the form moves under the comment answered. ---
-  section.addEventListener("click", function (e) {
+  document.addEventListener("click", function (e) {
     var link = e.target.closest("a[data-reply]");
     if (!link || !form) return;
     e.preventDefault();
-    var li = section.querySelector("#comment-" + link.getAttribute("data-reply"));
+    var li = itemIn(rootOf(link), link.getAttribute("data-reply"));
     if (!li) return;
     li.querySelector(":scope > article").insertAdjacentElement("afterend", form);
     form.querySelector("[name=parent_id]").value = link.getAttribute("data-reply");
@@ -238,8 +298,67 @@
     });
   }
 
+  // --- Paragraphs: a marker opens the paragraph's comments and the form
+  // beside it; without script it leads to the paragraph's own page. ---
+  var openPanel = null;
+
+  function intoPanel(panel) {
+    if (!form) return;
+    var f = panel.querySelector(".passage-list");
+    f.insertAdjacentElement("afterend", form);
+    form.querySelector("[name=parent_id]").value = "";
+    form.querySelector("[name=anchor]").value = panel.getAttribute("data-anchor");
+    var h = form.querySelector(".comment-form-heading");
+    if (h) h.textContent = panel.querySelector(".passage-question") ? "Answer the editors’ question" : "Comment on this paragraph";
+    var cancel = form.querySelector(".cancel-reply");
+    if (cancel) cancel.remove();
+  }
+
+  function closePanel() {
+    if (!openPanel) return;
+    if (form && openPanel.contains(form)) resetReply();
+    var marker = document.querySelector('a.passage-marker[data-anchor="' + openPanel.getAttribute("data-anchor") + '"]');
+    openPanel.remove();
+    openPanel = null;
+    if (marker) { marker.setAttribute("aria-expanded", "false"); marker.focus(); }
+  }
+
+  document.addEventListener("click", function (e) {
+    var marker = e.target.closest("a.passage-marker[data-anchor]");
+    if (!marker) return;
+    e.preventDefault();
+    var anchor = marker.getAttribute("data-anchor");
+    var wasOpen = openPanel && openPanel.getAttribute("data-anchor") === anchor;
+    closePanel();
+    if (wasOpen) return;
+    json(partial(marker.getAttribute("href"))).then(function (r) {
+      if (r.status !== 200) { window.location = marker.getAttribute("href"); return; }
+      var panel = fragment(r.body.html).querySelector(".passage-panel");
+      panel.setAttribute("tabindex", "-1");
+      panel.setAttribute("role", "region");
+      panel.setAttribute("aria-label", "Comments on this paragraph");
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "passage-close";
+      close.textContent = "Close";
+      close.addEventListener("click", closePanel);
+      panel.insertBefore(close, panel.firstChild);
+      marker.closest("p").insertAdjacentElement("afterend", panel);
+      openPanel = panel;
+      marker.setAttribute("aria-expanded", "true");
+      if (r.body.open) intoPanel(panel);
+      panel.focus();
+      enhanceMine();
+      say(r.body.answers === 1 ? "1 comment on this paragraph." : r.body.answers + " comments on this paragraph.");
+    }).catch(function () { window.location = marker.getAttribute("href"); });
+  });
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && openPanel && openPanel.contains(document.activeElement)) closePanel();
+  });
+
   // --- Votes. ---
-  section.addEventListener("submit", function (e) {
+  document.addEventListener("submit", function (e) {
     var f = e.target;
     if (!f.classList || !f.classList.contains("vote")) return;
     e.preventDefault();
@@ -273,21 +392,26 @@
   }
 
   section.addEventListener("click", function (e) {
-    var sort = e.target.closest("a[data-sort]");
+    var choice = e.target.closest("a[data-sort], a[data-filter]");
     var more = e.target.closest("a[data-more]");
-    if (sort && list) {
+    if (choice && list) {
       e.preventDefault();
-      var value = sort.getAttribute("data-sort");
-      json(partial(base + "?sort=" + value)).then(function (r) {
+      var kind = choice.hasAttribute("data-sort") ? "sort" : "filter";
+      current[kind] = choice.getAttribute("data-" + kind);
+      var query = "?sort=" + current.sort + (current.filter === "all" ? "" : "&filter=" + current.filter);
+      json(partial(base + query)).then(function (r) {
         list.innerHTML = "";
         list.appendChild(fragment(r.body.html));
         setMore(r.body.next);
-        section.querySelectorAll("a[data-sort]").forEach(function (a) {
-          if (a === sort) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+        section.querySelectorAll("a[data-" + kind + "]").forEach(function (a) {
+          if (a === choice) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
         });
-        history.replaceState(null, "", sort.getAttribute("href"));
+        var shown = [];
+        if (current.sort !== "newest") shown.push("sort=" + current.sort);
+        if (current.filter !== "all") shown.push("filter=" + current.filter);
+        history.replaceState(null, "", base.replace(/\/comments$/, "") + (shown.length ? "?" + shown.join("&") : "") + "#comments");
         enhanceMine();
-        say("Comments sorted: " + sort.textContent + ".");
+        say(kind === "sort" ? "Comments sorted: " + choice.textContent + "." : "Showing: " + choice.textContent + ".");
       });
     } else if (more && list) {
       e.preventDefault();
@@ -309,7 +433,8 @@
   function enhanceMine() {
     Object.keys(mine).forEach(function (id) {
       var c = mine[id];
-      var li = section.querySelector("#comment-" + id);
+      var li = section.querySelector("#comment-" + id) ||
+        (openPanel && itemIn(openPanel, id));
       if (!li || !c.editable_until) return;
       var slot = li.querySelector(":scope > article .owner-actions");
       if (!slot || !slot.hidden) return;
@@ -368,8 +493,15 @@
       json(base + "/latest?after=" + maxId()).then(function (r) {
         busy = false;
         var added = 0;
+        // A new thread goes where its order puts it: at the top of the
+        // newest first, at the end of the oldest first once every page is
+        // here; elsewhere (most voted, inline only) it is counted, not shown.
+        var all = current.filter === "all";
+        var atTop = all && current.sort === "newest";
+        var atEnd = all && current.sort === "oldest" && !section.querySelector(".load-more");
         (r.body.comments || []).forEach(function (c) {
-          var li = place(c.html, c.parent_id);
+          if (!c.parent_id && !atTop && !atEnd) { added++; return; }
+          var li = place(c.html, c.parent_id, section, atEnd);
           if (li) { li.classList.add("comment-new"); added++; }
         });
         if (typeof r.body.count === "number") setCount(r.body.count);

@@ -146,7 +146,21 @@ pub async fn post(
         },
         None => submission.input.clone(),
     };
-    let draft = input.validate(settings).map_err(Refusal::Invalid)?;
+    let anchor_problem = anchor_problem(state, target, submission).await?;
+    let draft = match (input.validate(settings), anchor_problem) {
+        (Ok(draft), None) => draft,
+        (Ok(_), Some(message)) => {
+            let mut errors = ValidationErrors::new();
+            errors.add("anchor", message);
+            return Err(Refusal::Invalid(errors));
+        }
+        (Err(mut errors), problem) => {
+            if let Some(message) = problem {
+                errors.add("anchor", message);
+            }
+            return Err(Refusal::Invalid(errors));
+        }
+    };
     if !staff {
         check_robot(state, settings, submission, now)?;
     }
@@ -201,6 +215,39 @@ pub async fn post(
     }
     metrics::counter!("dateline_comments_total", "status" => status.as_str()).increment(1);
     Ok(row)
+}
+
+/// What is wrong with the passage a new thread is sent for, if anything:
+/// it must be a paragraph of the article as it reads now. (A reply belongs
+/// to its thread's passage, whatever came with it.)
+async fn anchor_problem(
+    state: &AppState,
+    target: &CommentTarget,
+    submission: &Submission,
+) -> Result<Option<&'static str>, Refusal> {
+    let Some(anchor) = submission
+        .anchor
+        .as_deref()
+        .filter(|_| submission.parent_id.is_none())
+    else {
+        return Ok(None);
+    };
+    let passage = match anchor.len() {
+        1..=20 => {
+            dateline_db::passages::get(&state.db, dateline_core::ArticleId(target.id), anchor)
+                .await?
+        }
+        _ => None,
+    };
+    Ok(match passage {
+        Some(p) if p.current() => None,
+        Some(_) => Some(
+            "The paragraph you commented on was removed from the report since you opened the page. Your comment is kept below: post it to the whole report, or copy it.",
+        ),
+        None => Some(
+            "This comment is about a paragraph the report does not have. Your comment is kept below: post it to the whole report, or copy it.",
+        ),
+    })
 }
 
 /// The checks that tell robots from people: the field people cannot see,

@@ -43,6 +43,7 @@ impl Modify for BearerTokens {
         api::list_authors,
         api::get_author,
         comments_api::list,
+        comments_api::passages,
         comments_api::post,
         comments_api::vote,
         comments_api::token,

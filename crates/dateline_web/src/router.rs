@@ -252,6 +252,7 @@ pub fn router(state: AppState) -> Router {
         .route("/{slug}/comments/latest", get(comments::latest))
         .route("/{slug}/comments/{id}", get(comments::permalink))
         .route("/{slug}/comments/{id}/reply", get(comments::reply_form))
+        .route("/{slug}/passages/{anchor}", get(comments::passage))
         .route("/comments/token", get(comments::token))
         .route(
             "/comments/my-data",
@@ -297,6 +298,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/articles/{id}/comments",
             get(comments_api::list).post(comments_api::post),
+        )
+        .route(
+            "/api/v1/articles/{id}/passages",
+            get(comments_api::passages),
         )
         .route("/api/v1/comments/token", get(comments_api::token))
         .route("/api/v1/articles/{id}/follow", post(comments_api::follow))

@@ -26,6 +26,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("comments.html", include_str!("../templates/comments.html")),
     (
+        "passage_panel.html",
+        include_str!("../templates/passage_panel.html"),
+    ),
+    (
         "commenter.html",
         include_str!("../templates/commenter.html"),
     ),

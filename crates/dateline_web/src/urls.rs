@@ -46,6 +46,11 @@ impl Urls {
         format!("/{}/comments/{id}", seg(slug))
     }
 
+    /// A passage's page: the editors' question, the comments on it, a form.
+    pub fn passage(&self, slug: &str, anchor: &str) -> String {
+        format!("/{}/passages/{}", seg(slug), seg(anchor))
+    }
+
     pub fn section(&self, slug: &str) -> String {
         format!("/section/{}", seg(slug))
     }

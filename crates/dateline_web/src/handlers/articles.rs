@@ -1,9 +1,9 @@
 use crate::error::AppError;
-use crate::handlers::comments::SectionParams;
+use crate::handlers::comments::{Filter, SectionParams};
 use crate::handlers::html_page;
 use crate::state::AppState;
 use crate::urls::Urls;
-use crate::views::article::og_locale;
+use crate::views::article::{PassageMarker, og_locale};
 use crate::views::{ArticlePageView, Link, PageMeta};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -26,7 +26,9 @@ pub async fn article(
     crate::extract::Q(params): crate::extract::Q<SectionParams>,
 ) -> Result<Response, AppError> {
     match articles::find_published(&state.db, &slug).await? {
-        SlugLookup::Found(view) => render_view(&state, &view, Some(params.sort())).await,
+        SlugLookup::Found(view) => {
+            render_view(&state, &view, Some((params.sort(), params.filter()))).await
+        }
         SlugLookup::Moved(new_slug) => {
             let location = state.urls.article(&new_slug);
             let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
@@ -39,19 +41,33 @@ pub async fn article(
     }
 }
 
-/// The reader page of an article; `comments` is the sort of its comment
-/// section, none on a preview.
+/// The reader page of an article; `comments` is the sort and filter of its
+/// comment section, none on a preview (which shows the editors' questions
+/// where the markers will be).
 async fn render_view(
     state: &AppState,
     view: &ArticleView,
-    comments: Option<CommentSort>,
+    comments: Option<(CommentSort, Filter)>,
 ) -> Result<Response, AppError> {
     let site = crate::handlers::site(state).await?;
     let mut meta = article_meta(view, &site.settings, &state.urls);
-    let mut page = ArticlePageView::new(view, &state.urls);
-    if let Some(sort) = comments {
+    let passages = match comments {
+        Some(_) => dateline_db::passages::for_article(&state.db, view.summary.id).await?,
+        None => Vec::new(),
+    };
+    let markers = match comments {
+        Some(_) => PassageMarker::for_passages(&passages, &view.summary.slug, &state.urls),
+        None => PassageMarker::for_preview(
+            &dateline_render::render_article(&view.body_markdown).passages,
+        ),
+    };
+    let mut page = ArticlePageView::new(view, &state.urls, &markers);
+    if let Some((sort, filter)) = comments {
         let target = dateline_db::comments::CommentTarget::from(&view.summary);
-        page.comments = Some(crate::handlers::comments::section(state, &target, sort).await?);
+        page.comments = Some(
+            crate::handlers::comments::section(state, &target, sort, filter, Some(&passages))
+                .await?,
+        );
         meta.scripts.push(state.assets.url("comments.js"));
         meta.feeds.push(crate::views::page::FeedLink {
             title: format!("Comments on “{}”", view.summary.headline),

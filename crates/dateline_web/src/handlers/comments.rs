@@ -13,7 +13,9 @@ use crate::extract::Q;
 use crate::handlers::{Freshness, cacheable, html_page};
 use crate::state::AppState;
 use crate::views::PageMeta;
-use crate::views::comments::{CommentFormView, CommentItem, CommentSection, thread_tree};
+use crate::views::comments::{
+    CommentFormView, CommentItem, CommentSection, PassagePanel, attach_passages, thread_tree,
+};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
@@ -23,7 +25,8 @@ use chrono::{Duration, Utc};
 use dateline_core::comment::{
     CommentInput, CommentSettings, CommentSort, CommentStatus, validate_body,
 };
-use dateline_db::comments::{self, CommentTarget, Cursor, OwnerEdit};
+use dateline_db::comments::{self, CommentTarget, Cursor, OwnerEdit, ThreadFilter};
+use dateline_db::passages::PassageView;
 use dateline_db::views::CommentView;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -44,6 +47,9 @@ pub struct SectionParams {
     /// `1` when the page's script asks for the threads alone.
     #[serde(default)]
     pub partial: Option<String>,
+    /// `inline`: inline feedback only.
+    #[serde(default)]
+    pub filter: Option<String>,
 }
 
 impl SectionParams {
@@ -53,36 +59,109 @@ impl SectionParams {
             .and_then(CommentSort::parse)
             .unwrap_or_default()
     }
+
+    /// Where a further page starts.
+    fn after(&self) -> Result<Option<Cursor>, AppError> {
+        match self.after.as_deref() {
+            None | Some("") => Ok(None),
+            Some(s) => Cursor::parse(s).map(Some).ok_or_else(|| {
+                AppError::BadRequest(
+                    "This “Load more” link is damaged; go back to the article and follow it again."
+                        .into(),
+                )
+            }),
+        }
+    }
+
+    pub fn filter(&self) -> Filter {
+        match self.filter.as_deref() {
+            Some("inline") => Filter::Inline,
+            _ => Filter::All,
+        }
+    }
+}
+
+/// Which threads the comment section lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Filter {
+    #[default]
+    All,
+    /// Inline feedback: comments on passages of the article.
+    Inline,
+}
+
+impl Filter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Inline => "inline",
+        }
+    }
+
+    fn threads(self) -> ThreadFilter<'static> {
+        match self {
+            Self::All => ThreadFilter::All,
+            Self::Inline => ThreadFilter::Inline,
+        }
+    }
 }
 
 /// The comment section of an article's page: the first threads in `sort`
-/// order and an empty form.
+/// order (inline feedback only, with `Filter::Inline`) and an empty form.
+/// `passages` are the article's, when the page already read them.
 pub(crate) async fn section(
     state: &AppState,
     target: &CommentTarget,
     sort: CommentSort,
+    filter: Filter,
+    passages: Option<&[PassageView]>,
 ) -> Result<CommentSection, AppError> {
     let settings = crate::handlers::comment_settings(state).await?;
-    let mut s = frame(state, target, sort, &settings);
+    let mut s = frame(state, target, sort, filter, &settings);
     if !settings.enabled {
         return Ok(s);
     }
     let page = comments::threads(
         &state.db,
         dateline_core::ArticleId(target.id),
+        filter.threads(),
         sort,
         None,
         settings.threads_per_page,
     )
     .await?;
-    s.threads = thread_tree(
-        &page.comments,
-        &target.slug,
-        &state.urls,
-        settings.max_depth,
-    );
-    s.next_url = page.next.map(|c| more_url(&s.comments_url, sort, &c));
+    s.threads = threads_with_passages(state, target, &page.comments, &settings, passages).await?;
+    s.next_url = page
+        .next
+        .map(|c| more_url(&s.comments_url, sort, filter, &c));
     Ok(s)
+}
+
+/// The tree of threads, each thread on a passage saying which.
+async fn threads_with_passages(
+    state: &AppState,
+    target: &CommentTarget,
+    comments: &[CommentView],
+    settings: &CommentSettings,
+    passages: Option<&[PassageView]>,
+) -> Result<Vec<CommentItem>, AppError> {
+    let mut items = thread_tree(comments, &target.slug, &state.urls, settings.max_depth);
+    if comments.iter().any(|c| c.anchor.is_some()) {
+        let read;
+        let passages = match passages {
+            Some(p) => p,
+            None => {
+                read = dateline_db::passages::for_article(
+                    &state.db,
+                    dateline_core::ArticleId(target.id),
+                )
+                .await?;
+                &read
+            }
+        };
+        attach_passages(&mut items, passages, &target.slug, &state.urls);
+    }
+    Ok(items)
 }
 
 /// The section without its threads (for the pages that show other threads,
@@ -91,13 +170,14 @@ fn frame(
     state: &AppState,
     target: &CommentTarget,
     sort: CommentSort,
+    filter: Filter,
     settings: &CommentSettings,
 ) -> CommentSection {
     let now = Utc::now();
     let mut s = CommentSection::new(
         target,
         settings,
-        sort,
+        (sort, filter),
         &state.urls,
         target.open(settings, now),
     );
@@ -117,8 +197,15 @@ fn one_fragment(state: &AppState, c: &CommentView, slug: &str) -> Result<String,
     fragment(state, &[CommentItem::new(c, slug, &state.urls)])
 }
 
-fn more_url(comments_url: &str, sort: CommentSort, cursor: &str) -> String {
-    format!("{comments_url}?sort={}&after={cursor}", sort.as_str())
+fn more_url(comments_url: &str, sort: CommentSort, filter: Filter, cursor: &str) -> String {
+    match filter {
+        Filter::All => format!("{comments_url}?sort={}&after={cursor}", sort.as_str()),
+        f => format!(
+            "{comments_url}?sort={}&filter={}&after={cursor}",
+            sort.as_str(),
+            f.as_str()
+        ),
+    }
 }
 
 async fn target(state: &AppState, slug: &str) -> Result<CommentTarget, AppError> {
@@ -140,6 +227,8 @@ struct CommentPage {
     /// Until when the writer may change it (ISO time), when they still may.
     editable_until: Option<String>,
     message: Option<String>,
+    /// The paragraph a passage page is about.
+    passage: Option<PassagePanel>,
 }
 
 async fn comment_page(
@@ -173,26 +262,23 @@ pub async fn more(
     let target = target(&state, &slug).await?;
     let settings = crate::handlers::comment_settings(&state).await?;
     let sort = params.sort();
-    let after = match params.after.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(Cursor::parse(s).ok_or_else(|| {
-            AppError::BadRequest(
-                "This “Load more” link is damaged; go back to the article and follow it again."
-                    .into(),
-            )
-        })?),
-    };
-    let mut section = frame(&state, &target, sort, &settings);
+    let filter = params.filter();
+    let after = params.after()?;
+    let mut section = frame(&state, &target, sort, filter, &settings);
     let page = comments::threads(
         &state.db,
         dateline_core::ArticleId(target.id),
+        filter.threads(),
         sort,
         after,
         settings.threads_per_page,
     )
     .await?;
-    section.threads = thread_tree(&page.comments, &slug, &state.urls, settings.max_depth);
-    section.next_url = page.next.map(|c| more_url(&section.comments_url, sort, &c));
+    section.threads =
+        threads_with_passages(&state, &target, &page.comments, &settings, None).await?;
+    section.next_url = page
+        .next
+        .map(|c| more_url(&section.comments_url, sort, filter, &c));
     if params.partial.as_deref() == Some("1") {
         let html = fragment(&state, &section.threads)?;
         return Ok(cacheable(
@@ -214,6 +300,87 @@ pub async fn more(
             yours: None,
             editable_until: None,
             message: None,
+            passage: None,
+        },
+        StatusCode::OK,
+        false,
+    )
+    .await
+}
+
+/// `GET /{slug}/passages/{anchor}`: a paragraph of the article with the
+/// editors' question on it, the comments on it and a form to add one
+/// (commenting on a paragraph without script). With `partial=1`, the panel
+/// the page's script shows beside the paragraph, as JSON.
+pub async fn passage(
+    State(state): State<AppState>,
+    Path((slug, anchor)): Path<(String, String)>,
+    Q(params): Q<SectionParams>,
+) -> Result<Response, AppError> {
+    let target = target(&state, &slug).await?;
+    let settings = crate::handlers::comment_settings(&state).await?;
+    let passage = dateline_db::passages::get(&state.db, dateline_core::ArticleId(target.id), &anchor)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(
+                "This report has no such paragraph. Go back to the report and choose the paragraph again."
+                    .into(),
+            )
+        })?;
+    let sort = params.sort();
+    let after = params.after()?;
+    let mut section = frame(&state, &target, sort, Filter::All, &settings);
+    let mut panel = PassagePanel::new(&passage, &slug, &state.urls, section.open);
+    if settings.enabled {
+        let page = comments::threads(
+            &state.db,
+            dateline_core::ArticleId(target.id),
+            ThreadFilter::Passage(&anchor),
+            sort,
+            after,
+            settings.threads_per_page,
+        )
+        .await?;
+        panel.threads = thread_tree(&page.comments, &slug, &state.urls, settings.max_depth);
+        panel.next_url = page
+            .next
+            .map(|c| format!("{}?sort={}&after={c}", panel.url, sort.as_str()));
+    }
+    if params.partial.as_deref() == Some("1") {
+        let html = state.templates.render(
+            "passage_panel.html",
+            minijinja::context! { panel => crate::templates::ser(&panel) },
+        )?;
+        return Ok(cacheable(
+            serde_json::to_vec(
+                &json!({ "html": html, "answers": panel.answers, "open": panel.open }),
+            )
+            .unwrap_or_default(),
+            "application/json",
+            Freshness::Revalidate,
+            None,
+        ));
+    }
+    section.open = panel.open;
+    if panel.open {
+        section.form.anchor = Some(passage.anchor.clone());
+        section.form.question = passage.question.clone();
+    }
+    let title = match &passage.question {
+        Some(q) => format!("{q} — {}", target.headline),
+        None => format!("A paragraph of “{}”", target.headline),
+    };
+    comment_page(
+        &state,
+        title,
+        CommentPage {
+            kind: "passage",
+            section,
+            focus: None,
+            yours: None,
+            editable_until: None,
+            message: None,
+            passage: Some(panel),
         },
         StatusCode::OK,
         false,
@@ -258,8 +425,14 @@ async fn thread_page(
     if comment.article_id != target.id {
         return Err(missing());
     }
-    let mut section = frame(state, &target, CommentSort::default(), &settings);
-    section.threads = thread_tree(&thread, slug, &state.urls, settings.max_depth);
+    let mut section = frame(
+        state,
+        &target,
+        CommentSort::default(),
+        Filter::All,
+        &settings,
+    );
+    section.threads = threads_with_passages(state, &target, &thread, &settings, None).await?;
     if kind == "reply" {
         section.form.parent_id = Some(id);
         section.form.parent_author = Some(comment.author_name.clone());
@@ -278,6 +451,7 @@ async fn thread_page(
             yours: None,
             editable_until: None,
             message: None,
+            passage: None,
         },
         StatusCode::OK,
         false,
@@ -307,6 +481,9 @@ pub struct CommentForm {
     /// "Email me replies to this comment".
     #[serde(default)]
     notify: Option<String>,
+    /// The paragraph a comment is about (inline feedback).
+    #[serde(default)]
+    anchor: Option<String>,
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -365,7 +542,7 @@ pub async fn post(
         token: form.token.clone(),
         nonce: form.pow.clone(),
         honeypot: form.honeypot.clone(),
-        anchor: None,
+        anchor: form.anchor.clone().filter(|a| !a.is_empty()),
     };
     let (secret, new_cookie) = owner_secret(&parts);
     let mut sender = Sender::reader(&state, &parts, secret.clone());
@@ -395,6 +572,7 @@ pub async fn post(
                         "id": row.id,
                         "status": row.status,
                         "parent_id": row.parent_id,
+                        "anchor": row.anchor,
                         "html": html,
                         "message": posted_message(&row.status),
                     })),
@@ -407,7 +585,12 @@ pub async fn post(
             Ok(response)
         }
         Err(refusal) => {
-            let (status, errors, message, retry_after) = match refusal {
+            let (status, errors, message, retry_after): (
+                _,
+                std::collections::BTreeMap<String, String>,
+                _,
+                _,
+            ) = match refusal {
                 Refusal::Invalid(errors) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     errors.0.into_iter().map(|e| (e.field, e.message)).collect(),
@@ -434,7 +617,19 @@ pub async fn post(
                 add_retry_after(&mut r, retry_after);
                 return Ok(r);
             }
-            let mut section = frame(&state, &target, CommentSort::default(), &settings);
+            let mut section = frame(
+                &state,
+                &target,
+                CommentSort::default(),
+                Filter::All,
+                &settings,
+            );
+            // A comment on a paragraph that is gone can still go to the
+            // whole report: the form no longer names the paragraph.
+            let anchor = match errors.contains_key("anchor") || parent_id.is_some() {
+                true => None,
+                false => submission.anchor.clone(),
+            };
             section.form = CommentFormView {
                 body: form.body,
                 name: form.name,
@@ -444,6 +639,7 @@ pub async fn post(
                 errors,
                 notice: message,
                 notify: form.notify.as_deref() == Some("1"),
+                anchor,
                 ..section.form
             };
             let title = format!("Your comment on “{}”", target.headline);
@@ -457,6 +653,7 @@ pub async fn post(
                     yours: None,
                     editable_until: None,
                     message: None,
+                    passage: None,
                 },
                 status,
                 true,
@@ -548,7 +745,13 @@ pub async fn yours(
     let target = comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id))
         .await?
         .ok_or_else(not_yours)?;
-    let section = frame(&state, &target, CommentSort::default(), &settings);
+    let section = frame(
+        &state,
+        &target,
+        CommentSort::default(),
+        Filter::All,
+        &settings,
+    );
     let view = dateline_db::views::CommentView::from(&row);
     let until = editable_until(&row, &headers, &settings);
     comment_page(
@@ -561,6 +764,7 @@ pub async fn yours(
             yours: Some(CommentItem::new(&view, &target.slug, &state.urls)),
             editable_until: until.map(|u| crate::views::comments::comment_time(u).1),
             message: Some(posted_message(&row.status).to_owned()),
+            passage: None,
         },
         StatusCode::OK,
         true,
@@ -603,7 +807,13 @@ async fn edit_page(
     let target = comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id))
         .await?
         .ok_or_else(gone)?;
-    let mut section = frame(state, &target, CommentSort::default(), &settings);
+    let mut section = frame(
+        state,
+        &target,
+        CommentSort::default(),
+        Filter::All,
+        &settings,
+    );
     section.form.action = format!("/comments/{id}/edit");
     section.form.body = body.unwrap_or_else(|| row.body_markdown.clone());
     section.form.errors = errors.unwrap_or_default();
@@ -618,6 +828,7 @@ async fn edit_page(
             yours: Some(CommentItem::new(&view, &target.slug, &state.urls)),
             editable_until: Some(crate::views::comments::comment_time(until).1),
             message: None,
+            passage: None,
         },
         status,
         true,

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use dateline_core::ArticleId;
 use dateline_core::ValidationErrors;
 use dateline_core::comment::{CommentInput, CommentSort};
-use dateline_db::comments::{self, CommentTarget, Cursor};
+use dateline_db::comments::{self, CommentTarget, Cursor, ThreadFilter};
 use dateline_db::views::CommentView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -110,6 +110,72 @@ pub struct CommentListParams {
     pub after: Option<String>,
     /// Threads per page, 1 to 100 (default: the site's setting).
     pub limit: Option<u32>,
+    /// Only threads on this passage (an anchor from `/passages`).
+    pub anchor: Option<String>,
+    /// `true`: only inline feedback (threads on any passage).
+    pub inline: Option<bool>,
+}
+
+/// A paragraph of an article that readers can comment on.
+#[derive(Serialize, ToSchema)]
+pub struct ApiPassage {
+    /// The paragraph's id in the article's HTML (`<p id="p3">`); it stays
+    /// with the paragraph through edits that keep it recognisable.
+    pub anchor: String,
+    /// Its place in the article as it reads now, from 0; null once an edit
+    /// removed it (its comments stay, as on an earlier version).
+    pub position: Option<i64>,
+    /// Its words, as last saved.
+    pub text: String,
+    /// The editors' question about it, if they asked one.
+    pub question: Option<String>,
+    /// Approved comments on it, replies included.
+    pub answers: i64,
+    /// The passage's page: question, answers, form.
+    pub url: String,
+}
+
+/// Every passage an article has had: current ones in reading order, then
+/// removed ones.
+#[derive(Serialize, ToSchema)]
+pub struct ApiPassageList {
+    pub passages: Vec<ApiPassage>,
+    /// Approved inline comments on the article.
+    pub inline_count: i64,
+}
+
+/// An article's passages: anchors for inline comments, questions, counts.
+#[utoipa::path(get, path = "/api/v1/articles/{id}/passages", tag = "comments",
+    params(("id" = i64, Path, description = "Article id")),
+    responses((status = 200, body = ApiPassageList), (status = 404, body = ApiError)))]
+pub async fn passages(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let target = target(&state, id).await?;
+    let passages = dateline_db::passages::for_article(&state.db, ArticleId(id)).await?;
+    let body = ApiPassageList {
+        passages: passages
+            .into_iter()
+            .map(|p| ApiPassage {
+                url: state
+                    .urls
+                    .absolute(&state.urls.passage(&target.slug, &p.anchor)),
+                anchor: p.anchor,
+                position: p.position,
+                text: p.text,
+                question: p.question,
+                answers: p.answers,
+            })
+            .collect(),
+        inline_count: target.inline_count,
+    };
+    Ok(crate::handlers::cacheable(
+        serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?,
+        "application/json",
+        crate::handlers::Freshness::Revalidate,
+        None,
+    ))
 }
 
 async fn target(state: &AppState, id: i64) -> Result<CommentTarget, AppError> {
@@ -142,7 +208,17 @@ pub async fn list(
         })?),
     };
     let limit = p.limit.unwrap_or(settings.threads_per_page).clamp(1, 100);
-    let page = comments::threads(&state.db, ArticleId(id), sort, after, limit).await?;
+    let filter = match (p.anchor.as_deref(), p.inline) {
+        (Some(a), _) if !a.is_empty() => ThreadFilter::Passage(a),
+        (_, Some(true)) => ThreadFilter::Inline,
+        _ => ThreadFilter::All,
+    };
+    let page = comments::threads(&state.db, ArticleId(id), filter, sort, after, limit).await?;
+    let filter_query = match filter {
+        ThreadFilter::All => String::new(),
+        ThreadFilter::Inline => "&inline=true".to_owned(),
+        ThreadFilter::Passage(a) => format!("&anchor={}", crate::urls::seg(a)),
+    };
     let body = ApiCommentList {
         comments: page
             .comments
@@ -154,7 +230,7 @@ pub async fn list(
         open: target.open(&settings, Utc::now()),
         next: page.next.map(|c| {
             state.urls.absolute(&format!(
-                "/api/v1/articles/{id}/comments?sort={}&after={c}&limit={limit}",
+                "/api/v1/articles/{id}/comments?sort={}&after={c}&limit={limit}{filter_query}",
                 sort.as_str()
             ))
         }),
@@ -182,6 +258,9 @@ pub struct NewCommentBody {
     pub token: String,
     /// The proof-of-work nonce, when the site asks for one.
     pub pow: String,
+    /// The passage it is about (an anchor from `/passages`, still in the
+    /// article); a reply belongs to its thread's passage whatever is sent.
+    pub anchor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -217,7 +296,7 @@ pub async fn post(
         token: body.token,
         nonce: body.pow,
         honeypot: String::new(),
-        anchor: None,
+        anchor: body.anchor.filter(|a| !a.is_empty()),
     };
     let secret = crate::auth::cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
     let sender = Sender::reader(&state, &parts, secret);

@@ -135,8 +135,125 @@ pub struct ArticlePageView {
     pub comments: Option<crate::views::comments::CommentSection>,
 }
 
+/// What shows beside one paragraph: a link to comment on it with how many
+/// have, and the editors' question on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassageMarker {
+    /// The passage's page (none on a newsroom preview).
+    pub url: Option<String>,
+    pub anchor: String,
+    pub count: i64,
+    pub question: Option<String>,
+}
+
+impl PassageMarker {
+    /// Markers for the current passages, by position.
+    pub fn for_passages(
+        passages: &[dateline_db::passages::PassageView],
+        slug: &str,
+        urls: &Urls,
+    ) -> Vec<Self> {
+        passages
+            .iter()
+            .filter(|p| p.current())
+            .map(|p| Self {
+                url: Some(urls.passage(slug, &p.anchor)),
+                anchor: p.anchor.clone(),
+                count: p.answers,
+                question: p.question.clone(),
+            })
+            .collect()
+    }
+
+    /// Markers that only show the questions (a preview, before anchors).
+    pub fn for_preview(passages: &[dateline_render::Passage]) -> Vec<Self> {
+        passages
+            .iter()
+            .map(|p| Self {
+                question: p.question.clone(),
+                ..Self::default()
+            })
+            .collect()
+    }
+
+    fn html(&self) -> String {
+        let Some(url) = &self.url else {
+            return match &self.question {
+                Some(q) => format!(
+                    " <span class=\"passage-question-preview\">Question for readers: {}</span>",
+                    HtmlEscape(q)
+                ),
+                None => String::new(),
+            };
+        };
+        let n = self.count;
+        let answers = match (n, self.question.is_some()) {
+            (0, true) => "no answers yet".to_owned(),
+            (1, true) => "1 answer".to_owned(),
+            (n, true) => format!("{n} answers"),
+            (0, false) => "comment on this paragraph".to_owned(),
+            (1, false) => "1 comment on this paragraph".to_owned(),
+            (n, false) => format!("{n} comments on this paragraph"),
+        };
+        let (class, label) = match &self.question {
+            Some(q) => (
+                "passage-marker asked",
+                format!("The editors ask: {}; {answers}", HtmlEscape(q)),
+            ),
+            None => (
+                if n == 0 {
+                    "passage-marker empty"
+                } else {
+                    "passage-marker"
+                },
+                answers,
+            ),
+        };
+        let icon = if self.question.is_some() { "?" } else { "+" };
+        format!(
+            " <a class=\"{class}\" href=\"{url}\" data-anchor=\"{anchor}\"><span class=\"marker-icon\" aria-hidden=\"true\">{icon}</span>{count}<span class=\"visually-hidden\">{label}</span></a>",
+            url = attribute(url),
+            anchor = attribute(&self.anchor),
+            count = if n > 0 {
+                format!("<span class=\"marker-count\" aria-hidden=\"true\">{n}</span>")
+            } else {
+                String::new()
+            },
+        )
+    }
+}
+
+/// A value for a double-quoted attribute (HtmlEscape would also escape the
+/// slashes of a path).
+fn attribute(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Puts each paragraph's marker at its end, and marks the paragraphs the
+/// editors asked about.
+pub fn with_markers(body_html: &str, markers: &[PassageMarker]) -> String {
+    if markers.is_empty() {
+        return body_html.to_owned();
+    }
+    dateline_render::paragraphs_mut(body_html, |i, open, inner| match markers.get(i) {
+        Some(m) => {
+            let open = if m.question.is_some() {
+                open.replacen("<p", "<p class=\"asked\"", 1)
+            } else {
+                open.to_owned()
+            };
+            (open, format!("{inner}{}", m.html()))
+        }
+        None => (open.to_owned(), inner.to_owned()),
+    })
+}
+
 impl ArticlePageView {
-    pub fn new(v: &ArticleView, urls: &Urls) -> Self {
+    pub fn new(v: &ArticleView, urls: &Urls, markers: &[PassageMarker]) -> Self {
         let a = &v.summary;
         let phrases = Phrases::for_language(&a.language);
         let credit = a.provenance.as_ref().map(|p| CreditView {
@@ -163,7 +280,7 @@ impl ArticlePageView {
         };
         Self {
             card: ArticleCard::new(a, urls),
-            body_html: with_dateline(&v.body_html, &a.dateline),
+            body_html: with_dateline(&with_markers(&v.body_html, markers), &a.dateline),
             image_srcset: None,
             updated,
             credit,
@@ -205,9 +322,12 @@ fn with_dateline(body_html: &str, dateline: &str) -> String {
         "<span class=\"dateline\">{}</span> — ",
         HtmlEscape(dateline)
     );
-    match body_html.strip_prefix("<p>") {
-        Some(rest) => format!("<p>{span}{rest}"),
-        None => format!("<p class=\"dateline-alone\">{span}</p>\n{body_html}"),
+    let opens_with_paragraph = body_html.starts_with("<p>") || body_html.starts_with("<p ");
+    match body_html.find('>') {
+        Some(end) if opens_with_paragraph => {
+            format!("{}{span}{}", &body_html[..=end], &body_html[end + 1..])
+        }
+        _ => format!("<p class=\"dateline-alone\">{span}</p>\n{body_html}"),
     }
 }
 
@@ -231,6 +351,43 @@ mod tests {
             "<p><span class=\"dateline\">&lt;b&gt;A&amp;B&lt;&#x2f;b&gt;</span> — x</p>"
         );
         assert_eq!(with_dateline("<p>x</p>", ""), "<p>x</p>");
+        assert_eq!(
+            with_dateline("<p id=\"p1\">x</p>", "ROME"),
+            "<p id=\"p1\"><span class=\"dateline\">ROME</span> — x</p>"
+        );
         assert!(with_dateline("<h2>x</h2>", "ROME").starts_with("<p class=\"dateline-alone\">"));
+    }
+
+    #[test]
+    fn markers_end_their_paragraphs_escaped() {
+        let markers = [
+            PassageMarker {
+                url: Some("/a/passages/p1".into()),
+                anchor: "p1".into(),
+                count: 2,
+                question: Some("Is <this> fair?".into()),
+            },
+            PassageMarker {
+                url: Some("/a/passages/p2".into()),
+                anchor: "p2".into(),
+                count: 0,
+                question: None,
+            },
+        ];
+        let html = with_markers(
+            "<p id=\"p1\">One.</p>\n<p id=\"p2\">Two.</p>\n<p>Three.</p>",
+            &markers,
+        );
+        assert!(html.starts_with("<p class=\"asked\" id=\"p1\">One. <a class=\"passage-marker asked\" href=\"/a/passages/p1\""), "{html}");
+        assert!(html.contains("Is &lt;this&gt; fair?; 2 answers"), "{html}");
+        assert!(
+            html.contains("<span class=\"marker-count\" aria-hidden=\"true\">2</span>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p id=\"p2\">Two. <a class=\"passage-marker empty\""),
+            "{html}"
+        );
+        assert!(html.ends_with("<p>Three.</p>"), "{html}");
     }
 }

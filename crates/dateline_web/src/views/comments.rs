@@ -6,6 +6,7 @@ use crate::urls::Urls;
 use chrono::{DateTime, Utc};
 use dateline_core::comment::{CommentSettings, CommentSort, avatar_hue, initials};
 use dateline_db::comments::CommentTarget;
+use dateline_db::passages::PassageView;
 use dateline_db::views::CommentView;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -37,7 +38,103 @@ pub struct CommentItem {
     pub parent_id: Option<i64>,
     /// Who a reply listed flat (below the nesting depth) answers.
     pub in_reply_to: Option<String>,
+    /// The passage an inline comment is on (the anchor of its thread).
+    pub anchor: Option<String>,
+    /// What the first comment of a thread on a passage says about it.
+    pub passage: Option<PassageRef>,
     pub replies: Vec<CommentItem>,
+}
+
+/// The passage an inline thread is on, as its first comment shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassageRef {
+    /// The paragraph in the article, or the passage's page once removed.
+    pub url: String,
+    /// Its first words.
+    pub excerpt: String,
+    /// Still in the article as it reads now.
+    pub current: bool,
+    pub question: Option<String>,
+}
+
+impl PassageRef {
+    pub fn new(p: &PassageView, slug: &str, urls: &Urls) -> Self {
+        Self {
+            url: if p.current() {
+                format!("{}#{}", urls.article(slug), p.anchor)
+            } else {
+                urls.passage(slug, &p.anchor)
+            },
+            excerpt: dateline_render::excerpt(&p.text, 140),
+            current: p.current(),
+            question: p.question.clone(),
+        }
+    }
+}
+
+/// A passage with the comments on it: its page without script, the panel
+/// beside the paragraph with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassagePanel {
+    pub anchor: String,
+    pub text: String,
+    pub question: Option<String>,
+    /// Still in the article as it reads now.
+    pub current: bool,
+    pub answers: i64,
+    pub answers_label: String,
+    /// Its own page.
+    pub url: String,
+    /// The paragraph in the article.
+    pub in_article: String,
+    pub threads: Vec<CommentItem>,
+    pub next_url: Option<String>,
+    /// Whether a comment on it can be posted now.
+    pub open: bool,
+}
+
+impl PassagePanel {
+    pub fn new(p: &PassageView, slug: &str, urls: &Urls, open: bool) -> Self {
+        let answers_label = match (p.answers, p.question.is_some()) {
+            (0, true) => "No answers yet".to_owned(),
+            (1, true) => "1 answer".to_owned(),
+            (n, true) => format!("{n} answers"),
+            (0, false) => "No comments on this paragraph yet".to_owned(),
+            (1, false) => "1 comment on this paragraph".to_owned(),
+            (n, false) => format!("{n} comments on this paragraph"),
+        };
+        Self {
+            anchor: p.anchor.clone(),
+            text: p.text.clone(),
+            question: p.question.clone(),
+            current: p.current(),
+            answers: p.answers,
+            answers_label,
+            url: urls.passage(slug, &p.anchor),
+            in_article: format!("{}#{}", urls.article(slug), p.anchor),
+            threads: Vec::new(),
+            next_url: None,
+            open: open && p.current(),
+        }
+    }
+}
+
+/// Tells each thread on a passage which one.
+pub fn attach_passages(
+    items: &mut [CommentItem],
+    passages: &[PassageView],
+    slug: &str,
+    urls: &Urls,
+) {
+    for item in items {
+        if let Some(p) = item
+            .anchor
+            .as_deref()
+            .and_then(|a| passages.iter().find(|p| p.anchor == a))
+        {
+            item.passage = Some(PassageRef::new(p, slug, urls));
+        }
+    }
 }
 
 /// "25 November 2026, 06:10 UTC": absolute, so a cached page stays true.
@@ -73,6 +170,8 @@ impl CommentItem {
             pending: c.status == dateline_core::comment::CommentStatus::Pending,
             parent_id: c.parent_id,
             in_reply_to: None,
+            anchor: c.anchor.clone(),
+            passage: None,
             replies: Vec::new(),
         }
     }
@@ -156,6 +255,10 @@ pub struct CommentFormView {
     pub honeypot: &'static str,
     /// "Email me replies to this comment" ticked.
     pub notify: bool,
+    /// The passage a comment from this form is on.
+    pub anchor: Option<String>,
+    /// The editors' question about that passage.
+    pub question: Option<String>,
 }
 
 /// The comment section of an article, or a page of it.
@@ -172,6 +275,10 @@ pub struct CommentSection {
     pub inline_count: i64,
     pub sort: &'static str,
     pub sorts: Vec<SortLink>,
+    /// all, inline
+    pub filter: &'static str,
+    /// "All comments" and "Inline feedback".
+    pub filters: Vec<SortLink>,
     pub open: bool,
     pub enabled: bool,
     pub threads: Vec<CommentItem>,
@@ -185,10 +292,11 @@ impl CommentSection {
     pub fn new(
         target: &CommentTarget,
         settings: &CommentSettings,
-        sort: CommentSort,
+        (sort, filter): (CommentSort, crate::handlers::comments::Filter),
         urls: &Urls,
         open: bool,
     ) -> Self {
+        use crate::handlers::comments::Filter;
         let article_url = urls.article(&target.slug);
         let comments_url = format!("{article_url}/comments");
         let count_label = match target.comment_count {
@@ -209,14 +317,23 @@ impl CommentSection {
                 .map(|s| SortLink {
                     label: s.label(),
                     value: s.as_str(),
-                    url: if s == CommentSort::default() {
-                        format!("{article_url}#comments")
-                    } else {
-                        format!("{article_url}?sort={}#comments", s.as_str())
-                    },
+                    url: section_url(&article_url, s, filter),
                     current: s == sort,
                 })
                 .collect(),
+            filter: filter.as_str(),
+            filters: [
+                (Filter::All, "All comments"),
+                (Filter::Inline, "Inline feedback"),
+            ]
+            .into_iter()
+            .map(|(f, label)| SortLink {
+                label,
+                value: f.as_str(),
+                url: section_url(&article_url, sort, f),
+                current: f == filter,
+            })
+            .collect(),
             open,
             enabled: settings.enabled,
             threads: Vec::new(),
@@ -233,5 +350,25 @@ impl CommentSection {
             bubble: settings.bubble,
             edit_minutes: settings.edit_minutes,
         }
+    }
+}
+
+/// The article's comment section in this sort and filter.
+fn section_url(
+    article_url: &str,
+    sort: CommentSort,
+    filter: crate::handlers::comments::Filter,
+) -> String {
+    let mut query = Vec::new();
+    if sort != CommentSort::default() {
+        query.push(format!("sort={}", sort.as_str()));
+    }
+    if filter != crate::handlers::comments::Filter::All {
+        query.push(format!("filter={}", filter.as_str()));
+    }
+    if query.is_empty() {
+        format!("{article_url}#comments")
+    } else {
+        format!("{article_url}?{}#comments", query.join("&"))
     }
 }

@@ -1009,6 +1009,7 @@ async fn two_hundred_readers_post_at_once(db: TestDb) {
         let page = comments::threads(
             &app.db.db,
             dateline_core::ArticleId(target.id),
+            comments::ThreadFilter::All,
             Default::default(),
             after,
             50,

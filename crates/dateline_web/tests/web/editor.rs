@@ -615,7 +615,7 @@ async fn the_admin_api_does_what_the_editor_does(db: TestDb) {
     assert_eq!(a["status"], "published");
     assert_eq!(a["revision"], 1);
     assert_eq!(a["owner_id"], editor.user.id.0);
-    assert_eq!(a["body_html"], "<p>Ships are moving.</p>\n");
+    assert_eq!(a["body_html"], "<p id=\"p1\">Ships are moving.</p>\n");
     app.refresh().await;
     assert_eq!(app.get("/ports-reopen").await.status, StatusCode::OK);
 

@@ -11,6 +11,7 @@ mod feeds;
 mod follows;
 mod newsletter;
 mod pages;
+mod passages;
 mod roles;
 mod safety;
 mod support;

@@ -35,7 +35,7 @@ async fn every_page_is_valid_html() {
         i.tags = vec!["Water".into(), "Wheat & barley".into()];
         i.featured_image = Some(FeaturedImageInput { url: "/media/a.svg".into(), alt: "A field".into(), caption: "Caption".into(), credit: "Staff".into() });
         i.original = Some(ProvenanceInput { outlet: "Ledger".into(), url: Some("https://example.org/a".into()), language: Some("ar".into()), translators: vec!["Layla Hassan".into()] });
-        i.body = "Para *one*.\n\n## Sub\n\n> quote\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\nNote[^1].\n\n[^1]: The note.".into();
+        i.body = "Para *one*.\n{? Is this right? }\n\n## Sub\n\n> quote\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\nNote[^1].\n\n[^1]: The note.".into();
     })
     .await;
     app.add("المزارعون", |i| {
@@ -235,11 +235,53 @@ async fn every_page_is_valid_html() {
             &[],
         )
         .await;
-    let mut comment_pages: Vec<(String, Vec<u8>)> =
-        vec![("comment form (with errors)".into(), with_errors.body)];
+    // Inline feedback: an answer to the editors' question on the first
+    // paragraph, and a comment on a paragraph that does not exist.
+    let inline = app
+        .post_form(
+            article,
+            &[
+                ("body", "An answer to the question."),
+                ("name", "Omar"),
+                ("email", "omar@example.org"),
+                ("token", &token),
+                ("anchor", "p1"),
+            ],
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(
+        inline.status,
+        axum::http::StatusCode::CREATED,
+        "{}",
+        inline.text()
+    );
+    let bad_anchor = app
+        .post_form(
+            article,
+            &[
+                ("body", "Kept."),
+                ("name", "Omar"),
+                ("email", "omar@example.org"),
+                ("token", &token),
+                ("anchor", "p99"),
+            ],
+            &[],
+        )
+        .await;
+    let mut comment_pages: Vec<(String, Vec<u8>)> = vec![
+        ("comment form (with errors)".into(), with_errors.body),
+        (
+            "comment form (a paragraph not there)".into(),
+            bad_anchor.body,
+        ),
+    ];
     for path in [
         "/farmers-count-the-cost".to_owned(),
         "/farmers-count-the-cost?sort=votes".to_owned(),
+        "/farmers-count-the-cost?filter=inline".to_owned(),
+        "/farmers-count-the-cost/passages/p1".to_owned(),
+        "/farmers-count-the-cost/passages/p2".to_owned(),
         article.to_owned(),
         format!("{article}/{parent}"),
         format!("{article}/{id}/reply"),

@@ -1,0 +1,203 @@
+//! Inline feedback's storage: the passages (paragraphs) of each article
+//! under anchors that outlive edits, the editors' questions on them, and how
+//! many approved comments each has.
+//!
+//! Anchors are given when an article is saved, in the save's transaction
+//! (`anchor_in`, called by `articles::save`), by matching the new paragraphs
+//! to the old ones (`dateline_core::passage::assign`); the stored HTML then
+//! carries them as the paragraphs' ids.
+
+use crate::{Db, Result, from_ts, ts};
+use chrono::{DateTime, Utc};
+use dateline_core::ArticleId;
+use dateline_core::passage::{KnownPassage, assign};
+use dateline_render::RenderedBody;
+use serde::Serialize;
+use sqlx::{AnyConnection, FromRow};
+
+/// A passage as readers and the Comments API see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PassageView {
+    pub anchor: String,
+    /// Its place in the current body; `None` once an edit removed it.
+    pub position: Option<i64>,
+    pub text: String,
+    pub question: Option<String>,
+    /// Approved comments on it, replies included.
+    pub answers: i64,
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+impl PassageView {
+    /// Still in the article as it reads now.
+    pub fn current(&self) -> bool {
+        self.position.is_some()
+    }
+}
+
+#[derive(FromRow)]
+struct PassageRow {
+    anchor: String,
+    position: Option<i64>,
+    text: String,
+    question: String,
+    answers: i64,
+    removed_at: Option<i64>,
+}
+
+impl From<PassageRow> for PassageView {
+    fn from(r: PassageRow) -> Self {
+        Self {
+            anchor: r.anchor,
+            position: r.position,
+            text: r.text,
+            question: (!r.question.is_empty()).then_some(r.question),
+            answers: r.answers,
+            removed_at: r.removed_at.map(from_ts),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT p.anchor, p.position, p.text, p.question, p.removed_at, \
+     (SELECT COUNT(*) FROM comments c WHERE c.article_id = p.article_id AND c.anchor = p.anchor \
+      AND c.status = 'approved' AND c.deleted_at IS NULL) AS answers \
+     FROM article_passages p WHERE p.article_id = $1";
+
+/// Every passage an article has had: current ones in reading order, then
+/// removed ones, most recently removed first.
+pub async fn for_article(db: &Db, article: ArticleId) -> Result<Vec<PassageView>> {
+    let rows: Vec<PassageRow> = sqlx::query_as(SELECT)
+        .bind(article.0)
+        .fetch_all(db.pool())
+        .await?;
+    let mut out: Vec<PassageView> = rows.into_iter().map(PassageView::from).collect();
+    out.sort_by(|a, b| match (a.position, b.position) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => b.removed_at.cmp(&a.removed_at),
+    });
+    Ok(out)
+}
+
+/// One passage of an article, current or removed.
+pub async fn get(db: &Db, article: ArticleId, anchor: &str) -> Result<Option<PassageView>> {
+    let row: Option<PassageRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} AND p.anchor = $2")))
+            .bind(article.0)
+            .bind(anchor.to_owned())
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.map(PassageView::from))
+}
+
+#[derive(FromRow)]
+struct KnownRow {
+    anchor: String,
+    position: Option<i64>,
+    text: String,
+    question: String,
+}
+
+/// Gives a body's paragraphs their anchors, matching them to the article's
+/// passages before this save, and stores what changed. Returns the HTML
+/// with the paragraphs' ids.
+pub(crate) async fn anchor_in(
+    conn: &mut AnyConnection,
+    article: ArticleId,
+    rendered: &RenderedBody,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let mut rows: Vec<KnownRow> = sqlx::query_as(
+        "SELECT anchor, position, text, question FROM article_passages WHERE article_id = $1",
+    )
+    .bind(article.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.sort_by_key(|r| (r.position.is_none(), r.position));
+    let known: Vec<KnownPassage> = rows
+        .iter()
+        .map(|r| KnownPassage {
+            anchor: r.anchor.clone(),
+            text: r.text.clone(),
+            current: r.position.is_some(),
+        })
+        .collect();
+    let texts: Vec<&str> = rendered.passages.iter().map(|p| p.text.as_str()).collect();
+    let anchoring = assign(&known, &texts);
+    let before: std::collections::HashMap<&str, &KnownRow> =
+        rows.iter().map(|r| (r.anchor.as_str(), r)).collect();
+    for (position, (anchor, passage)) in
+        anchoring.anchors.iter().zip(&rendered.passages).enumerate()
+    {
+        let position = position as i64;
+        let question = passage.question.clone().unwrap_or_default();
+        let unchanged = before.get(anchor.as_str()).is_some_and(|r| {
+            r.position == Some(position) && r.text == passage.text && r.question == question
+        });
+        if unchanged {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO article_passages (article_id, anchor, position, text, question, removed_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (article_id, anchor) DO UPDATE SET \
+             position = excluded.position, text = excluded.text, question = excluded.question, removed_at = NULL",
+        )
+        .bind(article.0)
+        .bind(anchor.clone())
+        .bind(position)
+        .bind(passage.text.clone())
+        .bind(question)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for anchor in &anchoring.removed {
+        sqlx::query(
+            "UPDATE article_passages SET position = NULL, removed_at = $1 WHERE article_id = $2 AND anchor = $3",
+        )
+        .bind(ts(now))
+        .bind(article.0)
+        .bind(anchor.clone())
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("UPDATE articles SET anchored = 1 WHERE id = $1 AND anchored = 0")
+        .bind(article.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(dateline_render::with_anchors(
+        &rendered.html,
+        &anchoring.anchors,
+    ))
+}
+
+/// Anchors the paragraphs of articles saved before passages existed (run
+/// when the database is opened for use; nothing to do after the first time).
+pub(crate) async fn anchor_older_articles(db: &Db) -> Result<()> {
+    let pending: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT a.id, b.body_markdown FROM articles a JOIN article_bodies b ON b.article_id = a.id WHERE a.anchored = 0",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let mut tx = db.write_tx().await?;
+    for (id, markdown) in &pending {
+        let rendered = dateline_render::render_article(markdown);
+        let html = anchor_in(&mut tx, ArticleId(*id), &rendered, now).await?;
+        sqlx::query("UPDATE article_bodies SET body_html = $1 WHERE article_id = $2")
+            .bind(html)
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    crate::site::bump_content_version(&mut tx).await?;
+    tx.commit().await?;
+    tracing::info!(
+        articles = pending.len(),
+        "gave older articles' paragraphs their anchors"
+    );
+    Ok(())
+}
