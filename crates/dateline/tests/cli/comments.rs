@@ -13,8 +13,8 @@ use dateline_db::testing::TestDb;
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "copper kettle meadow";
-const ARTICLE: &str = "basra-port-strike-ends";
+pub(crate) const PASSWORD: &str = "copper kettle meadow";
+pub(crate) const ARTICLE: &str = "basra-port-strike-ends";
 
 /// A site with one article, an editor, and comment settings for a browser
 /// test: no minimum time (the script types fast), first comments held,
@@ -23,7 +23,7 @@ async fn site(backend: Backend, db: &TestDb, dir: &std::path::Path) -> (Vec<Stri
     site_with(backend, db, dir, &[]).await
 }
 
-async fn site_with(
+pub(crate) async fn site_with(
     backend: Backend,
     db: &TestDb,
     dir: &std::path::Path,
@@ -88,7 +88,7 @@ async fn site_with(
 }
 
 /// Waits until the element's text is `expected`.
-async fn text_becomes(client: &Client, css: &str, expected: &str) {
+pub(crate) async fn text_becomes(client: &Client, css: &str, expected: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let now = match client.find(Locator::Css(css)).await {
@@ -106,7 +106,7 @@ async fn text_becomes(client: &Client, css: &str, expected: &str) {
     }
 }
 
-async fn wait_for(client: &Client, css: &str) {
+pub(crate) async fn wait_for(client: &Client, css: &str) {
     client
         .wait()
         .at_most(Duration::from_secs(15))
@@ -115,13 +115,13 @@ async fn wait_for(client: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
 }
 
-async fn count(client: &Client, css: &str) -> usize {
+pub(crate) async fn count(client: &Client, css: &str) -> usize {
     client.find_all(Locator::Css(css)).await.unwrap().len()
 }
 
 /// Writes a comment in the form that is open (under the section, or moved
 /// under a comment to reply) and sends it.
-async fn write(client: &Client, body: &str, name: &str, email: &str) {
+pub(crate) async fn write(client: &Client, body: &str, name: &str, email: &str) {
     fill(client, "comment-body", body).await;
     fill(client, "comment-name", name).await;
     // Enter in a field sends the form, as a reader would.
@@ -313,7 +313,16 @@ async fn comments_in_place_with_javascript() {
             .contains("sort=oldest")
     );
 
-    // Someone else comments: it appears live, without a reload.
+    // Someone else comments: it appears live, without a reload, at the top
+    // of the newest first (in the oldest first, with more pages to load,
+    // it waits for its page).
+    click(&client, "a[data-sort=newest]").await;
+    text_becomes(
+        &client,
+        "#comment-list > li:first-child > article .comment-body",
+        "Third thread.",
+    )
+    .await;
     let api = reqwest::Client::new();
     let token: serde_json::Value = api
         .get(format!("{base}/api/v1/comments/token"))

@@ -6,6 +6,7 @@
 mod browser;
 mod commands;
 mod comments;
+mod inline_feedback;
 mod newsletter;
 mod newsroom;
 mod serve;
