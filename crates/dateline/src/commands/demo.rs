@@ -119,9 +119,23 @@ const COMMENTS: &[(&str, &str, &str, &str, Option<usize>)] = &[
         "erbil-solar-farm",
         "Dilan Ahmed",
         "dilan.ahmed@example.org",
-        "How many hours a day does it cover? Our neighbourhood generator still runs every evening.",
+        "Seven or eight hours in Ankawa this month, mostly in the evening. How many hours a day will the plant cover?",
         None,
     ),
+    (
+        "erbil-solar-farm",
+        "Aras Karim",
+        "aras.karim@example.net",
+        "Cleaning dry with brushes is clever. In Duhok the panels on our school roof are washed with tanker water every week.",
+        None,
+    ),
+];
+
+/// Demo comments that are inline feedback: (article slug, commenter, the
+/// paragraph's anchor).
+const INLINE: &[(&str, &str, &str)] = &[
+    ("erbil-solar-farm", "Dilan Ahmed", "p3"),
+    ("erbil-solar-farm", "Aras Karim", "p7"),
 ];
 
 /// Adds the demo comments once (an article that has comments is skipped).
@@ -162,7 +176,10 @@ async fn add_comments(db: &dateline_db::Db, now: chrono::DateTime<Utc>) -> anyho
                 ip_prefix: String::new(),
                 user_agent: "demo".into(),
                 owner_hash: String::new(),
-                anchor: None,
+                anchor: INLINE
+                    .iter()
+                    .find(|(s, n, _)| s == slug && n == name)
+                    .map(|(_, _, a)| (*a).to_owned()),
             },
             written,
         )
