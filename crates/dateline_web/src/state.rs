@@ -105,6 +105,18 @@ impl AppState {
 impl AppState {
     /// An article's comments changed (here, or in another process): drop
     /// the cached pages that show them and tell readers watching live.
+    /// After a write that moved the content version: this process's pages
+    /// move at once (others within a second, from the refresh loop), so an
+    /// editor who saves and looks sees the change.
+    pub(crate) async fn content_changed(&self) {
+        match dateline_db::site::content_version(&self.db).await {
+            Ok(v) => self.cache.set_version(v),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the content version; pages move within a second")
+            }
+        }
+    }
+
     pub(crate) fn comments_changed(&self, article_id: i64, slug: &str) {
         self.cache.touch(&format!("/{slug}"));
         self.cache.touch("/");

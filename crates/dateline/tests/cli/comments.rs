@@ -23,6 +23,14 @@ async fn site(backend: Backend, db: &TestDb, dir: &std::path::Path) -> (Vec<Stri
     site_with(backend, db, dir, &[]).await
 }
 
+/// The database URL a test site uses.
+pub(crate) fn database_url(backend: Backend, db: &TestDb, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}/dateline.db", dir.display()),
+        Backend::Postgres => db.child_url(),
+    }
+}
+
 pub(crate) async fn site_with(
     backend: Backend,
     db: &TestDb,
@@ -61,11 +69,7 @@ pub(crate) async fn site_with(
         &format!("{PASSWORD}\n"),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite://{}/dateline.db", dir.display()),
-        Backend::Postgres => db.child_url(),
-    };
-    let conn = dateline_db::Db::connect(&url, Default::default())
+    let conn = dateline_db::Db::connect(&database_url(backend, db, dir), Default::default())
         .await
         .unwrap();
     dateline_db::comments::save_settings(
@@ -581,13 +585,21 @@ fn link_in(m: &mail_parser::Message<'_>, prefix: &str) -> String {
 /// by mail, notifications (held replies only once approved), one-click
 /// unsubscribe.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notify_of_with_mail_in_the_browser() {
-    let db = TestDb::new(Backend::Sqlite).await;
+async fn notify_of_with_mail_in_the_browser_on_sqlite() {
+    notify_of_with_mail_in_the_browser(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_of_with_mail_in_the_browser_on_postgres() {
+    notify_of_with_mail_in_the_browser(Backend::Postgres).await;
+}
+
+async fn notify_of_with_mail_in_the_browser(backend: Backend) {
+    let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let smtp = dateline_mail::test_smtp::TestSmtp::start().await.unwrap();
     let smtp_url = smtp.url();
-    let (_storage, mut server) =
-        site_with(Backend::Sqlite, &db, dir.path(), &["--smtp", &smtp_url]).await;
+    let (_storage, mut server) = site_with(backend, &db, dir.path(), &["--smtp", &smtp_url]).await;
     let base = server.base.clone();
     let article = format!("{base}/{ARTICLE}");
     let (_driver, client) = browser_with(false).await;

@@ -1,5 +1,5 @@
 //! Inline feedback end to end in headless Chromium against `dateline
-//! serve` (SQLite): an editor adds a question to a paragraph in the
+//! serve`, on SQLite and PostgreSQL: an editor adds a question to a paragraph in the
 //! newsroom's editor; one reader answers it beside the paragraph with
 //! JavaScript, and comments on another paragraph; a second reader, without
 //! JavaScript, answers through the paragraph's own page; the markers and
@@ -9,7 +9,9 @@
 //! version.
 
 use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
-use crate::comments::{ARTICLE, PASSWORD, count, site_with, text_becomes, wait_for, write};
+use crate::comments::{
+    ARTICLE, PASSWORD, count, database_url, site_with, text_becomes, wait_for, write,
+};
 use dateline_core::comment::CommentSettings;
 use dateline_db::Backend;
 use dateline_db::testing::TestDb;
@@ -57,16 +59,23 @@ async fn edit_body(client: &Client, base: &str, body: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inline_feedback_in_the_browser() {
-    let db = TestDb::new(Backend::Sqlite).await;
+async fn inline_feedback_in_the_browser_on_sqlite() {
+    inline_feedback_in_the_browser(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inline_feedback_in_the_browser_on_postgres() {
+    inline_feedback_in_the_browser(Backend::Postgres).await;
+}
+
+async fn inline_feedback_in_the_browser(backend: Backend) {
+    let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
-    let (_storage, mut server) = site_with(Backend::Sqlite, &db, dir.path(), &[]).await;
-    let conn = dateline_db::Db::connect(
-        &format!("sqlite://{}/dateline.db", dir.path().display()),
-        Default::default(),
-    )
-    .await
-    .unwrap();
+    let (_storage, mut server) = site_with(backend, &db, dir.path(), &[]).await;
+    let conn =
+        dateline_db::Db::connect(&database_url(backend, &db, dir.path()), Default::default())
+            .await
+            .unwrap();
     dateline_db::comments::save_settings(
         &conn,
         &CommentSettings {

@@ -74,7 +74,9 @@ pub async fn create(
     if !actor.can_set_status(None, draft.status) {
         return Err(forbidden(status_verb(draft.status), actor));
     }
-    Ok(articles::save(&state.db, SaveTarget::New, &draft, now, Some(actor.user)).await?)
+    let saved = articles::save(&state.db, SaveTarget::New, &draft, now, Some(actor.user)).await?;
+    state.content_changed().await;
+    Ok(saved)
 }
 
 /// Validates and stores a new version of an article. With `expected_revision`,
@@ -100,7 +102,7 @@ pub async fn update(
     if !actor.can_set_status(Some(&current), draft.status) {
         return Err(forbidden(status_verb(draft.status), actor));
     }
-    articles::save(&state.db, SaveTarget::Existing { id, expected_revision }, &draft, now, Some(actor.user))
+    let saved = articles::save(&state.db, SaveTarget::Existing { id, expected_revision }, &draft, now, Some(actor.user))
         .await
         .map_err(|e| match e {
             DbError::StaleRevision { expected, actual } => AppError::Conflict {
@@ -110,7 +112,9 @@ pub async fn update(
                 ),
             },
             other => other.into(),
-        })
+        })?;
+    state.content_changed().await;
+    Ok(saved)
 }
 
 async fn access(state: &AppState, id: ArticleId) -> Result<ArticleAccess, AppError> {
@@ -127,6 +131,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: ArticleId) -> Result<()
         return Err(forbidden("delete this article", actor));
     }
     articles::delete(&state.db, id).await?;
+    state.content_changed().await;
     Ok(())
 }
 
@@ -152,7 +157,7 @@ pub async fn restore(
         .draft;
     draft.status = view.summary.status;
     draft.published_at = view.summary.published_at;
-    Ok(articles::save(
+    let saved = articles::save(
         &state.db,
         SaveTarget::Existing {
             id,
@@ -162,5 +167,7 @@ pub async fn restore(
         now,
         Some(actor.user),
     )
-    .await?)
+    .await?;
+    state.content_changed().await;
+    Ok(saved)
 }
