@@ -31,6 +31,23 @@ pub(crate) fn database_url(backend: Backend, db: &TestDb, dir: &std::path::Path)
     }
 }
 
+/// Stores the site's comment settings (a running server reads them within
+/// a second).
+pub(crate) async fn save_comment_settings(
+    backend: Backend,
+    db: &TestDb,
+    dir: &std::path::Path,
+    settings: &CommentSettings,
+) {
+    let conn = dateline_db::Db::connect(&database_url(backend, db, dir), Default::default())
+        .await
+        .unwrap();
+    dateline_db::comments::save_settings(&conn, settings)
+        .await
+        .unwrap();
+    conn.close().await;
+}
+
 pub(crate) async fn site_with(
     backend: Backend,
     db: &TestDb,
@@ -69,11 +86,10 @@ pub(crate) async fn site_with(
         &format!("{PASSWORD}\n"),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let conn = dateline_db::Db::connect(&database_url(backend, db, dir), Default::default())
-        .await
-        .unwrap();
-    dateline_db::comments::save_settings(
-        &conn,
+    save_comment_settings(
+        backend,
+        db,
+        dir,
         &CommentSettings {
             min_seconds: 0,
             threads_per_page: 2,
@@ -81,9 +97,7 @@ pub(crate) async fn site_with(
             ..Default::default()
         },
     )
-    .await
-    .unwrap();
-    conn.close().await;
+    .await;
     let server = match backend {
         Backend::Sqlite => Server::start_with(dir, None, serve_flags).await,
         Backend::Postgres => Server::start_with(dir, Some(&db.child_url()), serve_flags).await,

@@ -10,7 +10,7 @@
 
 use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
 use crate::comments::{
-    ARTICLE, PASSWORD, count, database_url, site_with, text_becomes, wait_for, write,
+    ARTICLE, PASSWORD, count, save_comment_settings, site_with, text_becomes, wait_for, write,
 };
 use dateline_core::comment::CommentSettings;
 use dateline_db::Backend;
@@ -72,21 +72,17 @@ async fn inline_feedback_in_the_browser(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let (_storage, mut server) = site_with(backend, &db, dir.path(), &[]).await;
-    let conn =
-        dateline_db::Db::connect(&database_url(backend, &db, dir.path()), Default::default())
-            .await
-            .unwrap();
-    dateline_db::comments::save_settings(
-        &conn,
+    save_comment_settings(
+        backend,
+        &db,
+        dir.path(),
         &CommentSettings {
             min_seconds: 0,
             hold_first: false,
             ..Default::default()
         },
     )
-    .await
-    .unwrap();
-    conn.close().await;
+    .await;
     let base = server.base.clone();
     let article = format!("{base}/{ARTICLE}");
     let axe = axe_source().expect("axe-core is missing: run scripts/test");

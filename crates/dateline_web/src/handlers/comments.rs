@@ -197,6 +197,17 @@ fn one_fragment(state: &AppState, c: &CommentView, slug: &str) -> Result<String,
     fragment(state, &[CommentItem::new(c, slug, &state.urls)])
 }
 
+/// What a page's script asks for in place of a page: public, cached with
+/// the article's comments.
+fn for_the_script(value: &serde_json::Value) -> Response {
+    cacheable(
+        serde_json::to_vec(value).unwrap_or_default(),
+        "application/json",
+        Freshness::Revalidate,
+        None,
+    )
+}
+
 fn more_url(comments_url: &str, sort: CommentSort, filter: Filter, cursor: &str) -> String {
     match filter {
         Filter::All => format!("{comments_url}?sort={}&after={cursor}", sort.as_str()),
@@ -217,7 +228,7 @@ async fn target(state: &AppState, slug: &str) -> Result<CommentTarget, AppError>
 /// What a comment page shows.
 #[derive(Serialize)]
 struct CommentPage {
-    /// more, thread, reply, form, yours, edit
+    /// more, thread, reply, form, yours, edit, passage
     kind: &'static str,
     section: CommentSection,
     /// The comment a permalink, reply or edit page is about.
@@ -229,6 +240,21 @@ struct CommentPage {
     message: Option<String>,
     /// The paragraph a passage page is about.
     passage: Option<PassagePanel>,
+}
+
+impl CommentPage {
+    /// A page of this kind showing `section`, with nothing else yet.
+    fn new(kind: &'static str, section: CommentSection) -> Self {
+        Self {
+            kind,
+            section,
+            focus: None,
+            yours: None,
+            editable_until: None,
+            message: None,
+            passage: None,
+        }
+    }
 }
 
 async fn comment_page(
@@ -281,27 +307,15 @@ pub async fn more(
         .map(|c| more_url(&section.comments_url, sort, filter, &c));
     if params.partial.as_deref() == Some("1") {
         let html = fragment(&state, &section.threads)?;
-        return Ok(cacheable(
-            serde_json::to_vec(&json!({ "html": html, "next": section.next_url }))
-                .unwrap_or_default(),
-            "application/json",
-            Freshness::Revalidate,
-            None,
+        return Ok(for_the_script(
+            &json!({ "html": html, "next": section.next_url }),
         ));
     }
     let title = format!("Comments on “{}”", target.headline);
     comment_page(
         &state,
         title,
-        CommentPage {
-            kind: "more",
-            section,
-            focus: None,
-            yours: None,
-            editable_until: None,
-            message: None,
-            passage: None,
-        },
+        CommentPage::new("more", section),
         StatusCode::OK,
         false,
     )
@@ -351,14 +365,8 @@ pub async fn passage(
             "passage_panel.html",
             minijinja::context! { panel => crate::templates::ser(&panel) },
         )?;
-        return Ok(cacheable(
-            serde_json::to_vec(
-                &json!({ "html": html, "answers": panel.answers, "open": panel.open }),
-            )
-            .unwrap_or_default(),
-            "application/json",
-            Freshness::Revalidate,
-            None,
+        return Ok(for_the_script(
+            &json!({ "html": html, "answers": panel.answers, "open": panel.open }),
         ));
     }
     section.open = panel.open;
@@ -374,13 +382,8 @@ pub async fn passage(
         &state,
         title,
         CommentPage {
-            kind: "passage",
-            section,
-            focus: None,
-            yours: None,
-            editable_until: None,
-            message: None,
             passage: Some(panel),
+            ..CommentPage::new("passage", section)
         },
         StatusCode::OK,
         false,
@@ -445,13 +448,8 @@ async fn thread_page(
         state,
         title,
         CommentPage {
-            kind,
-            section,
             focus: Some(id),
-            yours: None,
-            editable_until: None,
-            message: None,
-            passage: None,
+            ..CommentPage::new(kind, section)
         },
         StatusCode::OK,
         false,
@@ -647,13 +645,8 @@ pub async fn post(
                 &state,
                 title,
                 CommentPage {
-                    kind: "form",
-                    section,
                     focus: parent_id,
-                    yours: None,
-                    editable_until: None,
-                    message: None,
-                    passage: None,
+                    ..CommentPage::new("form", section)
                 },
                 status,
                 true,
@@ -758,13 +751,11 @@ pub async fn yours(
         &state,
         format!("Your comment on “{}”", target.headline),
         CommentPage {
-            kind: "yours",
-            section,
             focus: Some(id),
             yours: Some(CommentItem::new(&view, &target.slug, &state.urls)),
             editable_until: until.map(|u| crate::views::comments::comment_time(u).1),
             message: Some(posted_message(&row.status).to_owned()),
-            passage: None,
+            ..CommentPage::new("yours", section)
         },
         StatusCode::OK,
         true,
@@ -822,13 +813,10 @@ async fn edit_page(
         state,
         format!("Edit your comment on “{}”", target.headline),
         CommentPage {
-            kind: "edit",
-            section,
             focus: Some(id),
             yours: Some(CommentItem::new(&view, &target.slug, &state.urls)),
             editable_until: Some(crate::views::comments::comment_time(until).1),
-            message: None,
-            passage: None,
+            ..CommentPage::new("edit", section)
         },
         status,
         true,
@@ -1114,12 +1102,8 @@ pub async fn latest(
             "html": one_fragment(&state, c, &slug)?,
         }));
     }
-    Ok(cacheable(
-        serde_json::to_vec(&json!({"comments": out, "count": target.comment_count}))
-            .unwrap_or_default(),
-        "application/json",
-        Freshness::Revalidate,
-        None,
+    Ok(for_the_script(
+        &json!({"comments": out, "count": target.comment_count}),
     ))
 }
 

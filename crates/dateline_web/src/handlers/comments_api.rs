@@ -170,8 +170,13 @@ pub async fn passages(
             .collect(),
         inline_count: target.inline_count,
     };
+    public_json(&body)
+}
+
+/// A public answer, cached with its article's comments.
+fn public_json(body: &impl Serialize) -> Result<Response, AppError> {
     Ok(crate::handlers::cacheable(
-        serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?,
+        serde_json::to_vec(body).map_err(|e| AppError::Internal(e.into()))?,
         "application/json",
         crate::handlers::Freshness::Revalidate,
         None,
@@ -235,12 +240,7 @@ pub async fn list(
             ))
         }),
     };
-    Ok(crate::handlers::cacheable(
-        serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?,
-        "application/json",
-        crate::handlers::Freshness::Revalidate,
-        None,
-    ))
+    public_json(&body)
 }
 
 /// A new comment or reply.

@@ -97,26 +97,6 @@ async fn post_json(
     r
 }
 
-async fn token(app: &TestApp) -> String {
-    app.get("/comments/token").await.json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Settings for tests that are not about the spam defences: no waiting, no
-/// holding first comments.
-async fn relaxed(app: &TestApp, f: impl FnOnce(&mut CommentSettings)) {
-    let mut s = CommentSettings {
-        min_seconds: 0,
-        hold_first: false,
-        ..Default::default()
-    };
-    f(&mut s);
-    comments::save_settings(&app.db.db, &s).await.unwrap();
-    app.refresh().await;
-}
-
 /// Posts a comment as `reader` and returns its id.
 async fn comment(
     app: &TestApp,
@@ -126,7 +106,7 @@ async fn comment(
     body: &str,
     parent: Option<i64>,
 ) -> i64 {
-    let token = token(app).await;
+    let token = app.comment_token().await;
     let parent = parent.map(|p| p.to_string()).unwrap_or_default();
     let email = format!("{}@readers.test", name.to_lowercase().replace(' ', "."));
     let r = post_json(
@@ -151,7 +131,7 @@ async fn post_reply_vote_sort_and_page(db: TestDb) {
     app.add("Farmers count the cost of the drought", |_| {})
         .await;
     let slug = "farmers-count-the-cost-of-the-drought";
-    relaxed(&app, |s| {
+    app.relaxed_comments(|s| {
         s.threads_per_page = 2;
         s.max_depth = 2;
     })
@@ -447,7 +427,7 @@ async fn bad_input_keeps_what_was_written(db: TestDb) {
     let body = "A long thought about bread, kept safe.";
 
     // Missing fields: 422, every problem listed, the text kept.
-    let t = token(&app).await;
+    let t = app.comment_token().await;
     let r = post(
         &app,
         &mut reader,
@@ -521,8 +501,8 @@ async fn bad_input_keeps_what_was_written(db: TestDb) {
         );
     }
 
-    relaxed(&app, |s| s.max_chars = 100).await;
-    let t = token(&app).await;
+    app.relaxed_comments(|s| s.max_chars = 100).await;
+    let t = app.comment_token().await;
     let long = "word ".repeat(40);
     let r = post(
         &app,
@@ -599,13 +579,13 @@ async fn held_comments_wait_for_a_moderator(db: TestDb) {
     let app = TestApp::new(db).await;
     app.add("Power cuts in Basra", |_| {}).await;
     let slug = "power-cuts-in-basra";
-    relaxed(&app, |s| {
+    app.relaxed_comments(|s| {
         s.hold_first = true;
         s.blocked_words = vec!["cheap pills".into()];
     })
     .await;
     let mut nadia = Reader::new("198.51.100.30");
-    let t = token(&app).await;
+    let t = app.comment_token().await;
     let r = post_json(
         &app,
         &mut nadia,
@@ -744,7 +724,7 @@ async fn writers_edit_and_delete_within_the_window(db: TestDb) {
     let app = TestApp::new(db).await;
     app.add("Schools reopen in Aleppo", |_| {}).await;
     let slug = "schools-reopen-in-aleppo";
-    relaxed(&app, |_| {}).await;
+    app.relaxed_comments(|_| {}).await;
     let mut writer = Reader::new("198.51.100.40");
     let id = comment(&app, &mut writer, slug, "Karim", "Good news at last.", None).await;
     let mut other = Reader::new("198.51.100.41");
@@ -805,7 +785,7 @@ async fn writers_edit_and_delete_within_the_window(db: TestDb) {
         ["Mona"]
     );
     // Once the window has closed, nothing more.
-    relaxed(&app, |s| s.edit_minutes = 0).await;
+    app.relaxed_comments(|s| s.edit_minutes = 0).await;
     let r = post(
         &app,
         &mut other,
@@ -832,7 +812,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
     .unwrap();
     app.refresh().await;
     let path = format!("/{slug}/comments");
-    let old_token = token(&app).await;
+    let old_token = app.comment_token().await;
     // A person reads for a while before writing.
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
 
@@ -840,7 +820,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
     let mut refused = 0;
     let mut limited = 0;
     for i in 0..105 {
-        let fresh = token(&app).await;
+        let fresh = app.comment_token().await;
         let forged = format!("10.0.{}.{}", i / 250, i % 250);
         let (tok, honeypot) = match i % 3 {
             0 => (fresh.as_str(), ""),             // instant submit
@@ -972,8 +952,8 @@ async fn two_hundred_readers_post_at_once(db: TestDb) {
     let app = std::sync::Arc::new(TestApp::new(db).await);
     app.add("Flood warnings along the Euphrates", |_| {}).await;
     let slug = "flood-warnings-along-the-euphrates";
-    relaxed(&app, |_| {}).await;
-    let t = token(&app).await;
+    app.relaxed_comments(|_| {}).await;
+    let t = app.comment_token().await;
     let mut tasks = Vec::new();
     for i in 0..200 {
         let app = app.clone();
@@ -1053,7 +1033,7 @@ async fn editors_moderate_in_the_newsroom(db: TestDb) {
     let app = TestApp::new(db).await;
     app.add("Doctors strike in Sulaymaniyah", |_| {}).await;
     let slug = "doctors-strike-in-sulaymaniyah";
-    relaxed(&app, |s| s.hold_first = true).await;
+    app.relaxed_comments(|s| s.hold_first = true).await;
     let mut reader = Reader::new("198.51.100.60");
     let held = comment(
         &app,
@@ -1185,7 +1165,7 @@ async fn editors_moderate_in_the_newsroom(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let t = token(&app).await;
+    let t = app.comment_token().await;
     let refused = post_json(
         &app,
         &mut Reader::new("192.0.2.99"),
@@ -1204,7 +1184,7 @@ async fn editors_moderate_in_the_newsroom(db: TestDb) {
 
     // Signed in to the newsroom, an editor comments from the page itself,
     // under their own name, published at once.
-    let t = token(&app).await;
+    let t = app.comment_token().await;
     let r = app
         .post_form(
             &format!("/{slug}/comments"),
@@ -1311,7 +1291,7 @@ async fn the_comments_api(db: TestDb) {
     use dateline_core::Role;
     let app = TestApp::new(db).await;
     let article = app.add("Refinery fire near Baiji", |_| {}).await;
-    relaxed(&app, |s| s.hold_first = true).await;
+    app.relaxed_comments(|s| s.hold_first = true).await;
     let base = format!("/api/v1/articles/{}/comments", article.0);
 
     let t = app.get("/api/v1/comments/token").await.json();
@@ -1472,7 +1452,7 @@ async fn commenters_export_and_erase_through_a_mailed_link(db: TestDb) {
     let app = TestApp::new(db).await;
     app.add("Water trucks reach Hasakah", |_| {}).await;
     let slug = "water-trucks-reach-hasakah";
-    relaxed(&app, |_| {}).await;
+    app.relaxed_comments(|_| {}).await;
     let mut rima = Reader::new("198.51.100.80");
     let article_id = comments::target_by_slug(&app.db.db, slug)
         .await
@@ -1616,7 +1596,7 @@ async fn proof_of_work_when_the_site_asks(db: TestDb) {
     let app = TestApp::new(db).await;
     app.add("Dust storm closes Baghdad airport", |_| {}).await;
     let slug = "dust-storm-closes-baghdad-airport";
-    relaxed(&app, |s| s.proof_of_work_bits = 10).await;
+    app.relaxed_comments(|s| s.proof_of_work_bits = 10).await;
     let t = app.get("/comments/token").await.json();
     assert_eq!(t["pow_bits"], 10);
     let token = t["token"].as_str().unwrap().to_owned();

@@ -9,7 +9,7 @@
 use crate::support::TestApp;
 use axum::http::StatusCode;
 use chrono::Utc;
-use dateline_core::comment::{CommentSettings, CommentStatus};
+use dateline_core::comment::CommentStatus;
 use dateline_db::both_databases;
 use dateline_db::comments::{self, Moderation};
 use dateline_db::testing::TestDb;
@@ -21,17 +21,7 @@ const SLUG: &str = "bridge-reopens-in-mosul";
 async fn site(db: TestDb) -> TestApp {
     let app = TestApp::new(db).await;
     app.add("Bridge reopens in Mosul", |_| {}).await;
-    comments::save_settings(
-        &app.db.db,
-        &CommentSettings {
-            min_seconds: 0,
-            hold_first: false,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    app.refresh().await;
+    app.relaxed_comments(|_| {}).await;
     app
 }
 
@@ -43,10 +33,7 @@ async fn post(
     parent: Option<i64>,
     notify: bool,
 ) -> (i64, String) {
-    let token = app.get("/comments/token").await.json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.comment_token().await;
     let parent = parent.map(|p| p.to_string()).unwrap_or_default();
     let mut fields = vec![
         ("body", body),

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use dateline_core::Language;
 use dateline_core::article::{ArticleInput, AuthorInput};
-use dateline_core::comment::{CommentSettings, CommentStatus};
+use dateline_core::comment::CommentStatus;
 use dateline_db::articles::{self, SaveTarget};
 use dateline_db::both_databases;
 use dateline_db::comments::{self, Moderation};
@@ -31,25 +31,8 @@ async fn site(db: TestDb) -> (TestApp, i64) {
     let id = app
         .add("Canal repairs begin", |i| i.body = BODY.into())
         .await;
-    comments::save_settings(
-        &app.db.db,
-        &CommentSettings {
-            min_seconds: 0,
-            hold_first: false,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    app.refresh().await;
+    app.relaxed_comments(|_| {}).await;
     (app, id.0)
-}
-
-async fn token(app: &TestApp) -> String {
-    app.get("/comments/token").await.json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// Posts as the page's script does; returns the JSON answer.
@@ -60,7 +43,7 @@ async fn post_json(
     anchor: &str,
     parent: Option<i64>,
 ) -> serde_json::Value {
-    let token = token(app).await;
+    let token = app.comment_token().await;
     let email = format!("{}@readers.test", name.to_lowercase());
     let parent = parent.map(|p| p.to_string()).unwrap_or_default();
     let r = app
@@ -157,7 +140,7 @@ async fn questions_markers_and_answers(db: TestDb) {
     assert!(html.contains("No answers yet"));
 
     // A reader answers through that form.
-    let token = token(&app).await;
+    let token = app.comment_token().await;
     let r = app
         .post_form(
             &format!("/{SLUG}/comments"),
@@ -274,7 +257,7 @@ async fn questions_markers_and_answers(db: TestDb) {
     assert!(panel_html.contains("Ours came back last week."));
 
     // The Comments API takes an anchor too.
-    let api_token = self::token(&app).await;
+    let api_token = app.comment_token().await;
     let req = axum::http::Request::post(format!("/api/v1/articles/{id}/comments"))
         .header("content-type", "application/json")
         .body(axum::body::Body::from(
@@ -296,7 +279,7 @@ async fn questions_markers_and_answers(db: TestDb) {
 
 async fn a_paragraph_that_is_not_there(db: TestDb) {
     let (app, id) = site(db).await;
-    let token = token(&app).await;
+    let token = app.comment_token().await;
     let r = app
         .post_form(
             &format!("/{SLUG}/comments"),
@@ -358,17 +341,7 @@ async fn a_paragraph_that_is_not_there(db: TestDb) {
 
 async fn held_answers_count_once_approved(db: TestDb) {
     let (app, id) = site(db).await;
-    comments::save_settings(
-        &app.db.db,
-        &CommentSettings {
-            min_seconds: 0,
-            hold_first: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    app.refresh().await;
+    app.relaxed_comments(|s| s.hold_first = true).await;
     let held = post_json(&app, "Huda", "Dry here.", "p2", None).await;
     assert_eq!(held["status"], "pending");
     let page = app.get(&format!("/{SLUG}")).await.text();
@@ -452,7 +425,7 @@ The ministry promised the work would be finished before the summer heat.\n",
     assert!(p4["position"].is_null());
     assert_eq!(p4["answers"], 1);
     // Nobody can start a new thread on it.
-    let token = token(&app).await;
+    let token = app.comment_token().await;
     let r = app
         .post_form(
             &format!("/{SLUG}/comments"),

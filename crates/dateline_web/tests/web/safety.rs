@@ -160,10 +160,7 @@ async fn hostile_comments_are_inert_everywhere(db: TestDb) {
     .await
     .unwrap();
     app.refresh().await;
-    let token = app.get("/comments/token").await.json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.comment_token().await;
     let path = format!("/{slug}/comments");
     let mut ids = Vec::new();
     for (n, p) in COMMENT_PAYLOADS.iter().enumerate() {

@@ -137,6 +137,32 @@ impl TestApp {
         id
     }
 
+    /// A fresh comment-form token, as the page's script fetches it.
+    pub async fn comment_token(&self) -> String {
+        self.get("/comments/token").await.json()["token"]
+            .as_str()
+            .expect("a comment token")
+            .to_owned()
+    }
+
+    /// Comment settings for tests that are not about the spam defences: no
+    /// waiting, no holding first comments, and what `f` changes.
+    pub async fn relaxed_comments(
+        &self,
+        f: impl FnOnce(&mut dateline_core::comment::CommentSettings),
+    ) {
+        let mut s = dateline_core::comment::CommentSettings {
+            min_seconds: 0,
+            hold_first: false,
+            ..Default::default()
+        };
+        f(&mut s);
+        dateline_db::comments::save_settings(&self.db.db, &s)
+            .await
+            .expect("comment settings");
+        self.refresh().await;
+    }
+
     pub async fn refresh(&self) {
         refresh_once(&self.state).await.expect("refresh");
     }

@@ -173,10 +173,7 @@ async fn every_page_is_valid_html() {
     .await
     .unwrap();
     app.refresh().await;
-    let token = app.get("/comments/token").await.json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.comment_token().await;
     let article = "/farmers-count-the-cost/comments";
     let first = app
         .post_form(
