@@ -64,6 +64,10 @@ pub(crate) struct Composer {
 struct Noticed {
     author: String,
     in_reply_to: Option<String>,
+    /// The paragraph an inline comment is about (its first words), and the
+    /// editors' question on it.
+    passage: Option<String>,
+    question: Option<String>,
     text: String,
     html: String,
     slug: String,
@@ -185,9 +189,19 @@ impl Composer {
                     .await
                     .map_err(later)?
                     .ok_or_else(|| NotSent::Skip("the article is not published".into()))?;
+                let passage = match &row.anchor {
+                    Some(anchor) => {
+                        dateline_db::passages::get(&self.db, ArticleId(row.article_id), anchor)
+                            .await
+                            .map_err(later)?
+                    }
+                    None => None,
+                };
                 let c = Arc::new(Noticed {
                     author: row.author_name,
                     in_reply_to,
+                    question: passage.as_ref().and_then(|p| p.question.clone()),
+                    passage: passage.map(|p| dateline_render::excerpt(&p.text, 160)),
                     text: dateline_render::comment_text(&row.body_markdown),
                     html: row.body_html,
                     slug: article.slug,
@@ -224,6 +238,8 @@ impl Composer {
                     article_url,
                     author: comment.author.clone(),
                     in_reply_to: comment.in_reply_to.clone(),
+                    passage: comment.passage.clone(),
+                    question: comment.question.clone(),
                     text: comment.text.clone(),
                     html: comment.html.clone(),
                     why: kind.describe().to_owned(),

@@ -208,6 +208,10 @@ pub struct CommentNotification {
     pub author: String,
     /// Whom it answers, for a reply.
     pub in_reply_to: Option<String>,
+    /// The first words of the paragraph an inline comment is about.
+    pub passage: Option<String>,
+    /// The editors' question on that paragraph.
+    pub question: Option<String>,
     pub text: String,
     /// Sanitized when the comment was saved.
     pub html: String,

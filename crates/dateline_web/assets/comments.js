@@ -18,6 +18,12 @@
   announcer.setAttribute("aria-live", "polite");
   section.appendChild(announcer);
   var unseen = 0;
+  // The newest comment this page has shown or counted, and the inline
+  // comments already counted beside their paragraphs (a reader's own
+  // comment may come back from the live stream before its post answers).
+  var seen = 0;
+  var counted = {};
+  var inCount = {};
   var current = {
     sort: section.getAttribute("data-sort") || "newest",
     filter: section.getAttribute("data-filter") || "all"
@@ -73,7 +79,9 @@
 
   // An inline comment published: the paragraph's marker, its panel and
   // "Inline Feedbacks" count it.
-  function bumpInline(anchor) {
+  function bumpInline(anchor, id) {
+    if (counted[id]) return;
+    counted[id] = true;
     var el = section.querySelector(".inline-count");
     if (el) el.textContent = ((parseInt(el.textContent, 10) || 0) + 1) + " Inline Feedbacks";
     var marker = document.querySelector('a.passage-marker[data-anchor="' + anchor + '"]');
@@ -241,9 +249,15 @@
         if (r.status === 201) {
           var root = rootOf(form);
           var li = place(r.body.html, r.body.parent_id, root);
+          seen = Math.max(seen, r.body.id);
           if (r.body.status === "approved") {
-            bumpCount(1);
-            if (r.body.anchor) bumpInline(r.body.anchor);
+            if (!inCount[r.body.id]) bumpCount(1);
+            inCount[r.body.id] = true;
+            if (r.body.anchor) bumpInline(r.body.anchor, r.body.id);
+            // Said beside a paragraph, it belongs in the section too.
+            if (root !== section && (r.body.parent_id || (current.sort === "newest" && current.filter === "all"))) {
+              place(r.body.html, r.body.parent_id, section);
+            }
           }
           form.querySelector("#comment-body").value = "";
           form.querySelectorAll(".field-error.js").forEach(function (x) { x.remove(); });
@@ -482,6 +496,8 @@
   if ((document.cookie.indexOf("dateline_commented=1") >= 0 ||
        document.cookie.indexOf("dateline_newsroom=1") >= 0) && articleId) loadMine();
 
+  seen = maxId();
+
   // --- Live: comments by others appear while the reader is here. ---
   var live = section.getAttribute("data-live");
   if (live && window.EventSource) {
@@ -490,7 +506,7 @@
     source.addEventListener("changed", function () {
       if (busy) return;
       busy = true;
-      json(base + "/latest?after=" + maxId()).then(function (r) {
+      json(base + "/latest?after=" + seen).then(function (r) {
         busy = false;
         var added = 0;
         // A new thread goes where its order puts it: at the top of the
@@ -500,6 +516,15 @@
         var atTop = all && current.sort === "newest";
         var atEnd = all && current.sort === "oldest" && !section.querySelector(".load-more");
         (r.body.comments || []).forEach(function (c) {
+          seen = Math.max(seen, c.id);
+          inCount[c.id] = true;
+          if (c.anchor) {
+            bumpInline(c.anchor, c.id);
+            if (openPanel && openPanel.getAttribute("data-anchor") === c.anchor) {
+              var inPanel = place(c.html, c.parent_id, openPanel);
+              if (inPanel) inPanel.classList.add("comment-new");
+            }
+          }
           if (!c.parent_id && !atTop && !atEnd) { added++; return; }
           var li = place(c.html, c.parent_id, section, atEnd);
           if (li) { li.classList.add("comment-new"); added++; }

@@ -1099,6 +1099,7 @@ pub async fn latest(
         out.push(json!({
             "id": c.id,
             "parent_id": c.parent_id,
+            "anchor": c.anchor,
             "html": one_fragment(&state, c, &slug)?,
         }));
     }

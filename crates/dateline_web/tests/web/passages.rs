@@ -3,6 +3,7 @@
 //! answer it, and comment on any other paragraph, with and without script;
 //! the markers, "Inline Feedbacks" and the filter count them; replies stay
 //! on their thread's paragraph; a held answer counts only once approved;
+//! followers are told of an answer with the paragraph it answers;
 //! and after an edit (a paragraph changed, one removed, one added) every
 //! answer is still beside its paragraph or listed as on an earlier version.
 
@@ -15,7 +16,10 @@ use dateline_core::comment::CommentStatus;
 use dateline_db::articles::{self, SaveTarget};
 use dateline_db::both_databases;
 use dateline_db::comments::{self, Moderation};
+use dateline_db::follows::{self, FollowKind};
 use dateline_db::testing::TestDb;
+use dateline_mail::test_smtp::TestSmtp;
+use mail_parser::MessageParser;
 
 const SLUG: &str = "canal-repairs-begin";
 
@@ -454,6 +458,48 @@ The ministry promised the work would be finished before the summer heat.\n",
     assert!(marker(&page, "p4").contains("1 comment on this paragraph"));
 }
 
+async fn followers_hear_of_answers_with_their_paragraph(db: TestDb) {
+    let (app, id) = site(db).await;
+    let smtp = TestSmtp::start().await.unwrap();
+    let article = dateline_core::ArticleId(id);
+    follows::follow(
+        &app.db.db,
+        "watcher@readers.test",
+        article,
+        FollowKind::All,
+        None,
+        Utc::now(),
+        |_| None,
+    )
+    .await
+    .unwrap();
+    let follow = &follows::list(&app.db.db, Some(article), None, 10)
+        .await
+        .unwrap()[0];
+    follows::confirm(&app.db.db, follow.follower_id, Utc::now())
+        .await
+        .unwrap();
+    post_json(&app, "Huda", "Still dry in Abu al-Khasib.", "p2", None).await;
+    app.deliver_to(Some(&smtp.url())).await;
+    let received = smtp.received();
+    let mail = received
+        .iter()
+        .find(|r| r.to.iter().any(|t| t == "watcher@readers.test"))
+        .expect("the follower is told");
+    let m = MessageParser::default().parse(&mail.data[..]).unwrap();
+    let text = m.body_text(0).unwrap().into_owned();
+    assert!(
+        text.contains("On the paragraph “Farmers along the canal say the water has not reached their fields since June.” (the editors asked: Has the water reached fields where you live?)"),
+        "{text}"
+    );
+    assert!(text.contains("Still dry in Abu al-Khasib."));
+    let html = m.body_html(0).unwrap().into_owned();
+    assert!(
+        html.contains("On the paragraph “Farmers along the canal"),
+        "{html}"
+    );
+}
+
 async fn hostile_questions_stay_text(db: TestDb) {
     let app = TestApp::new(db).await;
     app.add("Hostile question", |i| {
@@ -478,5 +524,6 @@ both_databases!(
     a_paragraph_that_is_not_there,
     held_answers_count_once_approved,
     answers_survive_edits,
+    followers_hear_of_answers_with_their_paragraph,
     hostile_questions_stay_text,
 );
