@@ -43,6 +43,26 @@
     });
     render();
 
+    // "Ask readers about this paragraph": the question line at the end of
+    // the paragraph the cursor is in, its words selected to be typed over.
+    var ask = document.createElement("button");
+    ask.type = "button";
+    ask.className = "secondary ask-readers";
+    ask.textContent = "Ask readers about this paragraph";
+    ask.addEventListener("click", function () {
+      var text = body.value;
+      var end = text.indexOf("\n\n", body.selectionEnd);
+      if (end < 0) { end = text.replace(/\s+$/, "").length; }
+      var placeholder = "Your question?";
+      var line = "\n{? " + placeholder + " }";
+      body.value = text.slice(0, end) + line + text.slice(end);
+      var start = end + line.indexOf(placeholder);
+      body.focus();
+      body.setSelectionRange(start, start + placeholder.length);
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    body.insertAdjacentElement("afterend", ask);
+
     // Warn before leaving with unsaved changes.
     var dirty = false;
     form.addEventListener("input", function () { dirty = true; });

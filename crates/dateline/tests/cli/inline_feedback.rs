@@ -1,12 +1,12 @@
 //! Inline feedback end to end in headless Chromium against `dateline
-//! serve`, on SQLite and PostgreSQL: an editor adds a question to a paragraph in the
-//! newsroom's editor; one reader answers it beside the paragraph with
-//! JavaScript, and comments on another paragraph; a second reader, without
-//! JavaScript, answers through the paragraph's own page; the markers and
-//! "Inline Feedbacks" count each answer. The editor then rewords the asked
-//! paragraph and removes the other: the answers stay beside the reworded
-//! one, and the comment on the removed one is listed as on an earlier
-//! version.
+//! serve`, on SQLite and PostgreSQL: an editor asks about a paragraph with
+//! the newsroom editor's button; one reader answers it beside the paragraph
+//! with JavaScript, and comments on another paragraph; a second reader,
+//! without JavaScript, answers through the paragraph's own page; the
+//! markers and "Inline Feedbacks" count each answer. The editor then
+//! rewords the asked paragraph and removes the other: the answers stay
+//! beside the reworded one, and the comment on the removed one is listed as
+//! on an earlier version.
 
 use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
 use crate::comments::{
@@ -19,12 +19,13 @@ use fantoccini::{Client, Locator};
 
 const HEADLINE: &str = "Dockworkers end a nine-day strike at Basra's main port";
 
-/// The body the editor writes: the question on the second paragraph.
-const WITH_QUESTION: &str = "Cranes at the northern quay began moving again on Monday morning.\n\n\
-Dockworkers said the new rota gives them one rest day in four.\n\
-{? Do you work shifts at the port? How does the new rota compare? }\n\n\
+/// The body the editor writes, before asking about the second paragraph.
+const BODY: &str = "Cranes at the northern quay began moving again on Monday morning.\n\n\
+Dockworkers said the new rota gives them one rest day in four.\n\n\
 Ships that had waited at anchor for a week were the first to be unloaded.\n\n\
 The union's negotiator said the new rota would be reviewed in three months.";
+
+const QUESTION: &str = "Do you work shifts at the port? How does the new rota compare?";
 
 /// The same, the asked paragraph reworded and the ships removed.
 const EDITED: &str = "Cranes at the northern quay began moving again on Monday morning.\n\n\
@@ -32,8 +33,8 @@ Dockworkers said the new rota gives them one full rest day in every four.\n\
 {? Do you work shifts at the port? How does the new rota compare? }\n\n\
 The union's negotiator said the new rota would be reviewed in three months.";
 
-/// Signs in, replaces the article's body in the editor, saves, signs out.
-async fn edit_body(client: &Client, base: &str, body: &str) {
+/// Signs in and opens the article in the newsroom's editor.
+async fn open_editor(client: &Client, base: &str) {
     client.goto(&format!("{base}/admin/login")).await.unwrap();
     fill(client, "email", "editor@newsroom.test").await;
     fill(client, "password", PASSWORD).await;
@@ -51,11 +52,61 @@ async fn edit_body(client: &Client, base: &str, body: &str) {
         .await
         .unwrap();
     wait_for(client, "#body").await;
-    fill(client, "body", body).await;
+}
+
+async fn save_and_sign_out(client: &Client) {
     click(client, "button[value=save]").await;
     wait_for(client, "p.notice").await;
     click(client, "form.sign-out button").await;
     wait_for(client, "form[action='/admin/login']").await;
+}
+
+/// Signs in, replaces the article's body in the editor, saves, signs out.
+async fn edit_body(client: &Client, base: &str, body: &str) {
+    open_editor(client, base).await;
+    fill(client, "body", body).await;
+    save_and_sign_out(client).await;
+}
+
+/// The editor writes `body`, puts the cursor in the paragraph that starts
+/// with `paragraph`, asks with the editor's button, and types `question`
+/// over the placeholder it selects.
+async fn ask_with_the_button(
+    client: &Client,
+    base: &str,
+    body: &str,
+    paragraph: &str,
+    question: &str,
+) {
+    open_editor(client, base).await;
+    fill(client, "body", body).await;
+    client
+        .execute(
+            "const b = document.getElementById('body');
+             const at = b.value.indexOf(arguments[0]) + 3;
+             b.setSelectionRange(at, at);",
+            vec![serde_json::json!(paragraph)],
+        )
+        .await
+        .unwrap();
+    click(client, "button.ask-readers").await;
+    let selected = client
+        .execute(
+            "const b = document.getElementById('body');
+             return b.value.slice(b.selectionStart, b.selectionEnd);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(selected, serde_json::json!("Your question?"));
+    client
+        .find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys(question)
+        .await
+        .unwrap();
+    save_and_sign_out(client).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,8 +139,9 @@ async fn inline_feedback_in_the_browser(backend: Backend) {
     let axe = axe_source().expect("axe-core is missing: run scripts/test");
     let (_driver, client) = browser_with(true).await;
 
-    // The editor asks readers about the second paragraph.
-    edit_body(&client, &base, WITH_QUESTION).await;
+    // The editor asks readers about the second paragraph, with the
+    // editor's button.
+    ask_with_the_button(&client, &base, BODY, "Dockworkers said", QUESTION).await;
     client.goto(&article).await.unwrap();
     wait_for(&client, "p.asked a.passage-marker.asked").await;
     assert_eq!(

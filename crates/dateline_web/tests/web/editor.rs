@@ -262,7 +262,10 @@ async fn preview_shows_the_reader_page_without_saving(db: TestDb) {
             &[
                 ("headline", "Preview of a report"),
                 ("dateline", "ERBIL, Iraq."),
-                ("body", "A *preview*.\n\n<script>alert(1)</script>"),
+                (
+                    "body",
+                    "A *preview*.\n{? Were you <there>? }\n\n<script>alert(1)</script>",
+                ),
                 ("original_outlet", "Kurdistan Courier"),
                 ("original_language", "ku"),
                 ("translators", "Hawre Aziz"),
@@ -280,6 +283,12 @@ async fn preview_shows_the_reader_page_without_saving(db: TestDb) {
         ["Original report: Kurdistan Courier, translated from Kurdish by Hawre Aziz."]
     );
     assert!(!r.text().contains("<script>alert"));
+    // The editors' question shows where its marker will be, as text.
+    assert_eq!(
+        r.select(".story-body .passage-question-preview"),
+        ["Question for readers: Were you <there>?"]
+    );
+    assert!(!r.text().contains("{?"));
     assert_eq!(
         dateline_db::articles::list(
             &app.db.db,
@@ -296,11 +305,20 @@ async fn preview_shows_the_reader_page_without_saving(db: TestDb) {
         .post_as(
             &b,
             "/admin/preview/body",
-            &[("body", "**bold** <img src=x onerror=alert(1)>")],
+            &[(
+                "body",
+                "**bold** <img src=x onerror=alert(1)>\n{? Is it bold enough? }",
+            )],
         )
         .await;
     assert_eq!(frag.status, StatusCode::OK);
     assert!(frag.text().contains("<strong>bold</strong>"));
+    assert!(
+        frag.text()
+            .contains("Question for readers: Is it bold enough?"),
+        "{}",
+        frag.text()
+    );
     assert!(!frag.text().contains("onerror"));
 }
 

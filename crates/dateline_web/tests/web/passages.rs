@@ -451,6 +451,19 @@ The ministry promised the work would be finished before the summer heat.\n",
             .contains("was removed")
     );
 
+    // The editor sees the feedback beside the body.
+    let editor = app.browser(dateline_core::Role::Editor).await;
+    let page = app
+        .get_as(&editor, &format!("/admin/articles/{id}"))
+        .await
+        .text();
+    assert!(page.contains("<legend>Inline feedback</legend>"), "{page}");
+    assert!(page.contains("<strong>Has the water reached fields where you live?</strong> — <a href=\"/canal-repairs-begin/passages/p2\">"), "{page}");
+    assert!(
+        page.contains(": 1 comment (paragraph removed; shown as on an earlier version)"),
+        "{page}"
+    );
+
     // Put back, the paragraph gets its anchor, and its comment, again.
     edit(&app, id, &format!("{BODY}\nWork crews arrived at dawn.\n")).await;
     let page = app.get(&format!("/{SLUG}")).await.text();

@@ -383,6 +383,41 @@ struct EditorPage {
     max_upload_mb: u64,
     /// For editors: whether the article goes out by mail, and its sends.
     newsletter: Option<crate::handlers::admin::newsletters::ArticleNewsletter>,
+    /// Paragraphs with a question or readers' comments.
+    feedback: Vec<FeedbackRow>,
+}
+
+/// A paragraph readers were asked about or commented on, in the editor.
+#[derive(Serialize)]
+struct FeedbackRow {
+    excerpt: String,
+    question: Option<String>,
+    answers: i64,
+    current: bool,
+    /// Its page on the site, while the article is published.
+    url: Option<String>,
+}
+
+async fn feedback(
+    state: &AppState,
+    id: Option<ArticleId>,
+    article_url: Option<&str>,
+) -> Result<Vec<FeedbackRow>, AppError> {
+    let Some(id) = id else {
+        return Ok(Vec::new());
+    };
+    Ok(dateline_db::passages::for_article(&state.db, id)
+        .await?
+        .into_iter()
+        .filter(|p| p.question.is_some() || p.answers > 0)
+        .map(|p| FeedbackRow {
+            excerpt: dateline_render::excerpt(&p.text, 90),
+            answers: p.answers,
+            current: p.current(),
+            url: article_url.map(|u| format!("{u}/passages/{}", p.anchor)),
+            question: p.question,
+        })
+        .collect())
 }
 
 const LANGUAGES: &[(&str, &str)] = &[
@@ -426,6 +461,7 @@ async fn editor(
     } else {
         "New article"
     };
+    let feedback = feedback(state, e.id, e.view_url.as_deref()).await?;
     let view = EditorPage {
         id: e.id.map(|i| i.0),
         revision: e.revision,
@@ -452,6 +488,7 @@ async fn editor(
         max_upload_mb: state.config.max_upload_bytes / (1024 * 1024),
         newsletter: crate::handlers::admin::newsletters::article_newsletter(state, who, e.id)
             .await?,
+        feedback,
     };
     page(
         state,
@@ -885,7 +922,12 @@ pub struct BodyForm {
 /// `POST /admin/preview/body`: Markdown to sanitized HTML, for the editor's
 /// live preview.
 pub async fn preview_body(AdminForm { form, .. }: AdminForm<BodyForm>) -> Response {
-    let mut response = Html(dateline_render::render_article(&form.body).html).into_response();
+    let rendered = dateline_render::render_article(&form.body);
+    let html = crate::views::article::with_markers(
+        &rendered.html,
+        &crate::views::article::PassageMarker::for_preview(&rendered.passages),
+    );
+    let mut response = Html(html).into_response();
     crate::handlers::admin::private(&mut response);
     response
 }
