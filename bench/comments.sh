@@ -83,12 +83,14 @@ python3 bench/comments_seed.py "http://127.0.0.1:$DL_PORT" "$SMALL" 50 3
 python3 bench/comments_seed.py "http://127.0.0.1:$DL_PORT" "$LARGE" 2500 3
 end=$(date +%s.%N)
 SEED=$(echo "$start $end" | awk '{printf "%.1f s, %.0f comments/s with 8 sequential clients", $2-$1, 10200/($2-$1)}')
-# Some of the small article's comments are inline feedback on a passage.
+# Some of the small article's threads are inline feedback on its second
+# paragraph (anchor p2): the page shows that paragraph's marker with its count.
 python3 - "$DATA/dateline.db" "$SMALL" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 aid = db.execute("SELECT id FROM articles WHERE slug = ?", (sys.argv[2],)).fetchone()[0]
-n = db.execute("UPDATE comments SET anchor = 'p-2' WHERE article_id = ? AND id % 5 = 0", (aid,)).rowcount
+roots = "SELECT id FROM comments WHERE article_id = ? AND parent_id IS NULL AND id % 5 = 0"
+n = db.execute(f"UPDATE comments SET anchor = 'p2' WHERE thread_id IN ({roots})", (aid,)).rowcount
 db.execute("UPDATE articles SET inline_count = ?, comments_version = comments_version + 1 WHERE id = ?", (n, aid))
 db.execute("UPDATE site_state SET value = value + 1 WHERE key = 'comments_version'")
 db.commit()
@@ -175,7 +177,7 @@ echo "$TABLE"
 
 SECTION=$(cat <<MD
 <!-- comments:start -->
-## Comments (issue 5, $(date -u +%Y-%m-%d))
+## Comments (issues 5 and 6, $(date -u +%Y-%m-%d))
 
 SQLite, release build, \`wrk -t$THREADS\` ($SECONDS_PER_RUN s each) on the same 2-core machine as the
 servers, nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*nginx\///') with \`worker_processes auto\`. Readers' requests come from

@@ -51,9 +51,11 @@ async fn render_view(
 ) -> Result<Response, AppError> {
     let site = crate::handlers::site(state).await?;
     let mut meta = article_meta(view, &site.settings, &state.urls);
-    let passages = match comments {
-        Some(_) => dateline_db::passages::for_article(&state.db, view.summary.id).await?,
-        None => Vec::new(),
+    // Where comments are turned off, paragraphs take none either.
+    let inline = comments.is_some() && crate::handlers::comment_settings(state).await?.enabled;
+    let passages = match inline {
+        true => dateline_db::passages::for_article(&state.db, view.summary.id).await?,
+        false => Vec::new(),
     };
     let markers = match comments {
         Some(_) => PassageMarker::for_passages(&passages, &view.summary.slug, &state.urls),

@@ -373,6 +373,10 @@ async fn held_answers_count_once_approved(db: TestDb) {
         .await
         .json();
     assert_eq!(passages["passages"][1]["answers"], 1);
+    // Comments turned off: paragraphs take none either.
+    app.relaxed_comments(|s| s.enabled = false).await;
+    let page = app.get(&format!("/{SLUG}")).await.text();
+    assert!(!page.contains("passage-marker"), "{page}");
 }
 
 async fn answers_survive_edits(db: TestDb) {
