@@ -292,7 +292,11 @@
       c.type = "button";
       c.className = "cancel-reply";
       c.textContent = "Cancel reply";
-      c.addEventListener("click", resetReply);
+      c.addEventListener("click", function () {
+        // Inside a paragraph's panel, the form goes back to its foot.
+        var panel = form.closest(".passage-panel");
+        if (panel) intoPanel(panel); else resetReply();
+      });
       form.querySelector(".form-actions").appendChild(c);
     }
     form.querySelector("#comment-body").focus();
