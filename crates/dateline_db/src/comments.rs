@@ -478,6 +478,17 @@ pub async fn approved_after(
     Ok(rows.iter().map(CommentView::from).collect())
 }
 
+/// The id of an article's newest approved comment (0 when it has none):
+/// where a page that does not show the newest starts counting new ones.
+pub async fn newest_id(db: &Db, article: ArticleId) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(MAX(id), 0) FROM comments WHERE article_id = $1 AND status = 'approved'",
+    )
+    .bind(article.0)
+    .fetch_one(db.pool())
+    .await?)
+}
+
 /// The newest approved comments of an article, newest first (its feed).
 pub async fn recent(db: &Db, article: ArticleId, limit: u32) -> Result<Vec<CommentView>> {
     let rows: Vec<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

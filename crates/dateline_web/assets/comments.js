@@ -507,6 +507,11 @@
   if (live && window.EventSource) {
     var busy = false;
     var source = new EventSource(live);
+    // A page that does not list the newest comments first learns which is
+    // the newest, so older ones on later pages are not taken for new.
+    source.addEventListener("ready", function (e) {
+      if (current.sort !== "newest" || current.filter !== "all") seen = Math.max(seen, parseInt(e.data, 10) || 0);
+    });
     source.addEventListener("changed", function () {
       if (busy) return;
       busy = true;

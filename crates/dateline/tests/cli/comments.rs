@@ -331,16 +331,21 @@ async fn comments_in_place_with_javascript() {
             .contains("sort=oldest")
     );
 
-    // Someone else comments: it appears live, without a reload, at the top
-    // of the newest first (in the oldest first, with more pages to load,
-    // it waits for its page).
-    click(&client, "a[data-sort=newest]").await;
+    // Someone else comments. In the oldest first, with more pages to load,
+    // it is announced, not shown (and the thread on the next page is not
+    // taken for new); in the newest first it appears live at the top.
+    client
+        .goto(&format!("{article}?sort=oldest"))
+        .await
+        .unwrap();
     text_becomes(
         &client,
         "#comment-list > li:first-child > article .comment-body",
-        "Third thread.",
+        "Will the northern quay reopen too?",
     )
     .await;
+    // Time for the live stream to connect.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let api = reqwest::Client::new();
     let token: serde_json::Value = api
         .get(format!("{base}/api/v1/comments/token"))
@@ -361,6 +366,27 @@ async fn comments_in_place_with_javascript() {
         .as_i64()
         .unwrap();
     let comments_api = format!("{base}/api/v1/articles/{article_id}/comments");
+    let quiet = api
+        .post(&comments_api)
+        .json(&serde_json::json!({
+            "body": "Posted while you read the oldest first.",
+            "name": "Layla Nasser",
+            "email": "layla@readers.test",
+            "token": token["token"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(quiet.status(), 201);
+    text_becomes(&client, "section.comments > p[aria-live]", "1 new comment.").await;
+    assert_eq!(count(&client, "#comment-list > li.comment").await, 2);
+    click(&client, "a[data-sort=newest]").await;
+    text_becomes(
+        &client,
+        "#comment-list > li:first-child > article .comment-body",
+        "Posted while you read the oldest first.",
+    )
+    .await;
     let posted = api
         .post(&comments_api)
         .json(&serde_json::json!({
@@ -377,7 +403,7 @@ async fn comments_in_place_with_javascript() {
         .as_i64()
         .unwrap();
     wait_for(&client, &format!("#comment-{live_id}.comment-new")).await;
-    text_becomes(&client, ".comment-count", "7 Comments").await;
+    text_becomes(&client, ".comment-count", "8 Comments").await;
 
     // Hostile comments do not run in the page.
     let hostile = api

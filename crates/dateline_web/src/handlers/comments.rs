@@ -1119,6 +1119,12 @@ pub async fn live(
     let target = target(&state, &slug).await?;
     let article = target.id;
     let rx = state.comment_changes.subscribe();
+    // First, the newest comment now: a page that shows older ones (sorted
+    // oldest first, filtered) counts only what comes after it as new.
+    let newest = comments::newest_id(&state.db, dateline_core::ArticleId(article)).await?;
+    let ready = futures_util::stream::once(async move {
+        Ok::<_, std::convert::Infallible>(Event::default().event("ready").data(newest.to_string()))
+    });
     let stop = state.shutdown.clone();
     let stream = futures_util::stream::unfold((rx, stop), move |(mut rx, stop)| async move {
         let changed =
@@ -1139,7 +1145,7 @@ pub async fn live(
             }
         }
     });
-    let mut r = Sse::new(stream)
+    let mut r = Sse::new(futures_util::StreamExt::chain(ready, stream))
         .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(25)))
         .into_response();
     r.headers_mut()
