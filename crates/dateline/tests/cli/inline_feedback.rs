@@ -144,9 +144,10 @@ async fn inline_feedback_in_the_browser(backend: Backend) {
     ask_with_the_button(&client, &base, BODY, "Dockworkers said", QUESTION).await;
     client.goto(&article).await.unwrap();
     wait_for(&client, "p.asked a.passage-marker.asked").await;
-    assert_eq!(
-        text(&client, "p.asked").await.lines().next().unwrap(),
-        "Dockworkers said the new rota gives them one rest day in four."
+    let asked = text(&client, "p.asked").await;
+    assert!(
+        asked.starts_with("Dockworkers said the new rota gives them one rest day in four."),
+        "{asked}"
     );
     text_becomes(&client, ".inline-count", "0 Inline Feedbacks").await;
     assert_eq!(count(&client, ".story-body p a.passage-marker").await, 4);
@@ -249,9 +250,12 @@ async fn inline_feedback_in_the_browser(backend: Backend) {
     // The editor rewords the asked paragraph and removes the ships.
     edit_body(&plain, &base, EDITED).await;
     plain.goto(&article).await.unwrap();
-    assert_eq!(
-        text(&plain, "p.asked").await.lines().next().unwrap(),
-        "Dockworkers said the new rota gives them one full rest day in every four."
+    let asked = text(&plain, "p.asked").await;
+    assert!(
+        asked.starts_with(
+            "Dockworkers said the new rota gives them one full rest day in every four."
+        ),
+        "{asked}"
     );
     text_becomes(&plain, "p.asked a.passage-marker .marker-count", "2").await;
     assert_eq!(count(&plain, "#p4").await, 0, "the removed paragraph");

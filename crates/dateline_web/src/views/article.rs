@@ -211,7 +211,8 @@ impl PassageMarker {
         };
         let icon = if self.question.is_some() { "?" } else { "+" };
         format!(
-            " <a class=\"{class}\" href=\"{url}\" data-anchor=\"{anchor}\"><span class=\"marker-icon\" aria-hidden=\"true\">{icon}</span>{count}<span class=\"visually-hidden\">{label}</span></a>",
+            // A no-break space: the marker never wraps alone onto a line.
+            "\u{a0}<a class=\"{class}\" href=\"{url}\" data-anchor=\"{anchor}\"><span class=\"marker-icon\" aria-hidden=\"true\">{icon}</span>{count}<span class=\"visually-hidden\">{label}</span></a>",
             url = attribute(url),
             anchor = attribute(&self.anchor),
             count = if n > 0 {
@@ -378,14 +379,14 @@ mod tests {
             "<p id=\"p1\">One.</p>\n<p id=\"p2\">Two.</p>\n<p>Three.</p>",
             &markers,
         );
-        assert!(html.starts_with("<p class=\"asked\" id=\"p1\">One. <a class=\"passage-marker asked\" href=\"/a/passages/p1\""), "{html}");
+        assert!(html.starts_with("<p class=\"asked\" id=\"p1\">One.\u{a0}<a class=\"passage-marker asked\" href=\"/a/passages/p1\""), "{html}");
         assert!(html.contains("Is &lt;this&gt; fair?; 2 answers"), "{html}");
         assert!(
             html.contains("<span class=\"marker-count\" aria-hidden=\"true\">2</span>"),
             "{html}"
         );
         assert!(
-            html.contains("<p id=\"p2\">Two. <a class=\"passage-marker empty\""),
+            html.contains("<p id=\"p2\">Two.\u{a0}<a class=\"passage-marker empty\""),
             "{html}"
         );
         assert!(html.ends_with("<p>Three.</p>"), "{html}");
