@@ -186,6 +186,19 @@ impl Templates {
 }
 
 fn write_escaped(out: &mut minijinja::Output, text: &str) -> Result<(), minijinja::Error> {
+    escape_into(out, text).map_err(minijinja::Error::from)
+}
+
+/// Text escaped as templates escape it, for HTML built outside a template
+/// (safe in text and in double-quoted attributes; slashes stay as they are).
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Writing to a String cannot fail.
+    let _ = escape_into(&mut out, text);
+    out
+}
+
+fn escape_into(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     let mut last = 0;
     for (i, c) in text.char_indices() {
         let entity = match c {
@@ -196,12 +209,11 @@ fn write_escaped(out: &mut minijinja::Output, text: &str) -> Result<(), minijinj
             '\'' => "&#39;",
             _ => continue,
         };
-        out.write_str(&text[last..i])
-            .map_err(minijinja::Error::from)?;
-        out.write_str(entity).map_err(minijinja::Error::from)?;
+        out.write_str(&text[last..i])?;
+        out.write_str(entity)?;
         last = i + c.len_utf8();
     }
-    out.write_str(&text[last..]).map_err(minijinja::Error::from)
+    out.write_str(&text[last..])
 }
 
 /// A serializable value as a template value.

@@ -113,6 +113,14 @@ pub(crate) async fn fill(client: &Client, id: &str, value: &str) {
         .unwrap_or_else(|e| panic!("#{id}: {e}"));
 }
 
+/// Fills in the newsroom's sign-in form on the page the browser is on, and
+/// sends it.
+pub(crate) async fn submit_sign_in(client: &Client, email: &str, password: &str) {
+    fill(client, "email", email).await;
+    fill(client, "password", password).await;
+    click(client, "main form button[type=submit]").await;
+}
+
 /// Clicks the element a CSS selector finds.
 pub(crate) async fn click(client: &Client, css: &str) {
     client

@@ -5,7 +5,9 @@
 //! comment posted by someone else arrives live. Hostile comments do not run
 //! in the browser. Pages are audited with axe-core.
 
-use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
+use crate::browser::{
+    accessibility_violations, axe_source, browser_with, click, fill, submit_sign_in, text,
+};
 use crate::support::{Server, fixtures, run, run_with_input, stderr};
 use dateline_core::comment::CommentSettings;
 use dateline_db::Backend;
@@ -158,9 +160,7 @@ async fn approve_in_the_newsroom(client: &Client, base: &str, author: &str) {
         .path()
         .starts_with("/admin/login")
     {
-        fill(client, "email", "editor@newsroom.test").await;
-        fill(client, "password", PASSWORD).await;
-        click(client, "main form button[type=submit]").await;
+        submit_sign_in(client, "editor@newsroom.test", PASSWORD).await;
         wait_for(client, "nav[aria-label=Newsroom]").await;
         client
             .goto(&format!("{base}/admin/comments"))
@@ -366,18 +366,23 @@ async fn comments_in_place_with_javascript() {
         .as_i64()
         .unwrap();
     let comments_api = format!("{base}/api/v1/articles/{article_id}/comments");
-    let quiet = api
-        .post(&comments_api)
-        .json(&serde_json::json!({
-            "body": "Posted while you read the oldest first.",
+    // Layla posts through the Comments API; the comment's id.
+    let by_api = |body: String| {
+        let request = api.post(&comments_api).json(&serde_json::json!({
+            "body": body,
             "name": "Layla Nasser",
             "email": "layla@readers.test",
             "token": token["token"],
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(quiet.status(), 201);
+        }));
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<serde_json::Value>().await.unwrap()["comment"]["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    by_api("Posted while you read the oldest first.".into()).await;
     text_becomes(&client, "section.comments > p[aria-live]", "1 new comment.").await;
     assert_eq!(count(&client, "#comment-list > li.comment").await, 2);
     click(&client, "a[data-sort=newest]").await;
@@ -387,37 +392,12 @@ async fn comments_in_place_with_javascript() {
         "Posted while you read the oldest first.",
     )
     .await;
-    let posted = api
-        .post(&comments_api)
-        .json(&serde_json::json!({
-            "body": "Live from the quay.",
-            "name": "Layla Nasser",
-            "email": "layla@readers.test",
-            "token": token["token"],
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(posted.status(), 201);
-    let live_id = posted.json::<serde_json::Value>().await.unwrap()["comment"]["id"]
-        .as_i64()
-        .unwrap();
+    let live_id = by_api("Live from the quay.".into()).await;
     wait_for(&client, &format!("#comment-{live_id}.comment-new")).await;
     text_becomes(&client, ".comment-count", "8 Comments").await;
 
     // Hostile comments do not run in the page.
-    let hostile = api
-        .post(&comments_api)
-        .json(&serde_json::json!({
-            "body": HOSTILE.join("\n\n"),
-            "name": "Layla Nasser",
-            "email": "layla@readers.test",
-            "token": token["token"],
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(hostile.status(), 201);
+    by_api(HOSTILE.join("\n\n")).await;
     client.goto(&article).await.unwrap();
     wait_for(&client, "#comment-list").await;
     tokio::time::sleep(Duration::from_millis(500)).await;

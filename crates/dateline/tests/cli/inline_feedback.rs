@@ -8,7 +8,9 @@
 //! beside the reworded one, and the comment on the removed one is listed as
 //! on an earlier version.
 
-use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
+use crate::browser::{
+    accessibility_violations, axe_source, browser_with, click, fill, submit_sign_in, text,
+};
 use crate::comments::{
     ARTICLE, PASSWORD, count, save_comment_settings, site_with, text_becomes, wait_for, write,
 };
@@ -36,9 +38,7 @@ The union's negotiator said the new rota would be reviewed in three months.";
 /// Signs in and opens the article in the newsroom's editor.
 async fn open_editor(client: &Client, base: &str) {
     client.goto(&format!("{base}/admin/login")).await.unwrap();
-    fill(client, "email", "editor@newsroom.test").await;
-    fill(client, "password", PASSWORD).await;
-    click(client, "main form button[type=submit]").await;
+    submit_sign_in(client, "editor@newsroom.test", PASSWORD).await;
     wait_for(client, "nav[aria-label=Newsroom]").await;
     client
         .goto(&format!("{base}/admin/articles"))

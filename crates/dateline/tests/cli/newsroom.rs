@@ -3,20 +3,15 @@
 //! reader then finds it on the front page and in the RSS feed. Then the same
 //! with JavaScript off, because the newsroom must work as plain forms.
 
-use crate::browser::{accessibility_violations, axe_source, browser_with, click, fill, text};
+use crate::browser::{
+    accessibility_violations, axe_source, browser_with, click, fill, submit_sign_in, text,
+};
+use crate::comments::wait_for;
 use crate::support::{Server, run_with_input, stderr};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
 
 const PASSWORD: &str = "river lantern granite";
-
-async fn wait_for(client: &Client, css: &str) {
-    client
-        .wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
-}
 
 async fn sign_in(client: &Client, base: &str) {
     client.goto(&format!("{base}/admin")).await.unwrap();
@@ -28,9 +23,7 @@ async fn sign_in(client: &Client, base: &str) {
             .path()
             .starts_with("/admin/login")
     );
-    fill(client, "email", "editor@newsroom.test").await;
-    fill(client, "password", PASSWORD).await;
-    click(client, "main form button[type=submit]").await;
+    submit_sign_in(client, "editor@newsroom.test", PASSWORD).await;
     wait_for(client, "table.articles, main p").await;
     assert_eq!(
         client.current_url().await.unwrap().path(),

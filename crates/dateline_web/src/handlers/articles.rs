@@ -3,7 +3,7 @@ use crate::handlers::comments::{Filter, SectionParams};
 use crate::handlers::html_page;
 use crate::state::AppState;
 use crate::urls::Urls;
-use crate::views::article::{PassageMarker, og_locale};
+use crate::views::article::{PassageMarker, og_locale, with_questions};
 use crate::views::{ArticlePageView, Link, PageMeta};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -42,8 +42,8 @@ pub async fn article(
 }
 
 /// The reader page of an article; `comments` is the sort and filter of its
-/// comment section, none on a preview (which shows the editors' questions
-/// where the markers will be).
+/// comment section, none on a preview (whose body already shows the
+/// editors' questions where the markers will be).
 async fn render_view(
     state: &AppState,
     view: &ArticleView,
@@ -52,17 +52,11 @@ async fn render_view(
     let site = crate::handlers::site(state).await?;
     let mut meta = article_meta(view, &site.settings, &state.urls);
     // Where comments are turned off, paragraphs take none either.
-    let inline = comments.is_some() && crate::handlers::comment_settings(state).await?.enabled;
-    let passages = match inline {
+    let passages = match comments.is_some() && site.comments.enabled {
         true => dateline_db::passages::for_article(&state.db, view.summary.id).await?,
         false => Vec::new(),
     };
-    let markers = match comments {
-        Some(_) => PassageMarker::for_passages(&passages, &view.summary.slug, &state.urls),
-        None => PassageMarker::for_preview(
-            &dateline_render::render_article(&view.body_markdown).passages,
-        ),
-    };
+    let markers = PassageMarker::for_passages(&passages, &view.summary.slug, &state.urls);
     let mut page = ArticlePageView::new(view, &state.urls, &markers);
     if let Some((sort, filter)) = comments {
         let target = dateline_db::comments::CommentTarget::from(&view.summary);
@@ -155,7 +149,7 @@ pub(crate) async fn render_draft(
     let view = ArticleView {
         summary,
         body_markdown: draft.body_markdown.clone(),
-        body_html: rendered.html,
+        body_html: with_questions(&rendered),
         translations: translations
             .iter()
             .map(|t| TranslationLink {

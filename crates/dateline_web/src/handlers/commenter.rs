@@ -11,7 +11,7 @@ use crate::handlers::{html_page, site};
 use crate::state::AppState;
 use crate::views::PageMeta;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use dateline_core::newsletter::normalize_email;
@@ -236,20 +236,8 @@ pub async fn export(
         &json!({ "email": email, "comments": items, "notifications": follows }),
     )
     .map_err(|e| AppError::Internal(e.into()))?;
-    let mut r = body.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"my-comments.json\""),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
+    let mut r = crate::handlers::download(body, "application/json", "my-comments.json");
+    crate::handlers::make_private(&mut r);
     Ok(r)
 }
 

@@ -131,6 +131,18 @@ pub(crate) fn cacheable(
     response
 }
 
+/// A file to save rather than show: `body` as `content_type`, named
+/// `filename` in the browser's download.
+pub(crate) fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
 /// Makes a response one only its reader should see: never cached, and the
 /// signed link that may be in its address not sent on to other sites
 /// (`same-origin`: with `no-referrer`, browsers send `Origin: null` on the

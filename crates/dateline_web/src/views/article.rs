@@ -187,13 +187,10 @@ impl PassageMarker {
             };
         };
         let n = self.count;
+        // With none yet, a marker with no question is an invitation.
         let answers = match (n, self.question.is_some()) {
-            (0, true) => "no answers yet".to_owned(),
-            (1, true) => "1 answer".to_owned(),
-            (n, true) => format!("{n} answers"),
             (0, false) => "comment on this paragraph".to_owned(),
-            (1, false) => "1 comment on this paragraph".to_owned(),
-            (n, false) => format!("{n} comments on this paragraph"),
+            (n, asked) => crate::views::comments::passage_count(n, asked),
         };
         let (class, label) = match &self.question {
             Some(q) => (
@@ -213,8 +210,8 @@ impl PassageMarker {
         format!(
             // A no-break space: the marker never wraps alone onto a line.
             "\u{a0}<a class=\"{class}\" href=\"{url}\" data-anchor=\"{anchor}\"><span class=\"marker-icon\" aria-hidden=\"true\">{icon}</span>{count}<span class=\"visually-hidden\">{label}</span></a>",
-            url = attribute(url),
-            anchor = attribute(&self.anchor),
+            url = crate::templates::escape(url),
+            anchor = crate::templates::escape(&self.anchor),
             count = if n > 0 {
                 format!("<span class=\"marker-count\" aria-hidden=\"true\">{n}</span>")
             } else {
@@ -224,14 +221,13 @@ impl PassageMarker {
     }
 }
 
-/// A value for a double-quoted attribute (HtmlEscape would also escape the
-/// slashes of a path).
-fn attribute(value: &str) -> String {
-    value
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// A body rendered for the newsroom's previews: each editors' question shown
+/// where its paragraph's marker will be.
+pub fn with_questions(rendered: &dateline_render::RenderedBody) -> String {
+    with_markers(
+        &rendered.html,
+        &PassageMarker::for_preview(&rendered.passages),
+    )
 }
 
 /// Puts each paragraph's marker at its end, and marks the paragraphs the

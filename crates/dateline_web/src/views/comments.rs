@@ -72,6 +72,19 @@ impl PassageRef {
     }
 }
 
+/// How many comments a paragraph has, in words: answers where the editors
+/// asked a question ("no answers yet", "2 answers"), comments otherwise.
+pub fn passage_count(n: i64, asked: bool) -> String {
+    match (n, asked) {
+        (0, true) => "no answers yet".to_owned(),
+        (1, true) => "1 answer".to_owned(),
+        (n, true) => format!("{n} answers"),
+        (0, false) => "no comments on this paragraph yet".to_owned(),
+        (1, false) => "1 comment on this paragraph".to_owned(),
+        (n, false) => format!("{n} comments on this paragraph"),
+    }
+}
+
 /// A passage with the comments on it: its page without script, the panel
 /// beside the paragraph with it.
 #[derive(Debug, Clone, Serialize)]
@@ -95,14 +108,12 @@ pub struct PassagePanel {
 
 impl PassagePanel {
     pub fn new(p: &PassageView, slug: &str, urls: &Urls, open: bool) -> Self {
-        let answers_label = match (p.answers, p.question.is_some()) {
-            (0, true) => "No answers yet".to_owned(),
-            (1, true) => "1 answer".to_owned(),
-            (n, true) => format!("{n} answers"),
-            (0, false) => "No comments on this paragraph yet".to_owned(),
-            (1, false) => "1 comment on this paragraph".to_owned(),
-            (n, false) => format!("{n} comments on this paragraph"),
-        };
+        let count = passage_count(p.answers, p.question.is_some());
+        let mut first = count.chars();
+        let answers_label = first
+            .next()
+            .map(|c| c.to_uppercase().chain(first).collect())
+            .unwrap_or_default();
         Self {
             anchor: p.anchor.clone(),
             text: p.text.clone(),

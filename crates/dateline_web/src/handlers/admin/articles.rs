@@ -922,11 +922,7 @@ pub struct BodyForm {
 /// `POST /admin/preview/body`: Markdown to sanitized HTML, for the editor's
 /// live preview.
 pub async fn preview_body(AdminForm { form, .. }: AdminForm<BodyForm>) -> Response {
-    let rendered = dateline_render::render_article(&form.body);
-    let html = crate::views::article::with_markers(
-        &rendered.html,
-        &crate::views::article::PassageMarker::for_preview(&rendered.passages),
-    );
+    let html = crate::views::article::with_questions(&dateline_render::render_article(&form.body));
     let mut response = Html(html).into_response();
     crate::handlers::admin::private(&mut response);
     response

@@ -8,8 +8,8 @@ use crate::handlers::admin::{Empty, Screen, page, see_other};
 use crate::newsroom;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::Utc;
 use dateline_core::newsletter::SubscriberStatus;
 use dateline_core::{ArticleId, Capability};
@@ -405,16 +405,7 @@ pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Resp
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     let mut out = Vec::new();
     dateline_mail::subscriber_csv::subscribers_csv(&state.db, &mut out).await?;
-    let mut response = out.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"subscribers.csv\""),
-    );
+    let mut response = crate::handlers::download(out, "text/csv; charset=utf-8", "subscribers.csv");
     crate::handlers::admin::private(&mut response);
     Ok(response)
 }
