@@ -27,16 +27,9 @@ NOCACHE_PORT=18192
 NGINX_PORT=18193
 
 . bench/lib.sh
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-[ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}"
-fi
+need_tools wrk nginx
 
-echo "== Building the release binary"
-cargo build --release --locked -p dateline
-BIN="${CARGO_TARGET_DIR:-target}/release/dateline"
+build_release
 
 cleanup() {
   [ -n "${DL_PID:-}" ] && kill "$DL_PID" 2>/dev/null || true
@@ -73,9 +66,9 @@ start_server() { # port, extra flags...
   echo $!
 }
 DL_PID=$(start_server "$DL_PORT")
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$DL_PORT/readyz" >/dev/null && break; sleep 0.1; done
+wait_ready "$DL_PORT"
 NC_PID=$(start_server "$NOCACHE_PORT" --page-cache-mb 0)
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$NOCACHE_PORT/readyz" >/dev/null && break; sleep 0.1; done
+wait_ready "$NOCACHE_PORT"
 
 echo "== Seeding: 200 comments in 50 threads, and 10,000 in 2,500 threads"
 start=$(date +%s.%N)
@@ -149,7 +142,7 @@ PAGE_COMMENTS=$(curl -sf "$DEEP_HTML" | grep -o 'class="comment"' | wc -l || tru
 echo "== Posting: $POSTERS connections, a new reader and client address per comment"
 settings '{"min_seconds": 3, "hold_first": false, "threads_per_page": 50, "max_links": 10}'
 sleep 2
-TOKEN=$(curl -sf "http://127.0.0.1:$DL_PORT/api/v1/comments/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+TOKEN=$(comment_token "$DL_PORT")
 sleep 3.2
 BEFORE=$(python3 -c "import sqlite3; print(sqlite3.connect('$DATA/dateline.db').execute('SELECT COUNT(*) FROM comments').fetchone()[0])")
 read -r P_RPS P_P50 P_P99 < <(DL_TOKEN="$TOKEN" measure "http://127.0.0.1:$DL_PORT/$SMALL/comments" "$POSTERS" -s bench/comment_post.lua)

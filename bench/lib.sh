@@ -3,6 +3,63 @@
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Installs what a benchmark needs and lacks: any of wrk, nginx, postfix (for
+# smtp-sink and smtp-source; preseeded, and its own daemon never started).
+need_tools() { # wrk nginx postfix
+  local pkgs=() t
+  for t in "$@"; do
+    case $t in
+      wrk) command -v wrk >/dev/null || pkgs+=(wrk) ;;
+      nginx) [ -x /usr/sbin/nginx ] || pkgs+=(nginx-light) ;;
+      postfix)
+        if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ]; then
+          echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
+          pkgs+=(postfix)
+        fi ;;
+    esac
+  done
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${pkgs[@]}"
+  fi
+}
+
+# Builds the release binary and sets BIN to it.
+build_release() {
+  echo "== Building the release binary"
+  cargo build --release --locked -p dateline
+  BIN="${CARGO_TARGET_DIR:-target}/release/dateline"
+}
+
+# Waits (10 s at most) until the server on 127.0.0.1:PORT is ready.
+wait_ready() { # port
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return; sleep 0.1; done
+}
+
+# A fresh comment-form token from the server on 127.0.0.1:PORT.
+comment_token() { # port
+  curl -sf "http://127.0.0.1:$1/api/v1/comments/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+# Starts Postfix's smtp-sink on 127.0.0.1:PORT and sets SINK_PID.
+start_smtp_sink() { # port
+  local user=()
+  [ "$(id -u)" -eq 0 ] && user=(-u nobody)
+  /usr/sbin/smtp-sink "${user[@]}" "127.0.0.1:$1" 1024 &
+  SINK_PID=$!
+  sleep 0.5
+}
+
+# Postfix's smtp-source sending N messages of SIZE bytes, CONCURRENCY
+# sessions at a time, to 127.0.0.1:PORT; sets SOURCE_S and SOURCE_RATE.
+run_smtp_source() { # n size concurrency port
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/sbin/smtp-source -s "$3" -m "$1" -l "$2" -f news@news.example -t reader@example.org "127.0.0.1:$4"
+  t1=$(date +%s.%N)
+  SOURCE_S=$(secs "$t0" "$t1")
+  SOURCE_RATE=$(awk -v n="$1" -v s="$SOURCE_S" 'BEGIN { printf "%.0f", n / s }')
+}
+
 # Seconds between two `date +%s.%N` readings, to a tenth.
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 

@@ -18,14 +18,9 @@ SINK_PORT=12525
 DATA="$OUT/mail-$N"
 
 . bench/lib.sh
-if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ]; then
-  echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
-  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postfix
-fi
+need_tools postfix
 
-echo "== Building the release binary"
-cargo build --release --locked -p dateline
-BIN="${CARGO_TARGET_DIR:-target}/release/dateline"
+build_release
 export DATELINE_LOG=warn
 
 SINK_PID=
@@ -59,17 +54,10 @@ echo "email,name" > "$SAMPLE/one.csv"; echo "reader0@example.org,Reader 0" >> "$
 SIZE=$(stat -c %s "$SAMPLE"/outbox/*.eml | head -1)
 
 echo "== smtp-sink on 127.0.0.1:$SINK_PORT"
-SINK_USER=(); [ "$(id -u)" -eq 0 ] && SINK_USER=(-u nobody)
-/usr/sbin/smtp-sink "${SINK_USER[@]}" "127.0.0.1:$SINK_PORT" 1024 &
-SINK_PID=$!
-sleep 0.5
+start_smtp_sink "$SINK_PORT"
 
 echo "== smtp-source: $N messages of $SIZE bytes, $CONCURRENCY sessions at a time, a session per message"
-t0=$(date +%s.%N)
-/usr/sbin/smtp-source -s "$CONCURRENCY" -m "$N" -l "$SIZE" -f news@news.example -t reader@example.org "127.0.0.1:$SINK_PORT"
-t1=$(date +%s.%N)
-SOURCE_S=$(secs "$t0" "$t1")
-SOURCE_RATE=$(awk -v n="$N" -v s="$SOURCE_S" 'BEGIN { printf "%.0f", n / s }')
+run_smtp_source "$N" "$SIZE" "$CONCURRENCY" "$SINK_PORT"
 echo "   $SOURCE_S s, $SOURCE_RATE messages/s"
 
 echo "== Dateline: queueing the send"

@@ -26,19 +26,9 @@ SINK_PORT=12526
 export DATELINE_LOG=warn
 
 . bench/lib.sh
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ]; then
-  echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
-  need+=(postfix)
-fi
-if [ ${#need[@]} -gt 0 ]; then
-  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}"
-fi
+need_tools wrk postfix
 
-echo "== Building the release binary"
-cargo build --release --locked -p dateline
-BIN="${CARGO_TARGET_DIR:-target}/release/dateline"
+build_release
 
 DL_PID= SINK_PID=
 cleanup() {
@@ -68,13 +58,19 @@ db.execute("UPDATE site_state SET value = value + 1 WHERE key = 'content_version
 db.commit()
 PY
 
+# Serves the site without mail workers (comments are only marked for
+# notification) and sets TOKEN to a form token old enough to post with.
+serve_for_comments() {
+  "$BIN" serve --data-dir "$OUT/site" --listen "127.0.0.1:$DL_PORT" --trusted-proxies 127.0.0.1 \
+    --no-mail-workers >"$OUT/serve.log" 2>&1 &
+  DL_PID=$!
+  wait_ready "$DL_PORT"
+  TOKEN=$(comment_token "$DL_PORT")
+  sleep 2.2
+}
+
 echo "== Posting comments to the article (serve without mail workers)"
-"$BIN" serve --data-dir "$OUT/site" --listen "127.0.0.1:$DL_PORT" --trusted-proxies 127.0.0.1 \
-  --no-mail-workers >"$OUT/serve.log" 2>&1 &
-DL_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$DL_PORT/readyz" >/dev/null && break; sleep 0.1; done
-TOKEN=$(curl -sf "http://127.0.0.1:$DL_PORT/api/v1/comments/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-sleep 2.2
+serve_for_comments
 REPORT=$(DL_TOKEN="$TOKEN" wrk -t2 -c8 -d5s --latency -s bench/comment_post.lua "http://127.0.0.1:$DL_PORT/$SLUG/comments")
 POST_RPS=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$REPORT")
 POST_P50=$(awk '$1 == "50%" {print $2}' <<<"$REPORT")
@@ -91,12 +87,7 @@ PY
 echo "   $POSTED comments, $POST_RPS/s, p50 $POST_P50, p99 $POST_P99"
 
 echo "== One more comment, whose $N notifications are delivered"
-"$BIN" serve --data-dir "$OUT/site" --listen "127.0.0.1:$DL_PORT" --trusted-proxies 127.0.0.1 \
-  --no-mail-workers >"$OUT/serve.log" 2>&1 &
-DL_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$DL_PORT/readyz" >/dev/null && break; sleep 0.1; done
-TOKEN=$(curl -sf "http://127.0.0.1:$DL_PORT/api/v1/comments/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-sleep 2.2
+serve_for_comments
 curl -sf -o /dev/null -H 'Accept: application/json' -H 'X-Forwarded-For: 192.0.2.1' \
   --data-urlencode "body=The cranes are moving again; I watched from the corniche this morning." \
   --data-urlencode "name=Layla Nasser" --data-urlencode "email=layla@example.net" \
@@ -116,16 +107,9 @@ PY
 "$BIN" mail work --until-empty --data-dir "$SAMPLE" --base-url https://news.example >/dev/null 2>&1
 SIZE=$(stat -c %s "$SAMPLE"/outbox/*.eml | head -1)
 
-SINK_USER=(); [ "$(id -u)" -eq 0 ] && SINK_USER=(-u nobody)
-/usr/sbin/smtp-sink "${SINK_USER[@]}" "127.0.0.1:$SINK_PORT" 1024 &
-SINK_PID=$!
-sleep 0.5
+start_smtp_sink "$SINK_PORT"
 echo "== smtp-source: $N messages of $SIZE bytes, $CONCURRENCY sessions"
-t0=$(date +%s.%N)
-/usr/sbin/smtp-source -s "$CONCURRENCY" -m "$N" -l "$SIZE" -f news@news.example -t reader@example.org "127.0.0.1:$SINK_PORT"
-t1=$(date +%s.%N)
-SOURCE_S=$(secs "$t0" "$t1")
-SOURCE_RATE=$(awk -v n="$N" -v s="$SOURCE_S" 'BEGIN { printf "%.0f", n / s }')
+run_smtp_source "$N" "$SIZE" "$CONCURRENCY" "$SINK_PORT"
 
 echo "== Dateline: making and delivering the notifications, $CONCURRENCY connections"
 t0=$(date +%s.%N)

@@ -19,16 +19,9 @@ NGINX_PORT=18182
 NOCACHE_PORT=18183
 
 . bench/lib.sh
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-[ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}"
-fi
+need_tools wrk nginx
 
-echo "== Building the release binary"
-cargo build --release --locked -p dateline
-BIN="${CARGO_TARGET_DIR:-target}/release/dateline"
+build_release
 
 mkdir -p "$OUT"
 DATA="$OUT/site-$ARTICLES"
@@ -54,11 +47,11 @@ trap cleanup EXIT
 echo "== Starting Dateline and nginx on 127.0.0.1"
 DATELINE_LOG=warn "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$DL_PORT" &
 DL_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$DL_PORT/readyz" >/dev/null && break; sleep 0.1; done
+wait_ready "$DL_PORT"
 # The same site with the page cache off: every request renders from the database.
 DATELINE_LOG=warn "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$NOCACHE_PORT" --page-cache-mb 0 &
 NC_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$NOCACHE_PORT/readyz" >/dev/null && break; sleep 0.1; done
+wait_ready "$NOCACHE_PORT"
 
 ARTICLE_PATH="/report-$(printf '%05d' $((ARTICLES / 2)))"
 mkdir -p "$OUT/nginx/www"
