@@ -115,10 +115,27 @@ pub(crate) async fn fill(client: &Client, id: &str, value: &str) {
 
 /// Fills in the newsroom's sign-in form on the page the browser is on, and
 /// sends it.
+/// Fills in and sends the sign-in form, then waits until the browser has
+/// left the sign-in page (argon2 takes a while on a loaded machine, and the
+/// page it leads to may share elements with the sign-in page); a refused
+/// sign-in stays there, which the caller's assertions then report.
 pub(crate) async fn submit_sign_in(client: &Client, email: &str, password: &str) {
     fill(client, "email", email).await;
     fill(client, "password", password).await;
     click(client, "main form button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let url = client.current_url().await.unwrap();
+        let refused = !client
+            .find_all(Locator::Css("main [role=alert], main .error"))
+            .await
+            .unwrap()
+            .is_empty();
+        if url.path() != "/admin/login" || refused {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Clicks the element a CSS selector finds.
