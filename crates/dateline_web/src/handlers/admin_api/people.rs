@@ -480,7 +480,7 @@ pub async fn create_token(
         }
         return Err(AppError::Invalid(e));
     }
-    let (id, token) = issue(&state, name, owner, client.user.id).await?;
+    let (id, token) = issue(&state.db, name, owner, client.user.id).await?;
     json(StatusCode::CREATED, &NewToken { id, token })
 }
 
