@@ -96,8 +96,11 @@ impl Slug {
         match Self::parse(&s) {
             Ok(slug) => slug,
             Err(SlugError::Reserved(_)) | Err(SlugError::OnlyDigits) => {
-                Self::parse(&format!("{s}-{}", slugify(fallback)))
-                    .unwrap_or_else(|_| Self(format!("item-{s}")))
+                // Room for "-fallback", so the result is still a valid slug.
+                let suffix = slugify(fallback);
+                let room = MAX_SLUG_CHARS.saturating_sub(suffix.chars().count() + 1);
+                let base = truncate_at_word(&s, room);
+                Self::parse(&format!("{base}-{suffix}")).unwrap_or(Self(suffix))
             }
             Err(_) => Self(slugify(fallback)),
         }
@@ -214,5 +217,24 @@ mod tests {
         assert_eq!(Slug::from_text("2026", "article").as_str(), "2026-article");
         let long = "word ".repeat(60);
         assert!(Slug::from_text(&long, "x").as_str().chars().count() <= MAX_SLUG_CHARS);
+    }
+
+    /// Found by the `slug_language` fuzz target: a long run of digits came
+    /// back as "item-…", longer than a slug may be, so it never parsed again.
+    #[test]
+    fn a_long_number_still_makes_a_valid_slug() {
+        for text in [
+            "9".repeat(120),
+            "9".repeat(300),
+            format!("{} admin", "1 ".repeat(80)),
+        ] {
+            let slug = Slug::from_text(&text, "article");
+            assert_eq!(
+                Slug::parse(slug.as_str()).as_ref(),
+                Ok(&slug),
+                "from {text}"
+            );
+            assert!(slug.as_str().ends_with("-article"), "{slug}");
+        }
     }
 }
