@@ -48,7 +48,8 @@ pub struct Rows<R: Read> {
     records: csv::StringRecordsIntoIter<R>,
     columns: Columns,
     seen: HashSet<String>,
-    read: u64,
+    /// The line of the last record read.
+    line: u64,
     bytes: u64,
 }
 
@@ -81,7 +82,7 @@ pub fn read<R: Read>(input: R) -> Result<Rows<R>, String> {
         records: reader.into_records(),
         columns,
         seen: HashSet::new(),
-        read: 0,
+        line: 1,
         bytes: 0,
     })
 }
@@ -91,10 +92,14 @@ impl<R: Read> Iterator for Rows<R> {
 
     fn next(&mut self) -> Option<ReadRow> {
         let record = self.records.next()?;
-        self.read += 1;
-        let position = record.as_ref().ok().and_then(|r| r.position()).cloned();
-        let line = position.as_ref().map_or(self.read + 1, csv::Position::line);
-        self.bytes = position.map_or(self.bytes, |p| p.byte());
+        // A record that cannot be read says where it is in its error.
+        let position = match &record {
+            Ok(r) => r.position(),
+            Err(e) => e.position(),
+        };
+        let line = position.map_or(self.line + 1, csv::Position::line);
+        self.line = line;
+        self.bytes = position.map_or(self.bytes, csv::Position::byte);
         let row = match record {
             Ok(r) => parse_row(&r, &self.columns, &mut self.seen),
             Err(e) => Err(format!("cannot be read: {e}")),
@@ -182,6 +187,19 @@ mod tests {
         assert!(r[2].row.is_ok());
         assert!(r[3].row.as_ref().unwrap_err().contains("appears earlier"));
         assert_eq!(r[3].line, 5);
+    }
+
+    /// Found by the `subscriber_csv` fuzz target: a row that was not UTF-8
+    /// was reported on the line its row number gave, not its own.
+    #[test]
+    fn an_unreadable_row_is_reported_on_its_own_line() {
+        let r: Vec<ReadRow> =
+            read(&b"email,name\na@b.example,\"two\nlines\"\n\xff@c.example,x\n"[..])
+                .unwrap()
+                .collect();
+        assert_eq!(r[0].line, 2);
+        assert!(r[1].row.as_ref().unwrap_err().contains("cannot be read"));
+        assert_eq!(r[1].line, 4);
     }
 
     #[test]
