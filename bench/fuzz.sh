@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The long fuzzing run: every target in fuzz/ for SECONDS (default 600),
-# with AddressSanitizer. Keeps the new inputs that reach new code (merged,
-# so the corpus stays minimal) and minimises any crash; writes executions,
+# with AddressSanitizer. Keeps in fuzz/corpus/ the smallest set of inputs
+# that reaches the code edges reached so far, and minimises any crash;
+# writes executions,
 # executions per second, coverage and crashes per target into
 # bench/RESULTS.md.
 #
@@ -27,10 +28,10 @@ out = [f"<!-- fuzz:start -->", f"## Fuzzing ({today})", "",
        f"`bench/fuzz.sh {seconds}`: each target {seconds} s, libFuzzer through `cargo fuzz` on the",
        f"stable toolchain (`RUSTC_BOOTSTRAP=1`), sanitizer: {sanitizer}, on the shared 2-core machine.",
        "Coverage is libFuzzer's count of code edges reached (cov) and of features (ft).", "",
-       "| target | executions | exec/s | cov | ft | crashes | inputs kept |",
+       "| target | executions | exec/s | cov | ft | crashes | corpus files ± |",
        "|---|---:|---:|---:|---:|---:|---:|"]
 for t, execs, rate, cov, ft, crashes, new, build in rows:
-    out.append(f"| {t} | {int(execs):,} | {int(rate):,} | {cov} | {ft} | {crashes} | {new} |")
+    out.append(f"| {t} | {int(execs):,} | {int(rate):,} | {cov} | {ft} | {crashes} | {int(new):+d} |")
 total = sum(int(r[1]) for r in rows)
 build = rows[0][7] if rows else "0"
 out += ["", f"{total:,} executions in all; build {build} s; corpus now {corpus}.", "<!-- fuzz:end -->"]

@@ -1,12 +1,14 @@
 //! A reader's search query: analysing it never panics, keeps at most 32
-//! words, and finds what indexing the same text for one of the site's
-//! languages stored (a query for a text's own words matches it).
+//! words, and each of its first 32 words finds the term indexing that word
+//! stored for any of the site's languages (a query for a text's own words
+//! matches it).
 #![no_main]
 
 use dateline_core::Language;
 use dateline_core::search_text::{Analyzer, query_terms};
 use dateline_fuzz::text;
 use libfuzzer_sys::fuzz_target;
+use unicode_segmentation::UnicodeSegmentation;
 
 fuzz_target!(|data: &[u8]| {
     let Some(query) = text(data) else { return };
@@ -17,9 +19,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(!variants.is_empty());
         assert!(variants.windows(2).all(|w| w[0] < w[1]), "{variants:?}");
     }
-    if words.len() < 32 {
+    // Only a query's first 32 words are searched.
+    for word in query.unicode_words().take(32) {
         for language in &languages {
-            for term in Analyzer::new(language).terms(query) {
+            if let Some(term) = Analyzer::new(language).term(word) {
                 assert!(
                     words.iter().any(|v| v.contains(&term)),
                     "{term:?} indexed for {language:?} but not searched: {query:?} → {words:?}"

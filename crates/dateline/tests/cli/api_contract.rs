@@ -191,6 +191,8 @@ async fn every_api_operation_keeps_its_contract() {
     let report = dir.path().join("report");
     let started = Instant::now();
     let mut child = Command::new(&st)
+        // Where it keeps its cache: the test's own folder, not the repository.
+        .current_dir(dir.path())
         .arg("--config-file")
         .arg(&config_file)
         .args([
