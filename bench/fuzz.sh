@@ -23,7 +23,7 @@ import sys, datetime, pathlib, subprocess
 path, seconds, sanitizer = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rows = [l.split("\t") for l in pathlib.Path(path).read_text().splitlines() if l]
 today = datetime.date.today().isoformat()
-corpus = subprocess.run(["du", "-sh", "fuzz/corpus"], capture_output=True, text=True).stdout.split()[0]
+corpus = subprocess.run(["du", "-sh", "--apparent-size", "fuzz/corpus"], capture_output=True, text=True).stdout.split()[0]
 out = [f"<!-- fuzz:start -->", f"## Fuzzing ({today})", "",
        f"`bench/fuzz.sh {seconds}`: each target {seconds} s, libFuzzer through `cargo fuzz` on the",
        f"stable toolchain (`RUSTC_BOOTSTRAP=1`), sanitizer: {sanitizer}, on the shared 2-core machine.",
