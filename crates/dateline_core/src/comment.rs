@@ -250,7 +250,7 @@ impl CommentInput {
 /// be one (empty, or longer than the site allows). For new comments and
 /// every edit alike.
 pub fn validate_body(body: &str, settings: &CommentSettings) -> Result<String, String> {
-    let body = body.trim().replace("\r\n", "\n");
+    let body = body.trim().replace("\r\n", "\n").replace('\r', "\n");
     let chars = body.chars().count();
     if body.is_empty() {
         Err("Write your comment first.".into())
@@ -480,6 +480,17 @@ mod tests {
             .validate(&CommentSettings::default())
             .unwrap_err();
         assert!(long.0[0].message.contains("5001"));
+    }
+
+    /// Found by the `comment_input` fuzz target: "\r\r\n" came out as
+    /// "\r\n", and a lone "\r" stayed, though every line end is "\n".
+    #[test]
+    fn every_line_end_becomes_a_newline() {
+        let settings = CommentSettings::default();
+        assert_eq!(
+            validate_body("a\r\r\nb\rc\r\nd", &settings).unwrap(),
+            "a\n\nb\nc\nd"
+        );
     }
 
     #[test]
