@@ -307,6 +307,17 @@ pub enum UserCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Create an API token for the admin API that acts as an account, with its
+    /// role. The token is printed once.
+    Token {
+        /// The address of the account the token acts as.
+        email: String,
+        /// What will use the token, such as "Mobile app".
+        #[arg(long, default_value = "Command line")]
+        name: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Set an account's password (also clears a lockout and signs it out everywhere).
     Passwd {
         /// The account's address.

@@ -250,7 +250,7 @@ impl CommentInput {
 /// be one (empty, or longer than the site allows). For new comments and
 /// every edit alike.
 pub fn validate_body(body: &str, settings: &CommentSettings) -> Result<String, String> {
-    let body = body.trim().replace("\r\n", "\n");
+    let body = body.trim().replace("\r\n", "\n").replace('\r', "\n");
     let chars = body.chars().count();
     if body.is_empty() {
         Err("Write your comment first.".into())
@@ -289,16 +289,80 @@ fn normalize_website(s: &str) -> Result<String, String> {
     }
 }
 
-/// Counts the links a comment's Markdown makes: explicit URLs and
-/// `[text](url)` both end up as an address with a scheme or `www.`.
+/// Counts the links a comment's Markdown makes, for the hold rule: every
+/// address with a scheme the comments keep (`http:`, `https:`, `mailto:`),
+/// every `www.` without one, and every email autolink (`<name@host>`).
+/// Markdown lets a writer spell a link's characters as character references
+/// (`https&#58;//`) or backslash escapes (`https\://`), so those are read
+/// first, as the Markdown renderer reads them.
 pub fn count_links(markdown: &str) -> usize {
-    let lower = markdown.to_lowercase();
-    ["http://", "https://", "www."]
+    let text = markdown_characters(markdown).to_lowercase();
+    let schemes: usize = ["http:", "https:", "mailto:"]
         .iter()
-        .map(|p| lower.matches(p).count())
-        .sum::<usize>()
-        // "https://www." is one link, not two.
-        - lower.matches("://www.").count()
+        .map(|p| text.matches(p).count())
+        .sum();
+    // "https://www." is one link, not two.
+    let bare_www = text
+        .match_indices("www.")
+        .filter(|(i, _)| !text[..*i].ends_with(['/', ':']))
+        .count();
+    let email_autolinks = text
+        .split('<')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('>'))
+        .filter(|(inside, _)| {
+            inside.contains('@') && !inside.contains(':') && !inside.contains(char::is_whitespace)
+        })
+        .count();
+    schemes + bare_www + email_autolinks
+}
+
+/// The text with backslash escapes and character references (numeric, and
+/// the named ones for the characters links are made of) replaced by the
+/// characters they stand for.
+fn markdown_characters(markdown: &str) -> String {
+    const NAMED: [(&str, char); 6] = [
+        ("colon", ':'),
+        ("sol", '/'),
+        ("period", '.'),
+        ("commat", '@'),
+        ("lt", '<'),
+        ("gt", '>'),
+    ];
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(c) = rest.chars().next() {
+        if c == '\\'
+            && let Some(next) = rest[1..].chars().next().filter(char::is_ascii_punctuation)
+        {
+            out.push(next);
+            rest = &rest[1 + next.len_utf8()..];
+            continue;
+        }
+        if c == '&'
+            && let Some((name, after)) = rest[1..].split_once(';')
+            && name.len() <= 10
+        {
+            let decoded = if let Some(hex) = name
+                .strip_prefix(['#'])
+                .and_then(|n| n.strip_prefix(['x', 'X']))
+            {
+                u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+            } else if let Some(dec) = name.strip_prefix('#') {
+                dec.parse::<u32>().ok().and_then(char::from_u32)
+            } else {
+                NAMED.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+            };
+            if let Some(d) = decoded {
+                out.push(d);
+                rest = after;
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// Why a comment must wait for a moderator, if it must.
@@ -418,6 +482,17 @@ mod tests {
         assert!(long.0[0].message.contains("5001"));
     }
 
+    /// Found by the `comment_input` fuzz target: "\r\r\n" came out as
+    /// "\r\n", and a lone "\r" stayed, though every line end is "\n".
+    #[test]
+    fn every_line_end_becomes_a_newline() {
+        let settings = CommentSettings::default();
+        assert_eq!(
+            validate_body("a\r\r\nb\rc\r\nd", &settings).unwrap(),
+            "a\n\nb\nc\nd"
+        );
+    }
+
     #[test]
     fn websites_are_web_addresses() {
         assert_eq!(
@@ -448,6 +523,24 @@ mod tests {
         assert_eq!(hold_reason(&links, &s, true).unwrap(), "3 links");
         let spam = input("Best CASINO here").validate(&s).unwrap();
         assert_eq!(hold_reason(&spam, &s, true).unwrap(), "contains \"casino\"");
+    }
+
+    /// Found by the `comment_input` fuzz target: links the rendered comment
+    /// shows but the hold rule did not count.
+    #[test]
+    fn every_link_the_page_shows_is_counted() {
+        for (markdown, links) in [
+            ("[a](https&#58;//x.example)", 1),
+            ("[a](https&#x3A;&#x2F;/x.example)", 1),
+            ("[a](https&colon;//x.example)", 1),
+            ("[a](https\\://x.example)", 1),
+            ("[a](https:x.example)", 1),
+            ("[a](mailto:z@example.org) <z@example.org>", 2),
+            ("see https://www.b.example and www.c.example", 2),
+            ("5 &lt; 6 and a@b", 0),
+        ] {
+            assert_eq!(count_links(markdown), links, "{markdown}");
+        }
     }
 
     #[test]

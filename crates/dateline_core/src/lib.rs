@@ -16,6 +16,7 @@ pub mod passage;
 pub mod search_text;
 pub mod signing;
 pub mod slug;
+pub mod subscriber_csv;
 pub mod validation;
 
 pub use article::{

@@ -105,7 +105,7 @@ impl Signer {
         else {
             return Err(LinkError::Invalid);
         };
-        let (Ok(id), Ok(expires)) = (id.parse::<i64>(), expires.parse::<i64>()) else {
+        let (Some(id), Some(expires)) = (canonical_number(id), canonical_number(expires)) else {
             return Err(LinkError::Invalid);
         };
         let expected = self.mac(purpose, id, expires);
@@ -123,6 +123,12 @@ impl Signer {
         }
         Ok(id)
     }
+}
+
+/// A number as `sign` writes it, and only so: `+7`, `07` and `-0` would
+/// otherwise be other spellings of a signed link that still verify.
+fn canonical_number(s: &str) -> Option<i64> {
+    s.parse::<i64>().ok().filter(|n| n.to_string() == s)
 }
 
 #[cfg(test)]
@@ -163,5 +169,28 @@ mod tests {
             s.verify(Purpose::Manage, &forever[..forever.len() - 1], 1),
             Err(LinkError::Invalid)
         );
+    }
+
+    /// Found by the `signed_link` fuzz target (and in issue 12's review): a
+    /// token verified in other spellings of its numbers.
+    #[test]
+    fn only_the_spelling_we_made_verifies() {
+        let s = Signer::new(b"a site secret");
+        let token = s.sign(Purpose::Manage, 7, None);
+        let signature = token.rsplit('.').next().unwrap();
+        assert_eq!(s.verify(Purpose::Manage, &token, 1), Ok(7));
+        for (id, expires) in [
+            ("+7", "0"),
+            ("07", "0"),
+            ("7", "00"),
+            ("7", "-0"),
+            ("7", "+0"),
+        ] {
+            assert_eq!(
+                s.verify(Purpose::Manage, &format!("{id}.{expires}.{signature}"), 1),
+                Err(LinkError::Invalid),
+                "{id}.{expires}"
+            );
+        }
     }
 }

@@ -335,14 +335,8 @@ pub async fn erase(db: &Db, email: &str) -> Result<bool> {
     Ok(removed > 0)
 }
 
-/// A subscriber to import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportRow {
-    pub email: String,
-    pub name: String,
-    pub frequency: Frequency,
-    pub sections: Vec<String>,
-}
+/// A subscriber to import, as a file gives it.
+pub use dateline_core::subscriber_csv::ImportRow;
 
 /// Adds confirmed subscribers (they consented elsewhere); addresses already
 /// here are left as they are. Returns how many were new.

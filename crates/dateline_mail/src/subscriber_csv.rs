@@ -1,13 +1,10 @@
 //! Subscribers as CSV, for the command line and the newsroom alike: import
-//! (a header row naming the columns; email required, then name, frequency,
-//! sections; every rejected row reported with its line and why) and export
-//! (the same columns, with status and dates).
+//! (the file read by `dateline_core::subscriber_csv`; every rejected row
+//! reported with its line and why) and export (the same columns, with status
+//! and dates).
 
 use chrono::Utc;
-use dateline_core::newsletter::{Frequency, normalize_email};
-use dateline_db::subscribers::ImportRow;
 use dateline_db::{Db, subscribers};
-use std::collections::HashSet;
 use std::io::{Read, Write};
 
 /// Rows written to the database at a time.
@@ -29,51 +26,6 @@ impl ImportReport {
     }
 }
 
-struct Columns {
-    email: usize,
-    name: Option<usize>,
-    frequency: Option<usize>,
-    sections: Option<usize>,
-}
-
-/// One CSV record made into a subscriber, or the reason it cannot be.
-fn parse_row(
-    record: &csv::StringRecord,
-    columns: &Columns,
-    seen: &mut HashSet<String>,
-) -> Result<ImportRow, String> {
-    let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or_default().trim();
-    let email = normalize_email(get(Some(columns.email)))?;
-    if !seen.insert(email.clone()) {
-        return Err(format!("{email} appears earlier in the file"));
-    }
-    let name: String = get(columns.name)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if name.chars().count() > 100 {
-        return Err("the name is longer than 100 characters".into());
-    }
-    let frequency = match get(columns.frequency) {
-        "" => Frequency::Each,
-        f => Frequency::parse(f)
-            .ok_or_else(|| format!("frequency \"{f}\" is not one of each, daily, weekly"))?,
-    };
-    let mut sections: Vec<String> = get(columns.sections)
-        .split([' ', ';', ','])
-        .filter(|s| !s.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    sections.sort();
-    sections.dedup();
-    Ok(ImportRow {
-        email,
-        name,
-        frequency,
-        sections,
-    })
-}
-
 /// Imports confirmed subscribers (they consented elsewhere) from CSV,
 /// calling `progress(bytes read, report so far)` after each batch. Fails,
 /// with what to do, only when the file as a whole cannot be read.
@@ -82,48 +34,17 @@ pub async fn import<R: Read>(
     input: R,
     mut progress: impl FnMut(u64, &ImportReport),
 ) -> anyhow::Result<ImportReport> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| anyhow::anyhow!("cannot read the header row: {e}"))?
-        .clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
-    };
-    let Some(email) = find("email") else {
-        anyhow::bail!(
-            "there is no \"email\" column; the first row must name the columns, e.g. email,name,frequency,sections"
-        );
-    };
-    let columns = Columns {
-        email,
-        name: find("name"),
-        frequency: find("frequency"),
-        sections: find("sections"),
-    };
-    let mut seen = HashSet::new();
+    let rows = dateline_core::subscriber_csv::read(input).map_err(|e| anyhow::anyhow!(e))?;
     let mut batch = Vec::with_capacity(BATCH);
     let mut report = ImportReport::default();
     let mut bytes = 0;
     let now = Utc::now();
-    for record in reader.records() {
+    for read in rows {
         report.read += 1;
-        let position = record.as_ref().ok().and_then(|r| r.position()).cloned();
-        let line = position
-            .as_ref()
-            .map_or(report.read + 1, csv::Position::line);
-        bytes = position.map_or(bytes, |p| p.byte());
-        match record {
-            Ok(r) => match parse_row(&r, &columns, &mut seen) {
-                Ok(row) => batch.push(row),
-                Err(why) => report.rejected.push((line, why)),
-            },
-            Err(e) => report.rejected.push((line, format!("cannot be read: {e}"))),
+        bytes = read.bytes;
+        match read.row {
+            Ok(row) => batch.push(row),
+            Err(why) => report.rejected.push((read.line, why)),
         }
         if batch.len() >= BATCH {
             report.added += subscribers::import(db, &batch, now).await?;

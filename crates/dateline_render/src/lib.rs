@@ -10,7 +10,7 @@ mod markdown;
 mod passages;
 mod text;
 
-pub use comment::{comment_text, render_comment};
+pub use comment::{comment_text, render_comment, sanitize_comment_html};
 pub use markdown::{RenderedBody, render_article};
 pub use passages::{Passage, QUESTION_SYNTAX, paragraphs_mut, with_anchors};
 pub use text::excerpt;

@@ -190,6 +190,9 @@ fn default_message(status: StatusCode) -> &'static str {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             "The request's content type is not one this address reads."
         }
+        StatusCode::BAD_REQUEST => {
+            "Part of this request cannot be read: a number in the address that is not a whole number, or a query string or body of another shape than this address takes."
+        }
         s if s.is_server_error() => {
             "Something went wrong on our side. Please try again in a moment."
         }

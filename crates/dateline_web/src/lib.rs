@@ -23,6 +23,7 @@ mod views;
 
 pub use cache::PageCache;
 pub use error::AppError;
+pub use handlers::admin::tokens::issue as issue_token;
 pub use handlers::admin::users::check_new_user;
 pub use refresh::{refresh_once, run_refresh_loop};
 pub use router::router;

@@ -50,6 +50,11 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::List { storage }) => {
             user::list(&Storage::resolve(&storage)?).await
         }
+        Command::User(UserCommand::Token {
+            email,
+            name,
+            storage,
+        }) => user::token(&Storage::resolve(&storage)?, &email, &name).await,
         Command::User(UserCommand::Passwd {
             email,
             password_stdin,

@@ -1,4 +1,4 @@
-//! `dateline user add | list | passwd`.
+//! `dateline user add | list | token | passwd`.
 
 use crate::commands::open;
 use crate::config::Storage;
@@ -140,6 +140,36 @@ pub async fn passwd(
     if generated {
         println!("Password (shown once): {password}");
     }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn token(storage: &Storage, email: &str, name: &str) -> anyhow::Result<ExitCode> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        bail!("--name: name the token after what will use it (at most 100 characters)");
+    }
+    let db = open(storage).await?;
+    let Some(user) = accounts::user_by_email(&db, email).await? else {
+        bail!(
+            "there is no account for {email}; `dateline user list` shows them, `dateline user add` creates one"
+        );
+    };
+    if user.disabled {
+        bail!(
+            "the account {} is disabled; a token must act as an active account",
+            user.email
+        );
+    }
+    // The account itself stands as the token's creator: the command line has no signed-in user.
+    let (id, secret) = dateline_web::issue_token(&db, name, user.id, user.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "Created token {id} \"{name}\" acting as {} ({}).",
+        user.email, user.role
+    );
+    println!("Token (shown once): {secret}");
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -16,6 +16,7 @@ fn every_command_has_help() {
         vec!["user", "add", "--help"],
         vec!["user", "list", "--help"],
         vec!["user", "passwd", "--help"],
+        vec!["user", "token", "--help"],
     ] {
         let o = run(&args);
         assert!(o.status.success(), "{args:?}");
@@ -337,6 +338,26 @@ fn user_accounts_from_the_command_line() {
             && list.contains("2 accounts."),
         "{list}"
     );
+
+    let o = run(&[
+        "user",
+        "token",
+        "Rana@Example.org",
+        "--name",
+        "Phone app",
+        "--data-dir",
+        data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"Phone app\" acting as rana@example.org (editor)"));
+    let secret = stdout(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("Token (shown once): "))
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("dl_") && secret.len() > 40, "{secret}");
+    let o = run(&["user", "token", "nobody@example.org", "--data-dir", data]);
+    assert!(stderr(&o).contains("there is no account for nobody@example.org"));
 
     let o = run_with_input(
         &[

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod api_contract;
 mod browser;
 mod commands;
 mod comments;

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use dateline_core::{Capability, UserId};
-use dateline_db::accounts;
+use dateline_db::{Db, accounts};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -95,7 +95,7 @@ pub async fn list(
 
 /// Makes a token acting as `user`; returns the secret (shown once).
 pub async fn issue(
-    state: &AppState,
+    db: &Db,
     name: &str,
     user: UserId,
     by: UserId,
@@ -103,7 +103,7 @@ pub async fn issue(
     let secret = format!("dl_{}", new_secret());
     let prefix: String = secret.chars().take(10).collect();
     let id = accounts::create_token(
-        &state.db,
+        db,
         name,
         &prefix,
         &hash_secret(&secret),
@@ -149,7 +149,7 @@ pub async fn create(
         .await;
     }
     let owner = owner.ok_or_else(|| AppError::BadRequest("Choose a user.".into()))?;
-    let (_, secret) = issue(&state, &name, owner.id, who.user.id).await?;
+    let (_, secret) = issue(&state.db, &name, owner.id, who.user.id).await?;
     let form = TokenForm {
         user: who.user.id.to_string(),
         ..Default::default()

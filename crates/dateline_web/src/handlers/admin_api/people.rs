@@ -149,7 +149,7 @@ pub async fn delete_term(
 
 /// Changes a section.
 #[utoipa::path(put, path = "/api/v1/admin/sections/{id}", tag = "admin", params(("id" = i64, Path)), request_body = TermForm, security(("bearer" = [])),
-    responses((status = 200, body = AdminTerm), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 200, body = AdminTerm), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn update_section(
     State(state): State<AppState>,
     client: ApiClient,
@@ -161,7 +161,7 @@ pub async fn update_section(
 
 /// Changes a tag.
 #[utoipa::path(put, path = "/api/v1/admin/tags/{id}", tag = "admin", params(("id" = i64, Path)), request_body = TermForm, security(("bearer" = [])),
-    responses((status = 200, body = AdminTerm), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 200, body = AdminTerm), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn update_tag(
     State(state): State<AppState>,
     client: ApiClient,
@@ -237,7 +237,7 @@ pub async fn authors(
 
 /// Changes an author's name, slug or bio.
 #[utoipa::path(put, path = "/api/v1/admin/authors/{id}", tag = "admin", params(("id" = i64, Path)), request_body = AuthorBody, security(("bearer" = [])),
-    responses((status = 200, body = AdminAuthor), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 200, body = AdminAuthor), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn update_author(
     State(state): State<AppState>,
     client: ApiClient,
@@ -370,7 +370,7 @@ pub struct UserChangeBody {
 
 /// Changes an account's name, role, or whether it may sign in.
 #[utoipa::path(put, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = i64, Path)), request_body = UserChangeBody, security(("bearer" = [])),
-    responses((status = 200, body = AdminUser), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 200, body = AdminUser), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn update_user(
     State(state): State<AppState>,
     client: ApiClient,
@@ -480,7 +480,7 @@ pub async fn create_token(
         }
         return Err(AppError::Invalid(e));
     }
-    let (id, token) = issue(&state, name, owner, client.user.id).await?;
+    let (id, token) = issue(&state.db, name, owner, client.user.id).await?;
     json(StatusCode::CREATED, &NewToken { id, token })
 }
 
