@@ -56,6 +56,8 @@ pub struct AppState {
     pub(crate) login_limiter: Arc<crate::auth::LoginLimiter>,
     /// Newsletter sign-ups per client address.
     pub(crate) signup_limiter: Arc<crate::auth::LoginLimiter>,
+    /// Turns at decoding and resizing uploaded images.
+    pub(crate) image_turns: Arc<tokio::sync::Semaphore>,
     /// Signed links to subscribers' pages.
     pub(crate) links: Arc<dateline_mail::Links>,
     /// Signs comment forms and commenters' data links; hashes client
@@ -88,6 +90,7 @@ impl AppState {
             templates,
             assets,
             links,
+            image_turns: Arc::new(crate::newsroom::images::work_turns()),
             config: Arc::new(config),
             site: Arc::default(),
             signup_limiter: Arc::new(crate::auth::LoginLimiter::new(

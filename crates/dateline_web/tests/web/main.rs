@@ -15,4 +15,5 @@ mod passages;
 mod roles;
 mod safety;
 mod support;
+mod uploads;
 mod validity;
