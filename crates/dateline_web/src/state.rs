@@ -56,6 +56,8 @@ pub struct AppState {
     pub(crate) login_limiter: Arc<crate::auth::LoginLimiter>,
     /// Newsletter sign-ups per client address.
     pub(crate) signup_limiter: Arc<crate::auth::LoginLimiter>,
+    /// Content-Security-Policy reports per client address.
+    pub(crate) csp_report_limiter: Arc<crate::auth::LoginLimiter>,
     /// Turns at decoding and resizing uploaded images.
     pub(crate) image_turns: Arc<tokio::sync::Semaphore>,
     /// Signed links to subscribers' pages.
@@ -96,6 +98,10 @@ impl AppState {
             signup_limiter: Arc::new(crate::auth::LoginLimiter::new(
                 20,
                 std::time::Duration::from_secs(60 * 60),
+            )),
+            csp_report_limiter: Arc::new(crate::auth::LoginLimiter::new(
+                100,
+                std::time::Duration::from_secs(60),
             )),
             login_limiter: Arc::new(crate::auth::LoginLimiter::new(
                 10,

@@ -9,6 +9,7 @@ mod comments;
 mod editor;
 mod feeds;
 mod follows;
+mod headers;
 mod newsletter;
 mod pages;
 mod passages;
