@@ -19,7 +19,8 @@ use std::io::Cursor;
 use std::time::Instant;
 
 /// Most pixels an upload may have: the full frame of a 45-megapixel camera
-/// (8192 × 5464) or a 50-megapixel phone, with room to spare.
+/// (8192 × 5464) or a 48-megapixel phone (8000 × 6000); more than any page
+/// needs, as the widest copy kept is 2400 pixels.
 pub const MAX_PIXELS: u64 = 50_000_000;
 /// Longest side, whatever the pixel count (a panorama of 16,384 × 3,000 is
 /// fine; a line of 100,000 pixels is not a picture).
@@ -159,6 +160,15 @@ impl Pixels {
     }
 }
 
+/// The image in 8 bits a channel, RGB or RGBA, as it is stored.
+fn eight_bits(img: DynamicImage) -> DynamicImage {
+    if img.color().has_alpha() {
+        DynamicImage::ImageRgba8(img.into_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(img.into_rgb8())
+    }
+}
+
 fn encode(img: &DynamicImage, alpha: bool) -> Result<Vec<u8>, AppError> {
     let mut out = Vec::new();
     if alpha {
@@ -215,16 +225,18 @@ pub fn process(bytes: &[u8], deadline: Instant) -> Result<Processed, AppError> {
     }
     let largest = width.min(MAX_WIDTH);
     let largest_height = scaled(height, width, largest);
-    let full = Pixels::of(img)?;
-    let reduced = if largest == width {
-        full
+    let mut upright = if largest == width {
+        eight_bits(img)
     } else if swaps {
-        full.resized(largest_height, largest)?
+        Pixels::of(img)?
+            .resized(largest_height, largest)?
+            .into_dynamic()?
     } else {
-        full.resized(largest, largest_height)?
+        Pixels::of(img)?
+            .resized(largest, largest_height)?
+            .into_dynamic()?
     };
     on_time(deadline)?;
-    let mut upright = reduced.into_dynamic()?;
     upright.apply_orientation(orientation);
     let alpha = upright.color().has_alpha();
     let widest = encode(&upright, alpha)?;
