@@ -219,8 +219,11 @@
     });
     status(body.error || "Your comment was not posted.");
     if (body.token) {
+      // The answer's token is fresh: keep it. Fetching another when the
+      // reader presses Post again would restart the clock of the minimum
+      // time, and refuse them again.
       form.querySelector("[name=token]").value = body.token;
-      tokenFetched = null;
+      tokenFetched = Promise.resolve();
     }
   }
 

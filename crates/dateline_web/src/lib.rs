@@ -16,6 +16,7 @@ mod newsroom;
 mod openapi;
 mod refresh;
 mod router;
+mod security_headers;
 mod state;
 mod templates;
 mod urls;

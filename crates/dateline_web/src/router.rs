@@ -8,9 +8,10 @@ use crate::handlers::admin::{
 use crate::handlers::admin_api;
 use crate::handlers::feeds::{self, Format};
 use crate::handlers::{
-    api, articles, commenter, comments, comments_api, follows, home, lists, newsletter, ops,
-    search, sitemaps, static_files,
+    api, articles, commenter, comments, comments_api, csp_reports, follows, home, lists,
+    newsletter, ops, search, sitemaps, static_files,
 };
+use crate::security_headers::SecurityHeaders;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -339,6 +340,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/authors", get(api::list_authors))
         .route("/api/v1/authors/{slug}", get(api::get_author))
         .route("/api/openapi.json", get(openapi_doc))
+        .route(
+            crate::security_headers::REPORT_PATH,
+            post(csp_reports::receive).layer(DefaultBodyLimit::max(csp_reports::MAX_REPORT_BYTES)),
+        )
         .route("/api/v1/admin/me", get(admin_api::people::me))
         .route("/api/v1/mail/events", post(admin_api::mail::events))
         .route(
@@ -427,5 +432,9 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(request_ids()))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::new(SecurityHeaders::for_site(&state.config.base_url)),
+            crate::security_headers::add,
+        ))
         .with_state(state)
 }

@@ -56,6 +56,10 @@ pub struct AppState {
     pub(crate) login_limiter: Arc<crate::auth::LoginLimiter>,
     /// Newsletter sign-ups per client address.
     pub(crate) signup_limiter: Arc<crate::auth::LoginLimiter>,
+    /// Content-Security-Policy reports per client address.
+    pub(crate) csp_report_limiter: Arc<crate::auth::LoginLimiter>,
+    /// Turns at decoding and resizing uploaded images.
+    pub(crate) image_turns: Arc<tokio::sync::Semaphore>,
     /// Signed links to subscribers' pages.
     pub(crate) links: Arc<dateline_mail::Links>,
     /// Signs comment forms and commenters' data links; hashes client
@@ -88,11 +92,16 @@ impl AppState {
             templates,
             assets,
             links,
+            image_turns: Arc::new(crate::newsroom::images::work_turns()),
             config: Arc::new(config),
             site: Arc::default(),
             signup_limiter: Arc::new(crate::auth::LoginLimiter::new(
                 20,
                 std::time::Duration::from_secs(60 * 60),
+            )),
+            csp_report_limiter: Arc::new(crate::auth::LoginLimiter::new(
+                100,
+                std::time::Duration::from_secs(60),
             )),
             login_limiter: Arc::new(crate::auth::LoginLimiter::new(
                 10,

@@ -2,6 +2,13 @@
 //! page, follows an article, and sees its dateline, byline, credit line, and,
 //! in the Arabic translation, a right-to-left page. Pages are also audited
 //! with axe-core for accessibility.
+//!
+//! The browser helpers here are shared by every browser test, and with them
+//! the Content-Security-Policy check: the browser reports whatever the
+//! policy blocks to the server (`report-uri`), whose log `Server::terminate`
+//! reads, failing the test; with JavaScript on, a listener installed before
+//! each page's own scripts also records them, and an audited page lists
+//! them beside axe's findings.
 
 use crate::support::{Server, fixtures, free_port, run, stderr};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -12,7 +19,6 @@ use std::time::{Duration, Instant};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// chromedriver, stopped when dropped.
 /// chromedriver and the browser it started, stopped when dropped, even when
 /// a test fails halfway (the browser is found by its own profile folder).
 pub(crate) struct Driver {
@@ -88,7 +94,12 @@ pub(crate) async fn browser_with(javascript: bool) -> (Driver, Client) {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
         {
-            Ok(client) => return (driver, client),
+            Ok(client) => {
+                if javascript {
+                    report_csp_violations(&client).await;
+                }
+                return (driver, client);
+            }
             Err(e) => {
                 assert!(
                     Instant::now() < deadline,
@@ -98,6 +109,65 @@ pub(crate) async fn browser_with(javascript: bool) -> (Driver, Client) {
             }
         }
     }
+}
+
+/// Runs in every page before its own scripts and records each
+/// Content-Security-Policy violation on it, for `csp_violations`.
+const CSP_LISTENER: &str = r#"
+(() => {
+  const seen = [];
+  Object.defineProperty(window, '__cspViolations', { value: seen });
+  document.addEventListener('securitypolicyviolation', (e) => {
+    seen.push(e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') +
+      ' on ' + e.documentURI + (e.sourceFile ? ' (' + e.sourceFile + ':' + e.lineNumber + ')' : '') +
+      (e.sample ? ': ' + e.sample : ''));
+  });
+})();
+"#;
+
+/// A Chrome DevTools command, through chromedriver.
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Installs `CSP_LISTENER` in every document this tab loads from now on.
+async fn report_csp_violations(client: &Client) {
+    client
+        .issue_cmd(DevTools {
+            cmd: "Page.addScriptToEvaluateOnNewDocument",
+            params: serde_json::json!({ "source": CSP_LISTENER }),
+        })
+        .await
+        .expect("the CSP listener is installed");
+}
+
+/// The Content-Security-Policy violations the current page has had.
+pub(crate) async fn csp_violations(client: &Client) -> Vec<String> {
+    let seen = client
+        .execute("return window.__cspViolations || [];", vec![])
+        .await
+        .unwrap_or_default();
+    serde_json::from_value(seen).unwrap_or_default()
 }
 
 /// Types `value` into the field with this id, replacing what was there.
@@ -181,8 +251,9 @@ pub(crate) fn axe_source() -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-/// Runs axe-core on the current page; returns the serious and critical
-/// violations as "rule: target" lines.
+/// Runs axe-core on the current page; returns its violations of moderate
+/// impact and above as "rule (impact): target" lines, and the page's
+/// Content-Security-Policy violations as "csp: …" lines.
 pub(crate) async fn accessibility_violations(client: &Client, axe: &str) -> Vec<String> {
     client.execute(axe, vec![]).await.expect("axe loads");
     let result = client
@@ -190,14 +261,22 @@ pub(crate) async fn accessibility_violations(client: &Client, axe: &str) -> Vec<
             "const done = arguments[arguments.length - 1];
              axe.run(document, { resultTypes: ['violations'] })
                 .then(r => done(r.violations
-                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                    .flatMap(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ')))))
+                    .filter(v => ['moderate', 'serious', 'critical'].includes(v.impact))
+                    .flatMap(v => v.nodes.map(n =>
+                        v.id + ' (' + v.impact + '): ' + n.target.join(' ')))))
                 .catch(e => done(['axe failed: ' + e]));",
             vec![],
         )
         .await
         .expect("axe runs");
-    serde_json::from_value(result).unwrap_or_default()
+    let mut found: Vec<String> = serde_json::from_value(result).unwrap_or_default();
+    found.extend(
+        csp_violations(client)
+            .await
+            .into_iter()
+            .map(|v| format!("csp: {v}")),
+    );
+    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,12 +61,18 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// `dateline serve` in the background.
+/// `dateline serve` in the background. Stopping it fails the test when a
+/// browser reported a Content-Security-Policy violation to it.
 pub struct Server {
     child: Option<Child>,
     pub base: String,
     log: PathBuf,
+    /// Violations already looked at (`take_csp_violations`).
+    csp_seen: usize,
 }
+
+/// What the server logs for each violation a browser reports.
+const CSP_VIOLATION: &str = "content security policy violation";
 
 impl Server {
     /// Starts a server on `data_dir` (and `database`, when given) and waits
@@ -98,6 +104,7 @@ impl Server {
             child: Some(child),
             base,
             log,
+            csp_seen: 0,
         };
         server.wait_ready().await;
         server
@@ -125,6 +132,38 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The Content-Security-Policy violations browsers reported, one line
+    /// each, from the log.
+    fn csp_violations(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter(|l| l.contains(CSP_VIOLATION))
+            .skip(self.csp_seen)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The violations reported so far, which no longer fail the test (for
+    /// a test of the check itself). Waits a moment for reports on their way.
+    pub async fn take_csp_violations(&mut self) -> Vec<String> {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let found = self.csp_violations();
+        self.csp_seen += found.len();
+        found
+    }
+
+    /// Fails the test if a browser reported a violation.
+    fn assert_no_csp_violations(&self) {
+        // Reports sent just before the browser closed may still be arriving.
+        std::thread::sleep(Duration::from_millis(300));
+        let found = self.csp_violations();
+        assert!(
+            found.is_empty(),
+            "the browser reported Content-Security-Policy violations:\n{}",
+            found.join("\n")
+        );
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         reqwest::get(format!("{}{path}", self.base))
             .await
@@ -134,6 +173,7 @@ impl Server {
     /// Sends SIGTERM and waits for the process to end; returns whether it
     /// exited cleanly.
     pub fn terminate(&mut self) -> bool {
+        self.assert_no_csp_violations();
         let Some(mut child) = self.child.take() else {
             return false;
         };
@@ -160,6 +200,9 @@ impl Drop for Server {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+            if !std::thread::panicking() {
+                self.assert_no_csp_violations();
+            }
         }
     }
 }

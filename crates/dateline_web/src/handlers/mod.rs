@@ -8,6 +8,7 @@ pub mod articles;
 pub mod commenter;
 pub mod comments;
 pub mod comments_api;
+pub mod csp_reports;
 pub mod feeds;
 pub mod follows;
 pub mod home;

@@ -1,102 +1,75 @@
-//! Image uploads: checked by decoding (never by the name or the declared
-//! type), turned upright, stripped of metadata (re-encoding drops EXIF,
-//! including location), and stored at a few widths for `srcset`.
+//! Image uploads: checked, resized and stored at a few widths for
+//! `srcset`, and recorded in the library.
+//!
+//! Decoding and resizing (`image_work.rs`) are the costly part, so they run
+//! off the async threads, at most `AT_ONCE` images at a time, each within
+//! `WORK_TIME`; an upload that cannot get its turn within `WAIT_FOR_TURN` is
+//! told to try again. Nothing here may decode an image outside that bound.
 
+use super::image_work;
 use crate::auth::Upload;
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{Datelike, Utc};
 use dateline_core::{Actor, Capability, Slug};
 use dateline_db::media::{self, Media, NewMedia, Variant};
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
-use std::io::Cursor;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
-/// Widths stored for every image (those narrower than the original).
-const WIDTHS: [u32; 3] = [480, 960, 1600];
-/// The widest copy kept.
-const MAX_WIDTH: u32 = 2400;
-/// Larger images are refused before they are decoded.
-const MAX_SIDE: u32 = 12_000;
+/// Images decoded and resized at once, whatever the number of uploads: each
+/// may hold a couple of hundred megabytes while it is worked on.
+pub const AT_ONCE: usize = 2;
+/// How long an upload waits for its turn.
+const WAIT_FOR_TURN: Duration = Duration::from_secs(30);
+/// How long one image may take to decode and resize.
+const WORK_TIME: Duration = Duration::from_secs(30);
 
-struct Processed {
-    extension: &'static str,
-    content_type: &'static str,
-    width: u32,
-    height: u32,
-    /// (width, encoded bytes), narrowest first.
-    copies: Vec<(u32, Vec<u8>)>,
+/// The turns at image work, shared by every door an image comes through.
+pub fn work_turns() -> Semaphore {
+    Semaphore::new(AT_ONCE)
 }
 
-fn not_an_image() -> AppError {
-    AppError::UnsupportedMedia(
-        "That file is not an image we can use: upload a JPEG, PNG, GIF or WebP picture.".into(),
+fn busy() -> AppError {
+    AppError::Unavailable(
+        "Other images are being processed right now; try this one again in a minute.".into(),
     )
 }
 
-fn process(bytes: &[u8]) -> Result<Processed, AppError> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| not_an_image())?;
-    match reader.format() {
-        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP) => {}
-        _ => return Err(not_an_image()),
+/// How long image work may wait and take.
+struct Bounds {
+    wait_for_turn: Duration,
+    work_time: Duration,
+}
+
+const BOUNDS: Bounds = Bounds {
+    wait_for_turn: WAIT_FOR_TURN,
+    work_time: WORK_TIME,
+};
+
+/// Decodes and resizes `bytes` in its turn, off the async threads.
+async fn process_in_turn(
+    turns: &Arc<Semaphore>,
+    bounds: &Bounds,
+    bytes: axum::body::Bytes,
+) -> Result<image_work::Processed, AppError> {
+    let turn = tokio::time::timeout(bounds.wait_for_turn, turns.clone().acquire_owned())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    let deadline = Instant::now() + bounds.work_time;
+    let work = tokio::task::spawn_blocking(move || {
+        // The turn is held until the work really ends, even after the
+        // upload stopped waiting for it.
+        let _turn = turn;
+        image_work::process(&bytes, deadline)
+    });
+    // A step in progress cannot be stopped: the work gives up at its next
+    // step, and the uploader hears now.
+    match tokio::time::timeout(bounds.work_time + Duration::from_millis(500), work).await {
+        Ok(done) => done.map_err(|e| AppError::Internal(e.into()))?,
+        Err(_) => Err(image_work::took_too_long()),
     }
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|_| not_an_image())?;
-    let orientation = decoder.orientation().map_err(|_| not_an_image())?;
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| match e {
-        image::ImageError::Limits(_) => AppError::PayloadTooLarge(format!(
-            "That image is too large to process; keep it under {MAX_SIDE} pixels on each side."
-        )),
-        _ => not_an_image(),
-    })?;
-    img.apply_orientation(orientation);
-    let (width, height) = (img.width(), img.height());
-    if width < 16 || height < 16 {
-        return Err(AppError::UnsupportedMedia(
-            "That image is too small to show; upload one at least 16 pixels wide and high.".into(),
-        ));
-    }
-    let keep_alpha = img.color().has_alpha();
-    let largest = width.min(MAX_WIDTH);
-    let mut widths: Vec<u32> = WIDTHS.into_iter().filter(|w| *w < largest).collect();
-    widths.push(largest);
-    let mut copies = Vec::with_capacity(widths.len());
-    for w in widths {
-        let h = ((u64::from(height) * u64::from(w)) / u64::from(width)).max(1) as u32;
-        let sized = if w == width {
-            img.clone()
-        } else {
-            img.resize_exact(w, h, image::imageops::FilterType::CatmullRom)
-        };
-        let mut out = Vec::new();
-        if keep_alpha {
-            sized
-                .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot encode PNG: {e}")))?;
-        } else {
-            let rgb = sized.to_rgb8();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
-                .encode_image(&rgb)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot encode JPEG: {e}")))?;
-        }
-        copies.push((w, out));
-    }
-    Ok(Processed {
-        extension: if keep_alpha { "png" } else { "jpg" },
-        content_type: if keep_alpha {
-            "image/png"
-        } else {
-            "image/jpeg"
-        },
-        width: largest,
-        height: ((u64::from(height) * u64::from(largest)) / u64::from(width)) as u32,
-        copies,
-    })
 }
 
 /// Checks, resizes and stores an uploaded image; records it in the library.
@@ -108,10 +81,7 @@ pub async fn store(state: &AppState, actor: &Actor, upload: Upload) -> Result<Me
             state.config.max_upload_bytes / (1024 * 1024)
         )));
     }
-    let bytes = upload.bytes.clone();
-    let processed = tokio::task::spawn_blocking(move || process(&bytes))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let processed = process_in_turn(&state.image_turns, &BOUNDS, upload.bytes.clone()).await?;
 
     let now = Utc::now();
     let folder = format!("uploads/{}/{:02}", now.year(), now.month());
@@ -173,41 +143,53 @@ pub async fn srcset(state: &AppState, url: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn png(w: u32, h: u32) -> Vec<u8> {
-        let img = DynamicImage::new_rgb8(w, h);
+    fn png(w: u32, h: u32) -> axum::body::Bytes {
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        image::DynamicImage::new_rgb8(w, h)
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
             .unwrap();
-        out
+        out.into()
     }
 
-    #[test]
-    fn makes_narrower_copies_and_caps_the_widest() {
-        let p = process(&png(3000, 1500)).unwrap();
-        let widths: Vec<u32> = p.copies.iter().map(|c| c.0).collect();
-        assert_eq!(widths, [480, 960, 1600, 2400]);
-        assert_eq!((p.width, p.height), (2400, 1200));
-        assert_eq!(p.extension, "jpg", "no transparency: stored as JPEG");
-        let small = process(&png(800, 600)).unwrap();
-        assert_eq!(
-            small.copies.iter().map(|c| c.0).collect::<Vec<_>>(),
-            [480, 800]
+    #[tokio::test]
+    async fn an_upload_waits_its_turn_and_is_told_when_none_comes() {
+        let turns = Arc::new(work_turns());
+        let quick = Bounds {
+            wait_for_turn: Duration::from_millis(100),
+            work_time: Duration::from_secs(30),
+        };
+        let taken = turns
+            .clone()
+            .acquire_many_owned(AT_ONCE as u32)
+            .await
+            .unwrap();
+        let refused = process_in_turn(&turns, &quick, png(64, 64)).await;
+        assert!(
+            matches!(&refused, Err(AppError::Unavailable(m)) if m.contains("try this one again")),
+            "{:?}",
+            refused.err()
         );
+        drop(taken);
+        assert!(process_in_turn(&turns, &quick, png(64, 64)).await.is_ok());
+        assert_eq!(turns.available_permits(), AT_ONCE);
     }
 
-    #[test]
-    fn refuses_what_is_not_an_image() {
-        assert!(matches!(
-            process(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
-            Err(AppError::UnsupportedMedia(_))
-        ));
-        assert!(matches!(
-            process(b"GIF89a not really"),
-            Err(AppError::UnsupportedMedia(_))
-        ));
-        assert!(matches!(
-            process(&png(8, 8)),
-            Err(AppError::UnsupportedMedia(_))
-        ));
+    #[tokio::test]
+    async fn work_that_runs_late_gives_up_and_gives_its_turn_back() {
+        let turns = Arc::new(work_turns());
+        let hasty = Bounds {
+            wait_for_turn: Duration::from_secs(1),
+            work_time: Duration::from_millis(1),
+        };
+        let late = process_in_turn(&turns, &hasty, png(4000, 3000)).await;
+        assert!(
+            matches!(&late, Err(AppError::Unavailable(m)) if m.contains("too long")),
+            "{:?}",
+            late.err()
+        );
+        // The turn comes back once the work has stopped.
+        let all =
+            tokio::time::timeout(Duration::from_secs(60), turns.acquire_many(AT_ONCE as u32)).await;
+        assert!(all.is_ok(), "a turn was never given back");
     }
 }

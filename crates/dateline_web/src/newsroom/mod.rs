@@ -4,6 +4,7 @@
 
 pub mod articles;
 pub mod comments;
+mod image_work;
 pub mod images;
 pub mod revisions;
 

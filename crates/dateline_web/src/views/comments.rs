@@ -20,6 +20,8 @@ pub struct CommentItem {
     pub id: i64,
     pub author: String,
     pub initials: String,
+    /// One of twelve avatar colours (`.hue-0` … `.hue-11` in the
+    /// stylesheet: the policy allows no `style` attribute).
     pub hue: u32,
     pub website: String,
     pub staff: bool,
@@ -164,7 +166,7 @@ impl CommentItem {
             id: c.id,
             author: c.author_name.clone(),
             initials: initials(&c.author_name),
-            hue: avatar_hue(&c.author_name),
+            hue: avatar_hue(&c.author_name) / 30,
             website: c.author_url.clone(),
             staff: c.staff,
             body_html: c.body_html.clone(),

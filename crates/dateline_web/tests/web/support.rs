@@ -247,6 +247,39 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// A PNG that claims `width` × `height` black pixels in a file of a few
+/// hundred kilobytes (rows of zeros compress a thousandfold): what an
+/// attacker uploads to make a server decode gigabytes. Written row by row,
+/// so making it costs the test no such memory.
+pub fn sparse_png(width: u32, height: u32) -> Vec<u8> {
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    let mut header = Vec::new();
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    // 8 bits a channel, RGB, deflate, no filter method, not interlaced.
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut pixels = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let row = vec![0u8; 1 + 3 * width as usize];
+    for _ in 0..height {
+        pixels.write_all(&row).expect("deflate");
+    }
+    let pixels = pixels.finish().expect("deflate");
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &header);
+    chunk(&mut out, b"IDAT", &pixels);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
 impl TestApp {
     /// A user with this role and password (hashed for real).
     pub async fn user(

@@ -596,30 +596,6 @@ fn requested_status(action: &str, current: ArticleStatus) -> ArticleStatus {
     }
 }
 
-/// Stores an uploaded featured image, if the form carried one, and points
-/// the fields at it. Upload problems are reported against the image field.
-async fn take_upload(
-    state: &AppState,
-    form: &AdminMultipart,
-    fields: &mut ArticleFields,
-    errors: &mut ValidationErrors,
-) -> Result<(), AppError> {
-    let Some(file) = form.files.iter().find(|f| f.field == "image_file").cloned() else {
-        return Ok(());
-    };
-    match newsroom::images::store(state, &form.who.actor, file).await {
-        Ok(media) => {
-            fields.image_url = media.path;
-            Ok(())
-        }
-        Err(AppError::UnsupportedMedia(m) | AppError::PayloadTooLarge(m)) => {
-            errors.add("image_file", m);
-            Ok(())
-        }
-        Err(other) => Err(other),
-    }
-}
-
 fn outcome_notice(status: ArticleStatus, created: bool) -> &'static str {
     match status {
         ArticleStatus::Published => "published",
@@ -732,7 +708,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let mut fields = ArticleFields::from_multipart(&form);
     let mut errors = ValidationErrors::new();
-    take_upload(&state, &form, &mut fields, &mut errors).await?;
+    super::media::take_featured(&state, &form, &mut fields.image_url, &mut errors).await?;
     let status = requested_status(form.field("action").unwrap_or("save"), ArticleStatus::Draft);
     let input = fields.to_input(status, &mut errors);
     let who = &form.who;
@@ -791,7 +767,7 @@ pub async fn update(
     let current = newsroom::articles::get(&state, &who.actor, id).await?;
     let mut fields = ArticleFields::from_multipart(&form);
     let mut errors = ValidationErrors::new();
-    take_upload(&state, &form, &mut fields, &mut errors).await?;
+    super::media::take_featured(&state, &form, &mut fields.image_url, &mut errors).await?;
     let status = requested_status(
         form.field("action").unwrap_or("save"),
         current.summary.status,

@@ -1,4 +1,5 @@
-//! The image library: upload, and pick an image's address.
+//! The image library: upload, and pick an image's address; an article
+//! form's featured image upload.
 
 use crate::auth::{AdminMultipart, SignedIn};
 use crate::error::AppError;
@@ -9,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_core::Capability;
+use dateline_core::{Capability, ValidationErrors};
 use dateline_db::media;
 use serde::Serialize;
 
@@ -103,13 +104,45 @@ pub async fn upload(
     };
     match newsroom::images::store(&state, &form.who.actor, file).await {
         Ok(_) => Ok(see_other("/admin/media", "uploaded")),
-        Err(e @ (AppError::UnsupportedMedia(_) | AppError::PayloadTooLarge(_))) => {
-            let status = if matches!(e, AppError::PayloadTooLarge(_)) {
-                StatusCode::PAYLOAD_TOO_LARGE
-            } else {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            };
-            render(&state, &form.who, Some(e.to_string()), None, status).await
+        Err(e) => match refusal_status(&e) {
+            Some(status) => render(&state, &form.who, Some(e.to_string()), None, status).await,
+            None => Err(e),
+        },
+    }
+}
+
+/// The status of an upload refused for what it is (or, when images are
+/// queueing, for when it came): the page is shown again with the reason,
+/// rather than an error page that loses the form.
+fn refusal_status(e: &AppError) -> Option<StatusCode> {
+    match e {
+        AppError::PayloadTooLarge(_) => Some(StatusCode::PAYLOAD_TOO_LARGE),
+        AppError::UnsupportedMedia(_) => Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        AppError::Unavailable(_) => Some(StatusCode::SERVICE_UNAVAILABLE),
+        _ => None,
+    }
+}
+
+/// Stores the featured image an article form carried, if any, and points
+/// `image_url` at it; a refused upload is reported against the image field
+/// so the rest of the form is kept.
+pub(super) async fn take_featured(
+    state: &AppState,
+    form: &AdminMultipart,
+    image_url: &mut String,
+    errors: &mut ValidationErrors,
+) -> Result<(), AppError> {
+    let Some(file) = form.files.iter().find(|f| f.field == "image_file").cloned() else {
+        return Ok(());
+    };
+    match newsroom::images::store(state, &form.who.actor, file).await {
+        Ok(media) => {
+            *image_url = media.path;
+            Ok(())
+        }
+        Err(e) if refusal_status(&e).is_some() => {
+            errors.add("image_file", e.to_string());
+            Ok(())
         }
         Err(other) => Err(other),
     }
