@@ -105,7 +105,7 @@ impl Signer {
         else {
             return Err(LinkError::Invalid);
         };
-        let (Ok(id), Ok(expires)) = (id.parse::<i64>(), expires.parse::<i64>()) else {
+        let (Some(id), Some(expires)) = (canonical(id), canonical(expires)) else {
             return Err(LinkError::Invalid);
         };
         let expected = self.mac(purpose, id, expires);
@@ -123,6 +123,13 @@ impl Signer {
         }
         Ok(id)
     }
+}
+
+/// A number written the one way we write it: `1`, never `+1`, `01` or `-0`,
+/// so a token has one spelling and can be counted or remembered by its text.
+fn canonical(s: &str) -> Option<i64> {
+    let n = s.parse::<i64>().ok()?;
+    (n.to_string() == s).then_some(n)
 }
 
 #[cfg(test)]
@@ -163,5 +170,36 @@ mod tests {
             s.verify(Purpose::Manage, &forever[..forever.len() - 1], 1),
             Err(LinkError::Invalid)
         );
+    }
+
+    #[test]
+    fn only_the_canonical_spelling_of_a_number_is_accepted() {
+        let s = Signer::new(b"a site secret");
+        let t = s.sign(Purpose::Manage, 1, None);
+        assert_eq!(s.verify(Purpose::Manage, &t, 1), Ok(1));
+        let sig = t.rsplit('.').next().unwrap();
+        for other in [
+            format!("+1.0.{sig}"),
+            format!("01.0.{sig}"),
+            format!("1.00.{sig}"),
+            format!("1.+0.{sig}"),
+            format!("1.-0.{sig}"),
+            format!(" 1.0.{sig}"),
+        ] {
+            assert_eq!(
+                s.verify(Purpose::Manage, &other, 1),
+                Err(LinkError::Invalid),
+                "{other}"
+            );
+        }
+        let zero = s.sign(Purpose::Manage, 0, None);
+        assert_eq!(s.verify(Purpose::Manage, &zero, 1), Ok(0));
+        let minus = zero.replacen('0', "-0", 1);
+        assert_eq!(
+            s.verify(Purpose::Manage, &minus, 1),
+            Err(LinkError::Invalid)
+        );
+        let negative = s.sign(Purpose::Manage, -5, Some(10));
+        assert_eq!(s.verify(Purpose::Manage, &negative, 1), Ok(-5));
     }
 }
