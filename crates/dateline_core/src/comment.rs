@@ -435,7 +435,9 @@ mod tests {
         let e = input("Hidden\u{1b}[2J escape").validate(&s).unwrap_err();
         assert_eq!(e.0[0].field, "body");
         assert!(e.0[0].message.contains("U+001B"), "{e}");
-        let d = input("Old\rMac line ends\r\nand new.").validate(&s).unwrap();
+        let d = input("Old\rMac line ends\r\nand new.")
+            .validate(&s)
+            .unwrap();
         assert_eq!(d.body, "Old\nMac line ends\nand new.");
         let mut tabbed = input("Fine.");
         tabbed.name = "Layla\tNasser\n".into();

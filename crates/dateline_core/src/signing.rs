@@ -21,7 +21,9 @@ pub enum Purpose {
     /// A commenter's export and erase page: the id is one of their comments,
     /// whose address the page acts on (expires).
     CommentData,
-    /// Confirm an address that follows comments (expires).
+    /// Confirm one follow of an article's comments: the id is the follow's
+    /// (expires). Its label changed when it stopped naming the follower, so
+    /// a link made before names nothing.
     FollowConfirm,
     /// End one follow (does not expire: every notification carries it).
     Unfollow,
@@ -36,7 +38,7 @@ impl Purpose {
             Purpose::Manage => "manage",
             Purpose::CommentForm => "comment-form",
             Purpose::CommentData => "comment-data",
-            Purpose::FollowConfirm => "follow-confirm",
+            Purpose::FollowConfirm => "confirm-follow",
             Purpose::Unfollow => "unfollow",
             Purpose::UnfollowAll => "unfollow-all",
         }

@@ -163,8 +163,10 @@ impl Composer {
         ) else {
             return Err(NotSent::Skip("the reader stopped following".into()));
         };
-        if m.follower_stopped != 0 {
-            return Err(NotSent::Skip("the reader stopped all notifications".into()));
+        if m.follow_off != 0 {
+            return Err(NotSent::Skip(
+                "the reader stopped notifications, or never confirmed them".into(),
+            ));
         }
         if m.comment_shown == 0 {
             return Err(NotSent::Skip("the comment is no longer shown".into()));

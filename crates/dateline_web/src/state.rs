@@ -54,8 +54,6 @@ pub struct AppState {
     pub(crate) config: Arc<WebConfig>,
     pub(crate) site: Arc<std::sync::Mutex<Option<CachedSite>>>,
     pub(crate) login_limiter: Arc<crate::auth::LoginLimiter>,
-    /// Newsletter sign-ups per client address.
-    pub(crate) signup_limiter: Arc<crate::auth::LoginLimiter>,
     /// Signed links to subscribers' pages.
     pub(crate) links: Arc<dateline_mail::Links>,
     /// Signs comment forms and commenters' data links; hashes client
@@ -90,10 +88,6 @@ impl AppState {
             links,
             config: Arc::new(config),
             site: Arc::default(),
-            signup_limiter: Arc::new(crate::auth::LoginLimiter::new(
-                20,
-                std::time::Duration::from_secs(60 * 60),
-            )),
             login_limiter: Arc::new(crate::auth::LoginLimiter::new(
                 10,
                 std::time::Duration::from_secs(15 * 60),
