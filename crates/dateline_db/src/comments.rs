@@ -19,7 +19,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
 mod writer;
-pub use writer::{MAIL_EVERY, OwnerEdit, edit_by_owner, known_writer, mail_commenter};
+pub use writer::{MAIL_EVERY, OwnerEdit, banned, edit_by_owner, known_writer, mail_commenter};
 
 /// Digits of each id in a comment's path; enough for ids below 10^12.
 const PATH_DIGITS: usize = 12;
@@ -518,42 +518,6 @@ pub async fn by_owner(db: &Db, article: ArticleId, owner_hash: &str) -> Result<V
     .bind(owner_hash.to_owned())
     .fetch_all(db.pool())
     .await?)
-}
-
-/// What storage knows of someone about to comment: whether their address
-/// or client is banned, and how much they posted lately.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Standing {
-    pub banned: bool,
-    /// Comments from this client since the time asked about.
-    pub by_client: i64,
-    /// Comments with this email since then.
-    pub by_email: i64,
-}
-
-/// A commenter's standing, in one query.
-pub async fn standing(
-    db: &Db,
-    ip_hash: &str,
-    email: &str,
-    since: DateTime<Utc>,
-) -> Result<Standing> {
-    let (banned, by_client, by_email): (i64, i64, i64) = sqlx::query_as(
-        "SELECT \
-           (SELECT COUNT(*) FROM comment_bans WHERE (kind = 'email' AND value = $1) OR (kind = 'ip' AND value = $2)), \
-           (SELECT COUNT(*) FROM comments WHERE ip_hash = $2 AND created_at >= $3), \
-           (SELECT COUNT(*) FROM comments WHERE author_email = $1 AND created_at >= $3)",
-    )
-    .bind(email.to_owned())
-    .bind(ip_hash.to_owned())
-    .bind(ts(since))
-    .fetch_one(db.pool())
-    .await?;
-    Ok(Standing {
-        banned: banned > 0,
-        by_client,
-        by_email,
-    })
 }
 
 /// Votes cast by this voter since `since`.

@@ -59,19 +59,14 @@ impl FollowKind {
     }
 }
 
-/// An address that follows comments.
+/// An address that follows comments: when it first confirmed a follow, and
+/// when it last stopped them all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Follower {
     pub id: i64,
     pub email: String,
     pub confirmed_at: Option<i64>,
     pub stopped_at: Option<i64>,
-}
-
-impl Follower {
-    pub fn confirmed(&self) -> bool {
-        self.confirmed_at.is_some()
-    }
 }
 
 /// One thing followed.

@@ -29,9 +29,17 @@ impl Counted {
     }
 }
 
-/// Counts one attempt at `scope` by `key` (a keyed hash, never the thing
-/// itself) in a fixed window of `window` that starts with the key's first
-/// attempt. Forgets windows that have ended.
+/// Something limited, tried once: `scope` by `key` (a keyed hash, never
+/// the thing itself), counted in a fixed window of `window` that starts with
+/// the key's first attempt.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+    pub window: Duration,
+}
+
+/// Counts one attempt; see [`count_attempts`].
 pub async fn count_attempt(
     db: &Db,
     scope: &str,
@@ -39,32 +47,48 @@ pub async fn count_attempt(
     window: Duration,
     now: DateTime<Utc>,
 ) -> Result<Counted> {
+    let counted = count_attempts(db, &[Attempt { scope, key, window }], now).await?;
+    Ok(counted[0])
+}
+
+/// Counts each attempt, in one transaction, and returns their counts in the
+/// same order. Forgets windows that have ended.
+pub async fn count_attempts(
+    db: &Db,
+    attempts: &[Attempt<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<Counted>> {
     let mut tx = db.write_tx().await?;
     sqlx::query("DELETE FROM attempt_counts WHERE expires_at <= $1")
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
-    // On conflict the right-hand sides read the row as it was, so a window
-    // that has ended starts again at 1, and one still open counts on.
-    let (attempts, window_start): (i64, i64) = sqlx::query_as(
-        "INSERT INTO attempt_counts (scope, key, window_start, attempts, expires_at) VALUES ($1, $2, $3, 1, $4) \
-         ON CONFLICT (scope, key) DO UPDATE SET \
-           attempts = CASE WHEN attempt_counts.expires_at <= $3 THEN 1 ELSE attempt_counts.attempts + 1 END, \
-           window_start = CASE WHEN attempt_counts.expires_at <= $3 THEN $3 ELSE attempt_counts.window_start END, \
-           expires_at = CASE WHEN attempt_counts.expires_at <= $3 THEN $4 ELSE attempt_counts.expires_at END \
-         RETURNING attempts, window_start",
-    )
-    .bind(scope.to_owned())
-    .bind(key.to_owned())
-    .bind(ts(now))
-    .bind(ts(now + window))
-    .fetch_one(&mut *tx)
-    .await?;
+    let mut counted = Vec::with_capacity(attempts.len());
+    for a in attempts {
+        // On conflict the right-hand sides read the row as it was, so a
+        // window that has ended starts again at 1, and one still open
+        // counts on.
+        let (n, window_start): (i64, i64) = sqlx::query_as(
+            "INSERT INTO attempt_counts (scope, key, window_start, attempts, expires_at) VALUES ($1, $2, $3, 1, $4) \
+             ON CONFLICT (scope, key) DO UPDATE SET \
+               attempts = CASE WHEN attempt_counts.expires_at <= $3 THEN 1 ELSE attempt_counts.attempts + 1 END, \
+               window_start = CASE WHEN attempt_counts.expires_at <= $3 THEN $3 ELSE attempt_counts.window_start END, \
+               expires_at = CASE WHEN attempt_counts.expires_at <= $3 THEN $4 ELSE attempt_counts.expires_at END \
+             RETURNING attempts, window_start",
+        )
+        .bind(a.scope.to_owned())
+        .bind(a.key.to_owned())
+        .bind(ts(now))
+        .bind(ts(now + a.window))
+        .fetch_one(&mut *tx)
+        .await?;
+        counted.push(Counted {
+            attempts: n,
+            window_ends: crate::from_ts(window_start) + a.window,
+        });
+    }
     tx.commit().await?;
-    Ok(Counted {
-        attempts,
-        window_ends: crate::from_ts(window_start) + window,
-    })
+    Ok(counted)
 }
 
 /// Takes the one mail about comments an address may get per `every` for

@@ -1,6 +1,6 @@
 //! A comment's writer: their edits and deletions within the window, whether
-//! the site knows them (the rule that holds first comments), and the mail
-//! that brings them the link to their own data.
+//! the site knows them (the rule that holds first comments) or refuses them
+//! (bans), and the mail that brings them the link to their own data.
 //!
 //! Whether a change is held is decided by the caller with the same rules as
 //! a new comment; this module stores what was decided and never lets a
@@ -108,6 +108,19 @@ pub async fn known_writer(db: &Db, email: &str, owner_hash: &str) -> Result<bool
     )
     .bind(email.to_owned())
     .bind(owner_hash.to_owned())
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// Whether comments from this address, or this client (`ip_hash`), are
+/// refused.
+pub async fn banned(db: &Db, ip_hash: &str, email: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM comment_bans WHERE (kind = 'email' AND value = $1) OR (kind = 'ip' AND value = $2)",
+    )
+    .bind(email.to_owned())
+    .bind(ip_hash.to_owned())
     .fetch_one(db.pool())
     .await?;
     Ok(n > 0)

@@ -9,7 +9,7 @@
 //! Only the browser holding the secret a comment was written with may change
 //! it; anyone else is told the comment is not there.
 
-use super::{RATE_WINDOW, ip_hash};
+use super::ip_hash;
 use crate::auth::secrets::hash_secret;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -64,7 +64,7 @@ pub(crate) async fn edit(
     let hold = match before.user_id {
         // The newsroom's comments skip the rules, edited or not.
         Some(_) => None,
-        None => held_because(state, &settings, &before, &body, (&owner_hash, ip), now).await?,
+        None => held_because(state, &settings, &before, &body, (&owner_hash, ip)).await?,
     };
     let html = dateline_render::render_comment(&body);
     let after = comments::edit_by_owner(
@@ -96,16 +96,8 @@ async fn held_because(
     before: &CommentRow,
     body: &str,
     (owner_hash, ip): (&str, IpAddr),
-    now: DateTime<Utc>,
 ) -> Result<Option<String>, EditError> {
-    let standing = comments::standing(
-        &state.db,
-        &ip_hash(state, ip),
-        &before.author_email,
-        now - RATE_WINDOW,
-    )
-    .await?;
-    if standing.banned {
+    if comments::banned(&state.db, &ip_hash(state, ip), &before.author_email).await? {
         return Err(EditError::Refused(AppError::Forbidden(
             "Comments from this address are not accepted here, nor changes to them. If you think this is a mistake, write to the editors.".into(),
         )));

@@ -210,26 +210,15 @@ pub async fn post(
             return Err(Refusal::Invalid(errors));
         }
     };
-    if !staff {
-        check_robot(state, settings, submission, now).await?;
-    }
     let ip_hash = ip_hash(state, sender.ip);
     if !staff {
-        let standing =
-            comments::standing(&state.db, &ip_hash, &draft.email, now - RATE_WINDOW).await?;
-        if standing.banned {
+        check_robot(state, settings, submission, now)?;
+        check_limits(state, submission, &ip_hash, &draft.email, now).await?;
+        if comments::banned(&state.db, &ip_hash, &draft.email).await? {
             return Err(notice(
                 StatusCode::FORBIDDEN,
                 "Comments from this address are not accepted here. If you think this is a mistake, write to the editors.",
             ));
-        }
-        if standing.by_client >= MAX_PER_IP || standing.by_email >= MAX_PER_EMAIL {
-            metrics::counter!("dateline_comments_refused_total", "why" => "rate").increment(1);
-            return Err(Refusal::Notice {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                message: "You have posted many comments in the last hour. Your comment is kept below: wait a while and send it again.".into(),
-                retry_after: Some(600),
-            });
         }
     }
     if submission.notify && !staff {
@@ -323,9 +312,8 @@ async fn anchor_problem(
 }
 
 /// The checks that tell robots from people: the field people cannot see,
-/// the time a person needs to write, the proof of work when asked, and a
-/// token used for a few comments at most.
-async fn check_robot(
+/// the time a person needs to write, and the proof of work when asked.
+fn check_robot(
     state: &AppState,
     settings: &CommentSettings,
     submission: &Submission,
@@ -378,20 +366,70 @@ async fn check_robot(
             "Your browser did not finish the small calculation this site asks of commenters to keep robots out. Turn on JavaScript for this site, wait a moment, and send again.",
         ));
     }
-    let uses = dateline_db::limits::count_attempt(
+    Ok(())
+}
+
+/// Counts the comment against its form token (a few comments at most), its
+/// client and its address (so many an hour), all at once and before it is
+/// stored, so that requests sent together cannot get past a limit.
+async fn check_limits(
+    state: &AppState,
+    submission: &Submission,
+    ip_hash: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    use axum::http::StatusCode;
+    use dateline_db::limits::{Attempt, count_attempts};
+    let form = state.signer.keyed_hash("comment-form", &submission.token);
+    let address = state.signer.keyed_hash("comment-email", email);
+    let counted = count_attempts(
         &state.db,
-        "comment_form",
-        &state.signer.keyed_hash("comment-form", &submission.token),
-        FORM_VALID,
+        &[
+            Attempt {
+                scope: "comment_form",
+                key: &form,
+                window: FORM_VALID,
+            },
+            Attempt {
+                scope: "comment_client",
+                key: ip_hash,
+                window: RATE_WINDOW,
+            },
+            Attempt {
+                scope: "comment_email",
+                key: &address,
+                window: RATE_WINDOW,
+            },
+        ],
         now,
     )
     .await?;
-    if uses.over(MAX_PER_FORM) {
+    let [form, client, address] = counted.as_slice() else {
+        return Err(Refusal::Internal(anyhow::anyhow!(
+            "three attempts counted, {} counts back",
+            counted.len()
+        )));
+    };
+    if form.over(MAX_PER_FORM) {
         metrics::counter!("dateline_comments_refused_total", "why" => "form_reused").increment(1);
         return Err(notice(
             StatusCode::UNPROCESSABLE_ENTITY,
             "This form has already sent several comments. Your comment is kept below: send it again with the fresh form.",
         ));
+    }
+    let over = [(client, MAX_PER_IP), (address, MAX_PER_EMAIL)]
+        .into_iter()
+        .filter(|(c, max)| c.over(*max))
+        .map(|(c, _)| c.retry_after(now))
+        .max();
+    if let Some(retry_after) = over {
+        metrics::counter!("dateline_comments_refused_total", "why" => "rate").increment(1);
+        return Err(Refusal::Notice {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: "You have posted many comments in the last hour. Your comment is kept below: wait a while and send it again.".into(),
+            retry_after: Some(retry_after),
+        });
     }
     Ok(())
 }

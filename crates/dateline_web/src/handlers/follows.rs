@@ -193,7 +193,7 @@ pub async fn confirm_page(
     follow_page(
         &state,
         FollowPage {
-            step: if f.confirmed_at.is_some() {
+            step: if f.confirmed_at.is_some() && others.is_empty() {
                 "confirmed"
             } else {
                 "confirm"

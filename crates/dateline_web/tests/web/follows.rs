@@ -439,6 +439,7 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
         .json();
     assert_eq!(listed[0]["email"], "rami@readers.test");
     assert_eq!(listed[0]["kind"], "all");
+    assert_eq!(listed[0]["confirmed"], true);
     let page = app
         .get_as(
             &editor,
@@ -534,6 +535,11 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
         )
         .await
         .json();
+    assert_eq!(listed[0]["kind"], "replies");
+    assert_eq!(
+        listed[0]["confirmed"], false,
+        "asked without proof: waiting"
+    );
     let id = listed[0]["id"].as_i64().unwrap();
     let r = app
         .api(
