@@ -338,7 +338,55 @@ async fn a_form_token_sends_a_few_comments_at_most(db: TestDb) {
     assert_ne!(app.comment_token().await, app.comment_token().await);
 }
 
+async fn comments_sent_at_once_stay_within_the_hourly_limit(db: TestDb) {
+    let app = std::sync::Arc::new(site(db, false).await);
+    let mut tokens = Vec::new();
+    for _ in 0..40 {
+        tokens.push(app.comment_token().await);
+    }
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            // One client, a new address and form each time.
+            let mut reader = Reader::new("192.0.2.77");
+            post_json(
+                &app,
+                &mut reader,
+                &format!("/{SLUG}/comments"),
+                &[
+                    ("body", &format!("All at once, {i}.")),
+                    ("name", "Flood"),
+                    ("email", &format!("flood{i}@spam.test")),
+                    ("token", &token),
+                ],
+            )
+            .await
+            .status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((created, limited), (30, 10), "30 an hour from one client");
+    let article = comments::target_by_slug(&app.db.db, SLUG)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(article.comment_count, 30);
+}
+
 both_databases!(
+    comments_sent_at_once_stay_within_the_hourly_limit,
     an_edit_goes_through_the_rules_of_a_new_comment,
     a_known_address_is_trusted_only_from_its_writers_browser,
     a_form_token_sends_a_few_comments_at_most,
