@@ -50,8 +50,8 @@ n, now = int(sys.argv[2]), int(time.time())
 aid = db.execute("SELECT id FROM articles WHERE slug = 'basra-port-strike-ends'").fetchone()[0]
 db.executemany("INSERT INTO comment_followers (email, confirmed_at, created_at) VALUES (?, ?, ?)",
                ((f"follower{i}@example.org", now, now) for i in range(n)))
-db.execute("INSERT INTO comment_follows (follower_id, article_id, kind, comment_id, created_at) "
-           "SELECT id, ?, 'all', 0, ? FROM comment_followers", (aid, now))
+db.execute("INSERT INTO comment_follows (follower_id, article_id, kind, comment_id, created_at, confirmed_at) "
+           "SELECT id, ?, 'all', 0, ?, ? FROM comment_followers", (aid, now, now))
 db.execute("INSERT INTO settings (key, value) VALUES ('comments', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
            (json.dumps({"min_seconds": 2, "hold_first": False}),))
 db.execute("UPDATE site_state SET value = value + 1 WHERE key = 'content_version'")
