@@ -142,10 +142,10 @@ PAGE_COMMENTS=$(curl -sf "$DEEP_HTML" | grep -o 'class="comment"' | wc -l || tru
 echo "== Posting: $POSTERS connections, a new reader and client address per comment"
 settings '{"min_seconds": 3, "hold_first": false, "threads_per_page": 50, "max_links": 10}'
 sleep 2
-TOKEN=$(comment_token "$DL_PORT")
+comment_tokens "$DL_PORT" 40000 "$OUT/tokens"
 sleep 3.2
 BEFORE=$(python3 -c "import sqlite3; print(sqlite3.connect('$DATA/dateline.db').execute('SELECT COUNT(*) FROM comments').fetchone()[0])")
-read -r P_RPS P_P50 P_P99 < <(DL_TOKEN="$TOKEN" measure "http://127.0.0.1:$DL_PORT/$SMALL/comments" "$POSTERS" -s bench/comment_post.lua)
+read -r P_RPS P_P50 P_P99 < <(DL_TOKENS="$OUT/tokens" DL_THREADS=$(( POSTERS < THREADS ? POSTERS : THREADS )) measure "http://127.0.0.1:$DL_PORT/$SMALL/comments" "$POSTERS" -s bench/comment_post.lua)
 AFTER=$(python3 -c "import sqlite3; print(sqlite3.connect('$DATA/dateline.db').execute('SELECT COUNT(*) FROM comments').fetchone()[0])")
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$DL_PID/status")
 

@@ -40,6 +40,21 @@ comment_token() { # port
   curl -sf "http://127.0.0.1:$1/api/v1/comments/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
+# Writes COUNT fresh comment-form tokens from the server on 127.0.0.1:PORT
+# into FILE, one a line, for comment_post.lua (a token sends three comments
+# at most, so a benchmark takes one per comment).
+comment_tokens() { # port count file
+  python3 - "$1" "$2" "$3" <<'PY'
+import http.client, json, sys
+port, n, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+conn = http.client.HTTPConnection("127.0.0.1", port)
+with open(path, "w") as f:
+    for _ in range(n):
+        conn.request("GET", "/api/v1/comments/token")
+        f.write(json.loads(conn.getresponse().read())["token"] + "\n")
+PY
+}
+
 # Starts Postfix's smtp-sink on 127.0.0.1:PORT and sets SINK_PID.
 start_smtp_sink() { # port
   local user=()

@@ -50,8 +50,8 @@ n, now = int(sys.argv[2]), int(time.time())
 aid = db.execute("SELECT id FROM articles WHERE slug = 'basra-port-strike-ends'").fetchone()[0]
 db.executemany("INSERT INTO comment_followers (email, confirmed_at, created_at) VALUES (?, ?, ?)",
                ((f"follower{i}@example.org", now, now) for i in range(n)))
-db.execute("INSERT INTO comment_follows (follower_id, article_id, kind, comment_id, created_at) "
-           "SELECT id, ?, 'all', 0, ? FROM comment_followers", (aid, now))
+db.execute("INSERT INTO comment_follows (follower_id, article_id, kind, comment_id, created_at, confirmed_at) "
+           "SELECT id, ?, 'all', 0, ?, ? FROM comment_followers", (aid, now, now))
 db.execute("INSERT INTO settings (key, value) VALUES ('comments', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
            (json.dumps({"min_seconds": 2, "hold_first": False}),))
 db.execute("UPDATE site_state SET value = value + 1 WHERE key = 'content_version'")
@@ -59,19 +59,21 @@ db.commit()
 PY
 
 # Serves the site without mail workers (comments are only marked for
-# notification) and sets TOKEN to a form token old enough to post with.
+# notification), and writes form tokens old enough to post with into
+# $OUT/tokens (one per comment) and TOKEN.
 serve_for_comments() {
   "$BIN" serve --data-dir "$OUT/site" --listen "127.0.0.1:$DL_PORT" --trusted-proxies 127.0.0.1 \
     --no-mail-workers >"$OUT/serve.log" 2>&1 &
   DL_PID=$!
   wait_ready "$DL_PORT"
+  comment_tokens "$DL_PORT" 20000 "$OUT/tokens"
   TOKEN=$(comment_token "$DL_PORT")
   sleep 2.2
 }
 
 echo "== Posting comments to the article (serve without mail workers)"
 serve_for_comments
-REPORT=$(DL_TOKEN="$TOKEN" wrk -t2 -c8 -d5s --latency -s bench/comment_post.lua "http://127.0.0.1:$DL_PORT/$SLUG/comments")
+REPORT=$(DL_TOKENS="$OUT/tokens" DL_THREADS=2 wrk -t2 -c8 -d5s --latency -s bench/comment_post.lua "http://127.0.0.1:$DL_PORT/$SLUG/comments")
 POST_RPS=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$REPORT")
 POST_P50=$(awk '$1 == "50%" {print $2}' <<<"$REPORT")
 POST_P99=$(awk '$1 == "99%" {print $2}' <<<"$REPORT")

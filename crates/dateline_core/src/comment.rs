@@ -5,7 +5,7 @@
 //! themselves.
 
 use crate::newsletter::normalize_email;
-use crate::validation::ValidationErrors;
+use crate::validation::{ValidationErrors, stray_control, stray_control_message};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -211,6 +211,8 @@ impl CommentInput {
         let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() {
             errors.add("name", "Give a name to show with your comment.");
+        } else if let Some(c) = stray_control(&name, false) {
+            errors.add("name", stray_control_message("Your name", c));
         } else if name.chars().count() > 80 {
             errors.add("name", "Keep the name under 80 characters.");
         }
@@ -247,13 +249,16 @@ impl CommentInput {
 }
 
 /// A comment's text, trimmed with its line ends made `\n`, or why it cannot
-/// be one (empty, or longer than the site allows). For new comments and
-/// every edit alike.
+/// be one (empty, longer than the site allows, or holding a control
+/// character other than tab and line end). For new comments and every edit
+/// alike.
 pub fn validate_body(body: &str, settings: &CommentSettings) -> Result<String, String> {
     let body = body.trim().replace("\r\n", "\n").replace('\r', "\n");
     let chars = body.chars().count();
     if body.is_empty() {
         Err("Write your comment first.".into())
+    } else if let Some(c) = stray_control(&body, true) {
+        Err(stray_control_message("Your comment", c))
     } else if chars > settings.max_chars as usize {
         Err(format!(
             "Comments can be up to {} characters; this one has {chars}. Shorten it, or split it into a reply.",
@@ -491,6 +496,27 @@ mod tests {
             validate_body("a\r\r\nb\rc\r\nd", &settings).unwrap(),
             "a\n\nb\nc\nd"
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_a_reason() {
+        let s = CommentSettings::default();
+        let mut i = input("Fine text,\r\nover two lines\twith a tab.");
+        i.name = "Layla\u{1}\u{8} Nasser".into();
+        let e = i.validate(&s).unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e}");
+        assert_eq!(e.0[0].field, "name");
+        assert!(e.0[0].message.contains("U+0001"), "{e}");
+        let e = input("Hidden\u{1b}[2J escape").validate(&s).unwrap_err();
+        assert_eq!(e.0[0].field, "body");
+        assert!(e.0[0].message.contains("U+001B"), "{e}");
+        let d = input("Old\rMac line ends\r\nand new.")
+            .validate(&s)
+            .unwrap();
+        assert_eq!(d.body, "Old\nMac line ends\nand new.");
+        let mut tabbed = input("Fine.");
+        tabbed.name = "Layla\tNasser\n".into();
+        assert_eq!(tabbed.validate(&s).unwrap().name, "Layla Nasser");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub fn normalize_email(s: &str) -> Result<String, String> {
     let email = s.trim().to_lowercase();
     let ok = email.len() <= 254
         && !email.contains(char::is_whitespace)
+        && !email.contains(char::is_control)
         && !email.contains(['<', '>', '"', ',', ';', '\\'])
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()

@@ -1,5 +1,6 @@
-//! Comments: posting, threads in pages, votes, writers' edits, moderation,
-//! bans, and what tells every process which articles' pages to drop.
+//! Comments: posting, threads in pages, votes, moderation, bans, and what
+//! tells every process which articles' pages to drop; what a comment's
+//! writer does and is known by is in [`writer`].
 //!
 //! Counts on the article (`comment_count`, `inline_count`) and the comments
 //! version are changed in the transaction that changes what readers see, so
@@ -16,6 +17,9 @@ use dateline_core::comment::{CommentSettings, CommentSort, CommentStatus};
 use dateline_core::{ArticleId, UserId};
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
+
+mod writer;
+pub use writer::{MAIL_EVERY, OwnerEdit, banned, edit_by_owner, known_writer, mail_commenter};
 
 /// Digits of each id in a comment's path; enough for ids below 10^12.
 const PATH_DIGITS: usize = 12;
@@ -516,53 +520,6 @@ pub async fn by_owner(db: &Db, article: ArticleId, owner_hash: &str) -> Result<V
     .await?)
 }
 
-/// Whether this address has a comment a moderator let through.
-pub async fn has_approved_from(db: &Db, email: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM comments WHERE author_email = $1 AND status = 'approved' LIMIT 1) t",
-    )
-    .bind(email.to_owned())
-    .fetch_one(db.pool())
-    .await?;
-    Ok(n > 0)
-}
-
-/// What storage knows of someone about to comment: whether their address
-/// or client is banned, and how much they posted lately.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Standing {
-    pub banned: bool,
-    /// Comments from this client since the time asked about.
-    pub by_client: i64,
-    /// Comments with this email since then.
-    pub by_email: i64,
-}
-
-/// A commenter's standing, in one query.
-pub async fn standing(
-    db: &Db,
-    ip_hash: &str,
-    email: &str,
-    since: DateTime<Utc>,
-) -> Result<Standing> {
-    let (banned, by_client, by_email): (i64, i64, i64) = sqlx::query_as(
-        "SELECT \
-           (SELECT COUNT(*) FROM comment_bans WHERE (kind = 'email' AND value = $1) OR (kind = 'ip' AND value = $2)), \
-           (SELECT COUNT(*) FROM comments WHERE ip_hash = $2 AND created_at >= $3), \
-           (SELECT COUNT(*) FROM comments WHERE author_email = $1 AND created_at >= $3)",
-    )
-    .bind(email.to_owned())
-    .bind(ip_hash.to_owned())
-    .bind(ts(since))
-    .fetch_one(db.pool())
-    .await?;
-    Ok(Standing {
-        banned: banned > 0,
-        by_client,
-        by_email,
-    })
-}
-
 /// Votes cast by this voter since `since`.
 pub async fn recent_votes(db: &Db, voter: &str, since: DateTime<Utc>) -> Result<i64> {
     Ok(sqlx::query_scalar(
@@ -572,68 +529,6 @@ pub async fn recent_votes(db: &Db, voter: &str, since: DateTime<Utc>) -> Result<
     .bind(ts(since))
     .fetch_one(db.pool())
     .await?)
-}
-
-/// A writer's change to their own comment, allowed while `window_until`
-/// (the comment's creation plus the edit window) is in the future.
-pub enum OwnerEdit<'a> {
-    Body { markdown: &'a str, html: &'a str },
-    Delete,
-}
-
-/// Applies a writer's edit or deletion. The owner hash must match and the
-/// window must be open; anything else is `NotFound`, so nobody learns
-/// whether a comment is someone else's.
-pub async fn edit_by_owner(
-    db: &Db,
-    id: i64,
-    owner_hash: &str,
-    edit: OwnerEdit<'_>,
-    edit_minutes: u32,
-    now: DateTime<Utc>,
-) -> Result<CommentRow> {
-    let mut tx = db.write_tx().await?;
-    let row = fetch_in(&mut tx, id).await.map_err(|_| DbError::NotFound)?;
-    let window_open = now.timestamp() < row.created_at + i64::from(edit_minutes) * 60;
-    if owner_hash.is_empty()
-        || row.owner_hash != owner_hash
-        || row.deleted_at.is_some()
-        || !matches!(row.status.as_str(), "approved" | "pending")
-    {
-        return Err(DbError::NotFound);
-    }
-    if !window_open {
-        return Err(DbError::invalid(
-            "body",
-            format!(
-                "Comments can be changed for {edit_minutes} minutes after they are posted; this one can no longer be. Write a reply instead."
-            ),
-        ));
-    }
-    let was_visible = visible(&row.status, false);
-    match edit {
-        OwnerEdit::Body { markdown, html } => {
-            set_body(&mut tx, id, markdown, html, now, true).await?;
-            if was_visible {
-                touch_article(&mut tx, row.article_id).await?;
-            }
-        }
-        OwnerEdit::Delete => {
-            remove(&mut tx, &row, now).await?;
-            if was_visible {
-                count_change(
-                    &mut tx,
-                    row.article_id,
-                    -1,
-                    -i64::from(row.anchor.is_some()),
-                )
-                .await?;
-            }
-        }
-    }
-    let after = fetch_in(&mut tx, id).await.unwrap_or(row);
-    tx.commit().await?;
-    Ok(after)
 }
 
 /// Replaces a comment's text; `by_writer` marks it "(edited)" for readers
@@ -1123,57 +1018,6 @@ pub async fn erase_email(db: &Db, email: &str, now: DateTime<Utc>) -> Result<u64
     }
     tx.commit().await?;
     Ok(rows.len() as u64)
-}
-
-/// At most one mail about comments per address and purpose in this long.
-pub const MAIL_EVERY: chrono::Duration = chrono::Duration::hours(1);
-
-/// Queues a mail to a commenter about their own comments (the link to
-/// export or erase them), made by `mail` from the id of their latest
-/// comment, unless they have none or one went out within [`MAIL_EVERY`].
-/// Returns whether it was queued; callers answer the same either way.
-pub async fn mail_commenter(
-    db: &Db,
-    email: &str,
-    purpose: &str,
-    now: DateTime<Utc>,
-    mail: impl FnOnce(i64, i64) -> Option<crate::mail::NewMail>,
-) -> Result<bool> {
-    let mut tx = db.write_tx().await?;
-    let latest: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT MAX(id), COUNT(*) FROM comments WHERE author_email = $1 HAVING COUNT(*) > 0",
-    )
-    .bind(email.to_owned())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((comment_id, count)) = latest else {
-        return Ok(false);
-    };
-    let last: Option<i64> = sqlx::query_scalar(
-        "SELECT last_sent_at FROM comment_mail_limits WHERE email = $1 AND purpose = $2",
-    )
-    .bind(email.to_owned())
-    .bind(purpose.to_owned())
-    .fetch_optional(&mut *tx)
-    .await?;
-    if last.is_some_and(|t| now.timestamp() - t < MAIL_EVERY.num_seconds()) {
-        return Ok(false);
-    }
-    let Some(message) = mail(comment_id, count) else {
-        return Ok(false);
-    };
-    sqlx::query(
-        "INSERT INTO comment_mail_limits (email, purpose, last_sent_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (email, purpose) DO UPDATE SET last_sent_at = excluded.last_sent_at",
-    )
-    .bind(email.to_owned())
-    .bind(purpose.to_owned())
-    .bind(ts(now))
-    .execute(&mut *tx)
-    .await?;
-    crate::mail::enqueue_in(&mut tx, &message, now).await?;
-    tx.commit().await?;
-    Ok(true)
 }
 
 #[cfg(test)]

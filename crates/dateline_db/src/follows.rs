@@ -1,11 +1,15 @@
 //! "Notify of": readers who follow an article's comments (every new comment,
-//! replies to their own comments, or replies below one comment), the one
-//! confirmation an address gives, and the notifications an approved comment
-//! makes — queued as outbox rows, one per follower, and rendered when they
-//! are delivered.
+//! replies to their own comments, or replies below one comment), the
+//! confirmation each follow needs, the browsers that proved they read an
+//! address's mail, and the notifications an approved comment makes — queued
+//! as outbox rows, one per follower, and rendered when they are delivered.
 //!
-//! Nobody is notified of their own comment, nor of a comment that is not
-//! approved; a held comment notifies when a moderator approves it, once.
+//! Asking to follow proves nothing about who owns the address: a follow
+//! starts only when a link mailed to the address confirms it, or when whoever
+//! asks proved before that they read its mail. Nobody can therefore start
+//! mail to someone else's address, nor undo their "stop all". Nobody is
+//! notified of their own comment, nor of a comment that is not approved; a
+//! held comment notifies when a moderator approves it, once.
 
 use crate::mail::{NewMail, enqueue_in};
 use crate::sql::Sql;
@@ -55,19 +59,14 @@ impl FollowKind {
     }
 }
 
-/// An address that follows comments.
+/// An address that follows comments: when it first confirmed a follow, and
+/// when it last stopped them all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Follower {
     pub id: i64,
     pub email: String,
     pub confirmed_at: Option<i64>,
     pub stopped_at: Option<i64>,
-}
-
-impl Follower {
-    pub fn confirmed(&self) -> bool {
-        self.confirmed_at.is_some()
-    }
 }
 
 /// One thing followed.
@@ -82,6 +81,9 @@ pub struct Follow {
     pub kind: FollowKind,
     pub comment_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// When the address's owner confirmed it; none while it waits (and
+    /// after "stop all").
+    pub confirmed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(FromRow)]
@@ -95,6 +97,7 @@ struct FollowRow {
     kind: String,
     comment_id: i64,
     created_at: i64,
+    confirmed_at: Option<i64>,
 }
 
 impl From<FollowRow> for Follow {
@@ -109,38 +112,58 @@ impl From<FollowRow> for Follow {
             kind: FollowKind::parse(&r.kind).unwrap_or(FollowKind::All),
             comment_id: (r.comment_id != 0).then_some(r.comment_id),
             created_at: from_ts(r.created_at),
+            confirmed_at: r.confirmed_at.map(from_ts),
         }
     }
 }
 
-const FOLLOW_SELECT: &str = "SELECT f.id, f.follower_id, fo.email, f.article_id, a.slug, a.headline, f.kind, f.comment_id, f.created_at \
+const FOLLOW_SELECT: &str = "SELECT f.id, f.follower_id, fo.email, f.article_id, a.slug, a.headline, f.kind, f.comment_id, f.created_at, f.confirmed_at \
      FROM comment_follows f JOIN comment_followers fo ON fo.id = f.follower_id JOIN articles a ON a.id = f.article_id";
 
 /// What a follow request did, for the caller's own use (a reader is told
 /// the same whatever it was, so nobody learns who follows what).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Followed {
-    /// The address is confirmed: notifications start now.
+    /// Notifications start now: whoever asked proved they read the
+    /// address's mail, or the same follow was confirmed already.
     Active,
     /// A confirmation mail was queued.
     ConfirmationSent,
-    /// Not confirmed, and a confirmation went out within the hour: nothing sent.
+    /// It waits for confirmation, and one went to the address within the
+    /// hour: nothing sent (the page of that mail's link lists it).
     ConfirmationHeld,
 }
 
-/// Follows an article (or one comment's replies) for `email`. An address
-/// not yet confirmed gets a confirmation mail, made by `confirmation` from
-/// the follower's id, at most once an hour; `confirmed` says the address is
-/// confirmed already (it came from a signed-in newsroom account).
+/// What a reader asks to follow, and for which address.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowRequest<'a> {
+    pub email: &'a str,
+    pub article: ArticleId,
+    pub kind: FollowKind,
+    /// The comment whose replies, for [`FollowKind::Comment`].
+    pub comment_id: Option<i64>,
+    /// Whoever asks showed they read the address's mail (a newsroom account
+    /// with that address, a browser that confirmed it before).
+    pub proven: bool,
+}
+
+/// Follows an article (or one comment's replies). A proven request starts
+/// at once, even after "stop all". Any other waits for a confirmation mail,
+/// made by `confirmation` from the follow's id, at most one an hour per
+/// address.
 pub async fn follow(
     db: &Db,
-    email: &str,
-    article: ArticleId,
-    kind: FollowKind,
-    comment_id: Option<i64>,
+    request: &FollowRequest<'_>,
     now: DateTime<Utc>,
     confirmation: impl FnOnce(i64) -> Option<NewMail>,
 ) -> Result<Followed> {
+    let FollowRequest {
+        email,
+        article,
+        kind,
+        comment_id,
+        proven,
+    } = *request;
     if kind == FollowKind::Comment && comment_id.is_none() {
         return Err(DbError::invalid(
             "kind",
@@ -161,13 +184,6 @@ pub async fn follow(
     .bind(email.to_owned())
     .fetch_one(&mut *tx)
     .await?;
-    // Following again after stopping everything starts notifications again.
-    if follower.stopped_at.is_some() {
-        sqlx::query("UPDATE comment_followers SET stopped_at = NULL WHERE id = $1")
-            .bind(follower.id)
-            .execute(&mut *tx)
-            .await?;
-    }
     sqlx::query(
         "INSERT INTO comment_follows (follower_id, article_id, kind, comment_id, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (follower_id, article_id, kind, comment_id) DO NOTHING",
@@ -179,27 +195,32 @@ pub async fn follow(
     .bind(ts(now))
     .execute(&mut *tx)
     .await?;
-    let outcome = if follower.confirmed() {
+    let (follow_id, confirmed_at): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT id, confirmed_at FROM comment_follows WHERE follower_id = $1 AND article_id = $2 AND kind = $3 AND comment_id = $4",
+    )
+    .bind(follower.id)
+    .bind(article.0)
+    .bind(kind.as_str())
+    .bind(comment_id.unwrap_or(0))
+    .fetch_one(&mut *tx)
+    .await?;
+    let outcome = if proven {
+        confirm_in(&mut tx, follower.id, &[follow_id], now).await?;
+        Followed::Active
+    } else if confirmed_at.is_some() && follower.stopped_at.is_none() {
         Followed::Active
     } else {
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT last_sent_at FROM comment_mail_limits WHERE email = $1 AND purpose = 'follow'",
-        )
-        .bind(email.to_owned())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let recent =
-            last.is_some_and(|t| now.timestamp() - t < crate::comments::MAIL_EVERY.num_seconds());
-        match (recent, confirmation(follower.id)) {
-            (false, Some(mail)) => {
-                sqlx::query(
-                    "INSERT INTO comment_mail_limits (email, purpose, last_sent_at) VALUES ($1, 'follow', $2) \
-                     ON CONFLICT (email, purpose) DO UPDATE SET last_sent_at = excluded.last_sent_at",
+        match confirmation(follow_id) {
+            Some(mail)
+                if crate::limits::take_mail_turn(
+                    &mut tx,
+                    email,
+                    "follow",
+                    crate::comments::MAIL_EVERY,
+                    now,
                 )
-                .bind(email.to_owned())
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await?;
+                .await? =>
+            {
                 enqueue_in(&mut tx, &mail, now).await?;
                 Followed::ConfirmationSent
             }
@@ -210,24 +231,104 @@ pub async fn follow(
     Ok(outcome)
 }
 
-/// Marks an address confirmed (idempotent). Returns it.
-pub async fn confirm(db: &Db, follower: i64, now: DateTime<Utc>) -> Result<Follower> {
-    let mut tx = db.write_tx().await?;
+/// Starts `follows` (of `follower`) and marks the address confirmed and no
+/// longer stopped: its owner just said so.
+async fn confirm_in(
+    conn: &mut sqlx::AnyConnection,
+    follower: i64,
+    follows: &[i64],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut q = Sql::new("UPDATE comment_follows SET confirmed_at = COALESCE(confirmed_at, ");
+    q.bind(ts(now))
+        .push(") WHERE follower_id = ")
+        .bind(follower)
+        .push(" AND id IN (")
+        .bind_list(follows.iter().copied())
+        .push(")");
+    q.query().execute(&mut *conn).await?;
     sqlx::query(
         "UPDATE comment_followers SET confirmed_at = COALESCE(confirmed_at, $1), stopped_at = NULL WHERE id = $2",
     )
     .bind(ts(now))
     .bind(follower)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Confirms a follow from the link mailed for it, with the address's other
+/// waiting follows its owner ticked on that link's page (`others`; any
+/// that are not this address's are ignored). Returns the follow, or `None`
+/// when it is gone.
+pub async fn confirm(
+    db: &Db,
+    follow: i64,
+    others: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Option<Follow>> {
+    let Some(f) = get(db, follow).await? else {
+        return Ok(None);
+    };
+    let mut tx = db.write_tx().await?;
+    let ids: Vec<i64> = std::iter::once(follow)
+        .chain(others.iter().copied())
+        .collect();
+    confirm_in(&mut tx, f.follower_id, &ids, now).await?;
+    tx.commit().await?;
+    get(db, follow).await
+}
+
+/// The follows of an address still waiting for its confirmation, oldest
+/// first: what the page of a confirmation link offers to confirm too.
+pub async fn waiting(db: &Db, follower: i64) -> Result<Vec<Follow>> {
+    let rows: Vec<FollowRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{FOLLOW_SELECT} WHERE f.follower_id = $1 AND f.confirmed_at IS NULL ORDER BY f.id LIMIT 50"
+    )))
+    .bind(follower)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(Follow::from).collect())
+}
+
+/// Remembers that the browser whose commenter secret hashes to
+/// `owner_hash` confirmed a link mailed to `email`.
+pub async fn prove_address(
+    db: &Db,
+    owner_hash: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if owner_hash.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.write_tx().await?;
+    sqlx::query(
+        "INSERT INTO proven_addresses (owner_hash, email, proven_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (owner_hash, email) DO UPDATE SET proven_at = excluded.proven_at",
+    )
+    .bind(owner_hash.to_owned())
+    .bind(email.to_owned())
+    .bind(ts(now))
     .execute(&mut *tx)
     .await?;
-    let f: Option<Follower> = sqlx::query_as(
-        "SELECT id, email, confirmed_at, stopped_at FROM comment_followers WHERE id = $1",
-    )
-    .bind(follower)
-    .fetch_optional(&mut *tx)
-    .await?;
     tx.commit().await?;
-    f.ok_or(DbError::NotFound)
+    Ok(())
+}
+
+/// Whether that browser proved it reads `email`'s mail.
+pub async fn proved_address(db: &Db, owner_hash: &str, email: &str) -> Result<bool> {
+    if owner_hash.is_empty() {
+        return Ok(false);
+    }
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM proven_addresses WHERE owner_hash = $1 AND email = $2",
+    )
+    .bind(owner_hash.to_owned())
+    .bind(email.to_owned())
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
 }
 
 pub async fn follower(db: &Db, id: i64) -> Result<Option<Follower>> {
@@ -261,12 +362,17 @@ pub async fn unfollow(db: &Db, id: i64) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Stops every notification to an address (its follows are kept, so
-/// following anything again, or confirming, starts them again).
+/// Stops every notification to an address. Its follows are kept (the
+/// reader's export lists them) but unconfirmed: only its owner starts
+/// any of them again, one by one, by confirming.
 pub async fn stop_all(db: &Db, follower: i64, now: DateTime<Utc>) -> Result<()> {
     let mut tx = db.write_tx().await?;
     sqlx::query("UPDATE comment_followers SET stopped_at = $1 WHERE id = $2")
         .bind(ts(now))
+        .bind(follower)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE comment_follows SET confirmed_at = NULL WHERE follower_id = $1")
         .bind(follower)
         .execute(&mut *tx)
         .await?;
@@ -336,7 +442,7 @@ pub async fn fan_out_due(db: &Db, now: DateTime<Utc>, limit: u32) -> Result<u64>
                  WHERE f.article_id = ",
             )
             .bind(article)
-            .push(" AND fo.confirmed_at IS NOT NULL AND fo.stopped_at IS NULL AND fo.email <> ")
+            .push(" AND f.confirmed_at IS NOT NULL AND fo.stopped_at IS NULL AND fo.email <> ")
             .bind(author)
             .push(" AND (f.kind = 'all' OR (f.kind = 'comment' AND f.comment_id IN (")
             .bind_list(ancestors.iter().copied())
@@ -377,10 +483,15 @@ pub async fn list(
     Ok(rows.into_iter().map(Follow::from).collect())
 }
 
-/// Forgets an address that followed comments, with everything it followed
-/// and any notification still queued to it. Returns whether there was one.
+/// Forgets an address that followed comments, with everything it followed,
+/// any notification still queued to it and the browsers that proved it.
+/// Returns whether there was one.
 pub async fn erase_email(db: &Db, email: &str) -> Result<bool> {
     let mut tx = db.write_tx().await?;
+    sqlx::query("DELETE FROM proven_addresses WHERE email = $1")
+        .bind(email.to_owned())
+        .execute(&mut *tx)
+        .await?;
     let n = sqlx::query("DELETE FROM comment_followers WHERE email = $1")
         .bind(email.to_owned())
         .execute(&mut *tx)

@@ -13,6 +13,7 @@ pub mod articles;
 pub mod comments;
 mod error;
 pub mod follows;
+pub mod limits;
 pub mod mail;
 pub mod media;
 mod migrate;

@@ -78,13 +78,14 @@ pub struct Claimed {
     pub sections: Option<String>,
     /// A comment notification's comment and the follow it answers, read
     /// with the claim so a notification needs no query of its own: the
-    /// follow's kind and follower (none when it ended), whether the follower
-    /// stopped everything, whether the comment is still shown.
+    /// follow's kind and follower (none when it ended), whether the follow
+    /// is off (the follower stopped everything since, or it is not
+    /// confirmed), whether the comment is still shown.
     pub comment_id: Option<i64>,
     pub follow_id: Option<i64>,
     pub follow_kind: Option<String>,
     pub follower_id: Option<i64>,
-    pub follower_stopped: i64,
+    pub follow_off: i64,
     pub comment_shown: i64,
 }
 
@@ -140,7 +141,7 @@ pub async fn claim(
     let mut sql = Sql::new(
         "SELECT m.id, m.kind, m.send_id, m.subscriber_id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, sup.reason AS suppressed, s.sections, m.comment_id, m.follow_id, \
          cf.kind AS follow_kind, cf.follower_id, \
-         CAST(CASE WHEN cfo.stopped_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS follower_stopped, \
+         CAST(CASE WHEN cfo.stopped_at IS NULL AND cf.confirmed_at IS NOT NULL THEN 0 ELSE 1 END AS BIGINT) AS follow_off, \
          CAST(CASE WHEN cc.status = 'approved' AND cc.deleted_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS comment_shown \
          FROM mail_messages m LEFT JOIN mail_suppressions sup ON sup.email = m.to_address \
          LEFT JOIN subscribers s ON s.id = m.subscriber_id \

@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "passages",
         include_str!("../migrations/0006_passages.sql"),
     ),
+    (
+        7,
+        "mailcomments_limits",
+        include_str!("../migrations/0007_mailcomments_limits.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -1,10 +1,11 @@
 //! Turning a claimed outbox row into the bytes of a message: a
 //! transactional message from its stored content, a newsletter from its send
-//! (rendered once per send, then given each subscriber's links).
+//! and a notification from its comment (each rendered once, then closed with
+//! each reader's own links; see [`templates::Shared`]).
 
 use crate::links::Links;
 use crate::message::{Headers, Mail, Unsubscribe, build};
-use crate::templates::{self, ArticleMail, DigestItem};
+use crate::templates::{self, ArticleMail, ArticleTail, DigestItem, NotificationTail, Shared};
 use dateline_core::ArticleId;
 use dateline_core::i18n::Phrases;
 use dateline_core::newsletter::Frequency;
@@ -35,8 +36,8 @@ pub(crate) enum NotSent {
 enum Prepared {
     Article {
         subject: String,
-        text: String,
-        html: String,
+        site_title: String,
+        shared: Shared<ArticleTail>,
     },
     Digest {
         title: String,
@@ -56,9 +57,12 @@ pub(crate) struct Composer {
     prepared: Mutex<HashMap<i64, Arc<Prepared>>>,
     /// Comments being notified, read once for all their followers.
     noticed: Mutex<HashMap<i64, Arc<Noticed>>>,
-    /// Their notifications, rendered once per kind of follow.
-    notice_mail: Mutex<HashMap<(i64, &'static str), Arc<Mail>>>,
+    /// Their notifications, rendered once.
+    notice_mail: Mutex<HashMap<i64, Arc<NoticeMail>>>,
 }
+
+/// A notification's subject and the part every follower shares.
+type NoticeMail = (String, Shared<NotificationTail>);
 
 /// What a notification says of its comment.
 struct Noticed {
@@ -159,8 +163,10 @@ impl Composer {
         ) else {
             return Err(NotSent::Skip("the reader stopped following".into()));
         };
-        if m.follower_stopped != 0 {
-            return Err(NotSent::Skip("the reader stopped all notifications".into()));
+        if m.follow_off != 0 {
+            return Err(NotSent::Skip(
+                "the reader stopped notifications, or never confirmed them".into(),
+            ));
         }
         if m.comment_shown == 0 {
             return Err(NotSent::Skip("the comment is no longer shown".into()));
@@ -216,16 +222,12 @@ impl Composer {
                 c
             }
         };
-        let unfollow = self.links.unfollow(follow_id);
-        // Rendered once per comment and kind of follow, with the links that
-        // differ per reader as placeholders.
-        let key = (comment_id, kind.as_str());
         let cached = self
             .notice_mail
             .lock()
             .ok()
-            .and_then(|c| c.get(&key).cloned());
-        let template = match cached {
+            .and_then(|c| c.get(&comment_id).cloned());
+        let rendered = match cached {
             Some(t) => t,
             None => {
                 let article_url = self.article_url(&comment.slug);
@@ -242,34 +244,36 @@ impl Composer {
                     question: comment.question.clone(),
                     text: comment.text.clone(),
                     html: comment.html.clone(),
-                    why: kind.describe().to_owned(),
-                    unfollow: "%%UNFOLLOW%%".into(),
-                    unfollow_all: "%%UNFOLLOW_ALL%%".into(),
                 };
                 let t = Arc::new(
-                    templates::comment_notification(&notification, "")
+                    templates::comment_notification(&notification)
                         .map_err(|e| NotSent::Broken(e.to_string()))?,
                 );
                 if let Ok(mut cache) = self.notice_mail.lock() {
                     if cache.len() > 1000 {
                         cache.clear();
                     }
-                    cache.insert(key, t.clone());
+                    cache.insert(comment_id, t.clone());
                 }
                 t
             }
         };
-        let unfollow_all = self.links.unfollow_all(follower_id);
-        let fill = |s: &str| {
-            s.replace("%%UNFOLLOW_ALL%%", &unfollow_all)
-                .replace("%%UNFOLLOW%%", &unfollow)
-        };
+        let (subject, shared) = rendered.as_ref();
+        let unfollow = self.links.unfollow(follow_id);
+        let (text, html) = shared
+            .for_reader(&NotificationTail {
+                site_title: self.site_title.clone(),
+                why: kind.describe().to_owned(),
+                unfollow: unfollow.clone(),
+                unfollow_all: self.links.unfollow_all(follower_id),
+            })
+            .map_err(|e| NotSent::Broken(e.to_string()))?;
         let mail = Mail {
             to: m.to_address.clone(),
             to_name: None,
-            subject: template.subject.clone(),
-            text: fill(&template.text),
-            html: fill(&template.html),
+            subject: subject.clone(),
+            text,
+            html,
         };
         Ok((
             mail,
@@ -324,19 +328,24 @@ impl Composer {
         let mail = match prepared.as_ref() {
             Prepared::Article {
                 subject,
-                text,
-                html,
-            } => Mail {
-                to: m.to_address.clone(),
-                to_name: Some(m.to_name.clone()),
-                subject: subject.clone(),
-                text: text
-                    .replace("%%PREFERENCES%%", &preferences)
-                    .replace("%%UNSUBSCRIBE%%", &unsubscribe),
-                html: html
-                    .replace("%%PREFERENCES%%", &preferences)
-                    .replace("%%UNSUBSCRIBE%%", &unsubscribe),
-            },
+                site_title,
+                shared,
+            } => {
+                let (text, html) = shared
+                    .for_reader(&ArticleTail {
+                        site_title: site_title.clone(),
+                        preferences: preferences.clone(),
+                        unsubscribe: unsubscribe.clone(),
+                    })
+                    .map_err(|e| NotSent::Broken(e.to_string()))?;
+                Mail {
+                    to: m.to_address.clone(),
+                    to_name: Some(m.to_name.clone()),
+                    subject: subject.clone(),
+                    text,
+                    html,
+                }
+            }
             Prepared::Digest {
                 title,
                 frequency,
@@ -496,7 +505,7 @@ impl Composer {
             })
             .unwrap_or_default();
         let mail = ArticleMail {
-            site_title,
+            site_title: site_title.clone(),
             headline: a.headline.clone(),
             deck: a.deck.clone(),
             dateline: a.dateline.clone(),
@@ -524,11 +533,11 @@ impl Composer {
             lang: a.language.to_string(),
             dir: a.direction.to_string(),
         };
-        let (text, html) = templates::article(&mail).map_err(|e| NotSent::Broken(e.to_string()))?;
+        let shared = templates::article(&mail).map_err(|e| NotSent::Broken(e.to_string()))?;
         Ok(Prepared::Article {
             subject: s.subject,
-            text,
-            html,
+            site_title,
+            shared,
         })
     }
 }

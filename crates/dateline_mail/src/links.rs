@@ -95,11 +95,12 @@ impl Links {
         ))
     }
 
-    /// The link that confirms an address following comments.
-    pub fn follow_confirm(&self, follower: i64, now: DateTime<Utc>) -> String {
+    /// The link that confirms one follow of an article's comments (its page
+    /// offers the address's other waiting follows too).
+    pub fn follow_confirm(&self, follow: i64, now: DateTime<Utc>) -> String {
         let token = self.signer.sign(
             Purpose::FollowConfirm,
-            follower,
+            follow,
             Some((now + CONFIRM_VALID).timestamp()),
         );
         self.absolute(&format!("/comments/follow/confirm/{token}"))

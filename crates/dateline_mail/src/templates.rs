@@ -1,6 +1,12 @@
 //! What Dateline's messages say. Every message has a plain-text and an HTML
 //! body, rendered from templates built into the binary (autoescaping on for
 //! HTML: nothing a reader or writer typed reaches a mail unescaped).
+//!
+//! A message many readers get (a newsletter, a comment's notifications) is
+//! rendered once as a [`Shared`] part and, for each reader, a small tail
+//! holding that reader's links. The two are only ever put side by side:
+//! nothing searches or rewrites the shared part, which holds what writers
+//! and commenters typed, so no text of theirs can pull a reader's links in.
 
 use crate::message::Mail;
 use minijinja::value::{Serde, Value};
@@ -18,8 +24,21 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         }
     });
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // The five characters that matter in HTML text and attributes; the
+    // default also writes "/" as "&#x2f;", which turns every link in a mail
+    // into entities (and some spam filters read that as hiding links).
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if *state.auto_escape() != AutoEscape::None && !value.is_safe() => {
+            escape_html(out, text).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     for (name, source) in [
         ("layout.html", include_str!("../templates/layout.html")),
+        (
+            "layout_close.html",
+            include_str!("../templates/layout_close.html"),
+        ),
         ("confirm.txt", include_str!("../templates/confirm.txt")),
         ("confirm.html", include_str!("../templates/confirm.html")),
         ("already.txt", include_str!("../templates/already.txt")),
@@ -44,6 +63,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("article.txt", include_str!("../templates/article.txt")),
         ("article.html", include_str!("../templates/article.html")),
+        (
+            "article_tail.txt",
+            include_str!("../templates/article_tail.txt"),
+        ),
+        (
+            "article_tail.html",
+            include_str!("../templates/article_tail.html"),
+        ),
         ("digest.txt", include_str!("../templates/digest.txt")),
         (
             "follow_confirm.txt",
@@ -62,6 +89,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../templates/comment_notification.html"),
         ),
         (
+            "comment_notification_tail.txt",
+            include_str!("../templates/comment_notification_tail.txt"),
+        ),
+        (
+            "comment_notification_tail.html",
+            include_str!("../templates/comment_notification_tail.html"),
+        ),
+        (
             "comment_data.txt",
             include_str!("../templates/comment_data.txt"),
         ),
@@ -77,6 +112,24 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
+
+fn escape_html(out: &mut minijinja::Output, text: &str) -> std::fmt::Result {
+    let mut last = 0;
+    for (i, c) in text.char_indices() {
+        let entity = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i])?;
+        out.write_str(entity)?;
+        last = i + c.len_utf8();
+    }
+    out.write_str(&text[last..])
+}
 
 fn render<S: Serialize>(name: &str, ctx: &S) -> anyhow::Result<String> {
     Ok(TEMPLATES
@@ -102,6 +155,48 @@ fn both<S: Serialize>(
             .get_template(&format!("{stem}.html"))?
             .render(html_ctx)?,
     })
+}
+
+/// The part of a message that is the same for every reader who gets it,
+/// rendered once; `T` is the tail that completes it for one reader.
+#[derive(Debug, Clone)]
+pub struct Shared<T> {
+    text: String,
+    html: String,
+    tail: std::marker::PhantomData<T>,
+}
+
+/// The last part of a shared message: one reader's links, and the words
+/// around them. Its template holds nothing anyone but the site wrote.
+pub trait Tail: Serialize {
+    /// The stem of its `.txt` and `.html` templates; the HTML one closes
+    /// the layout.
+    const TEMPLATE: &'static str;
+}
+
+impl<T: Tail> Shared<T> {
+    fn render<S: Serialize>(stem: &str, subject: &str, ctx: &S) -> anyhow::Result<Self> {
+        let html_ctx = minijinja::context! { subject => subject, .. Value::from(Serde(ctx)) };
+        let html = TEMPLATES
+            .get_template(&format!("{stem}.html"))?
+            .render(html_ctx)?;
+        Ok(Self {
+            text: render(&format!("{stem}.txt"), ctx)?,
+            html: html.trim_end().to_owned(),
+            tail: std::marker::PhantomData,
+        })
+    }
+
+    /// The text and HTML bodies for one reader: the shared part, then the
+    /// tail rendered with that reader's links.
+    pub fn for_reader(&self, tail: &T) -> anyhow::Result<(String, String)> {
+        let tail_text = render(&format!("{}.txt", T::TEMPLATE), tail)?;
+        let tail_html = render(&format!("{}.html", T::TEMPLATE), tail)?;
+        Ok((
+            [self.text.as_str(), "\n\n", &tail_text].concat(),
+            [self.html.as_str(), "\n", &tail_html].concat(),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -199,7 +294,7 @@ pub fn follow_confirm(c: &FollowConfirm) -> anyhow::Result<Mail> {
     )
 }
 
-/// A new comment, to a follower.
+/// A new comment, as its followers are told of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommentNotification {
     pub site_title: String,
@@ -216,18 +311,32 @@ pub struct CommentNotification {
     /// Sanitized when the comment was saved.
     pub html: String,
     pub comment_url: String,
+}
+
+/// What closes a notification for one follower.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationTail {
+    pub site_title: String,
     /// Why this reader gets it ("every new comment", "replies to your comments").
     pub why: String,
     pub unfollow: String,
     pub unfollow_all: String,
 }
 
-pub fn comment_notification(c: &CommentNotification, to: &str) -> anyhow::Result<Mail> {
+impl Tail for NotificationTail {
+    const TEMPLATE: &'static str = "comment_notification_tail";
+}
+
+/// A notification's subject, and its body up to each follower's links.
+pub fn comment_notification(
+    c: &CommentNotification,
+) -> anyhow::Result<(String, Shared<NotificationTail>)> {
     let subject = match &c.in_reply_to {
         Some(_) => format!("{} replied on “{}”", c.author, c.headline),
         None => format!("New comment by {} on “{}”", c.author, c.headline),
     };
-    both("comment_notification", &subject, to, "", c)
+    let shared = Shared::render("comment_notification", &subject, c)?;
+    Ok((subject, shared))
 }
 
 /// The link a commenter asked for, to export or erase their comments.
@@ -271,9 +380,8 @@ pub fn invitation(r: &Invitation) -> anyhow::Result<Mail> {
     )
 }
 
-/// An article as the newsletter shows it. The subscriber's own links are
-/// left as `%%PREFERENCES%%` and `%%UNSUBSCRIBE%%`, filled in per message, so
-/// a send renders its article once.
+/// An article as the newsletter shows it; a send renders it once, and each
+/// subscriber's links come in its [`ArticleTail`].
 #[derive(Debug, Clone, Serialize)]
 pub struct ArticleMail {
     pub site_title: String,
@@ -294,13 +402,21 @@ pub struct ArticleMail {
     pub dir: String,
 }
 
-/// The article's text and HTML with placeholders for the subscriber's links.
-pub fn article(a: &ArticleMail) -> anyhow::Result<(String, String)> {
-    let html_ctx = minijinja::context! { subject => a.headline.clone(), .. Value::from(Serde(a)) };
-    Ok((
-        render("article.txt", a)?,
-        TEMPLATES.get_template("article.html")?.render(html_ctx)?,
-    ))
+/// What closes a newsletter's article for one subscriber.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleTail {
+    pub site_title: String,
+    pub preferences: String,
+    pub unsubscribe: String,
+}
+
+impl Tail for ArticleTail {
+    const TEMPLATE: &'static str = "article_tail";
+}
+
+/// The article's text and HTML up to each subscriber's links.
+pub fn article(a: &ArticleMail) -> anyhow::Result<Shared<ArticleTail>> {
+    Shared::render("article", &a.headline, a)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -343,6 +459,12 @@ mod tests {
         })
         .unwrap();
         assert!(m.html.contains("News &amp; &lt;Views&gt;"));
+        assert!(
+            m.html
+                .contains(r#"href="https://news.example/admin/reset/abc""#),
+            "links stay readable: {}",
+            m.html
+        );
         assert!(m.text.contains("News & <Views>"));
         assert!(m.text.contains("https://news.example/admin/reset/abc"));
         assert_eq!(m.subject, "Reset your password for News & <Views>");
@@ -383,7 +505,7 @@ mod tests {
             valid_days: 7,
         })
         .unwrap();
-        let (text, html) = article(&ArticleMail {
+        let shared = article(&ArticleMail {
             site_title: site.clone(),
             headline: "Water <talks>".into(),
             deck: "".into(),
@@ -401,12 +523,24 @@ mod tests {
             dir: "ltr".into(),
         })
         .unwrap();
+        let (text, html) = shared
+            .for_reader(&ArticleTail {
+                site_title: site.clone(),
+                preferences: "https://x/n/1.0.p".into(),
+                unsubscribe: "https://x/n/1.0.p/unsubscribe".into(),
+            })
+            .unwrap();
         assert!(
             html.contains("Water &lt;talks&gt;")
                 && html.contains("<p>Body</p>")
-                && html.contains("%%UNSUBSCRIBE%%")
+                && html.contains(r#"<a href="https://x/n/1.0.p/unsubscribe">Unsubscribe</a></p>"#)
+                && html.trim_end().ends_with("</div>\n</body>\n</html>")
         );
-        assert!(text.starts_with("Water <talks>") && text.contains("%%PREFERENCES%%"));
+        assert!(
+            text.starts_with("Water <talks>")
+                && text.contains("Read it on the site: https://x/water\n\n--\n")
+                && text.contains("Preferences: https://x/n/1.0.p\n")
+        );
         let d = digest(
             &Digest {
                 site_title: site,

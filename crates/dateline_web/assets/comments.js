@@ -263,6 +263,9 @@
             }
           }
           form.querySelector("#comment-body").value = "";
+          // A form token sends a few comments at most: the next comment
+          // starts with a fresh one.
+          tokenFetched = null;
           form.querySelectorAll(".field-error.js").forEach(function (x) { x.remove(); });
           if (root === section) resetReply(); else intoPanel(root);
           status(r.body.message);

@@ -11,6 +11,7 @@ mod commenting;
 mod error;
 mod extract;
 mod handlers;
+mod mail_limit;
 pub mod metrics;
 mod newsroom;
 mod openapi;

@@ -54,8 +54,6 @@ pub struct AppState {
     pub(crate) config: Arc<WebConfig>,
     pub(crate) site: Arc<std::sync::Mutex<Option<CachedSite>>>,
     pub(crate) login_limiter: Arc<crate::auth::LoginLimiter>,
-    /// Newsletter sign-ups per client address.
-    pub(crate) signup_limiter: Arc<crate::auth::LoginLimiter>,
     /// Content-Security-Policy reports per client address.
     pub(crate) csp_report_limiter: Arc<crate::auth::LoginLimiter>,
     /// Turns at decoding and resizing uploaded images.
@@ -95,10 +93,6 @@ impl AppState {
             image_turns: Arc::new(crate::newsroom::images::work_turns()),
             config: Arc::new(config),
             site: Arc::default(),
-            signup_limiter: Arc::new(crate::auth::LoginLimiter::new(
-                20,
-                std::time::Duration::from_secs(60 * 60),
-            )),
             csp_report_limiter: Arc::new(crate::auth::LoginLimiter::new(
                 100,
                 std::time::Duration::from_secs(60),

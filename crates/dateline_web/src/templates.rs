@@ -180,8 +180,29 @@ impl Templates {
         Ok(Self { env })
     }
 
+    /// Renders a template. An XML one (feeds, sitemaps) comes out without
+    /// the characters XML 1.0 forbids, whatever stored text or a site's
+    /// override holds: one stray control character in a commenter's name
+    /// would otherwise make feed readers reject the whole feed.
     pub fn render<S: Serialize>(&self, name: &str, context: S) -> Result<String, minijinja::Error> {
-        self.env.get_template(name)?.render(Serde(context))
+        let out = self.env.get_template(name)?.render(Serde(context))?;
+        Ok(if name.ends_with(".xml") {
+            xml_chars_only(out)
+        } else {
+            out
+        })
+    }
+}
+
+/// `text` without the characters XML 1.0 does not allow anywhere in a
+/// document (C0 controls other than tab, line feed and carriage return, and
+/// U+FFFE, U+FFFF); unchanged, and not copied, when it has none.
+fn xml_chars_only(text: String) -> String {
+    let forbidden = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}');
+    if text.contains(forbidden) {
+        text.chars().filter(|&c| !forbidden(c)).collect()
+    } else {
+        text
     }
 }
 
@@ -219,4 +240,28 @@ fn escape_into(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
 /// A serializable value as a template value.
 pub fn ser<T: Serialize>(value: T) -> Value {
     Value::from(Serde(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_output_drops_what_xml_forbids() {
+        assert_eq!(
+            xml_chars_only("a\u{0}b\u{1b}c\td\ne\rf\u{FFFE}g\u{FFFF}h\u{85}i".into()),
+            "abc\td\ne\rfgh\u{85}i"
+        );
+        let t = Templates::load(Path::new("/nonexistent")).unwrap();
+        let xml = t
+            .render(
+                "sitemap_index.xml",
+                minijinja::context! { sitemaps => vec![minijinja::context! { loc => "https://x.example/\u{7}a", lastmod => () }] },
+            )
+            .unwrap();
+        assert!(
+            xml.contains("https://x.example/a") && !xml.contains('\u{7}'),
+            "{xml}"
+        );
+    }
 }

@@ -366,14 +366,24 @@ async fn comments_in_place_with_javascript() {
         .as_i64()
         .unwrap();
     let comments_api = format!("{base}/api/v1/articles/{article_id}/comments");
-    // Layla posts through the Comments API; the comment's id.
+    // Layla posts through the Comments API, with her browser's commenter
+    // cookie (her address alone would be held as a first comment); the
+    // comment's id.
+    let secret = client
+        .get_named_cookie("dateline_commenter")
+        .await
+        .expect("the commenter cookie");
+    let cookie = format!("dateline_commenter={}", secret.value());
     let by_api = |body: String| {
-        let request = api.post(&comments_api).json(&serde_json::json!({
-            "body": body,
-            "name": "Layla Nasser",
-            "email": "layla@readers.test",
-            "token": token["token"],
-        }));
+        let request = api
+            .post(&comments_api)
+            .header("cookie", &cookie)
+            .json(&serde_json::json!({
+                "body": body,
+                "name": "Layla Nasser",
+                "email": "layla@readers.test",
+                "token": token["token"],
+            }));
         async move {
             let r = request.send().await.unwrap();
             assert_eq!(r.status(), 201);

@@ -3,7 +3,8 @@
 //! every "Notify of" they asked for (as JSON), or erase them all. The link names one of their comments, signed
 //! with the site's key; the page acts on that comment's address, so no link
 //! reaches anyone else's comments. Asking answers the same whether the
-//! address wrote anything or not, and mails one address at most once an hour.
+//! address wrote anything or not, mails one address at most once an hour,
+//! and counts against the limit on requests that mail an address.
 
 use crate::auth::ReaderForm;
 use crate::error::AppError;
@@ -69,10 +70,11 @@ pub struct AskForm {
     email: String,
 }
 
-/// `POST /comments/my-data`: mails the link, if there is anything to send.
+/// `POST /comments/my-data`: mails the link, if there is anything to send
+/// (counted against the limit on requests that mail an address).
 pub async fn send_link(
     State(state): State<AppState>,
-    ReaderForm { form, .. }: ReaderForm<AskForm>,
+    ReaderForm { form, parts }: ReaderForm<AskForm>,
 ) -> Result<Response, AppError> {
     let email = match normalize_email(&form.email) {
         Ok(e) => e,
@@ -90,6 +92,7 @@ pub async fn send_link(
             .await;
         }
     };
+    crate::mail_limit::count_request(&state, &parts).await?;
     let site = site(&state).await?;
     let now = Utc::now();
     let signer = state.signer.clone();

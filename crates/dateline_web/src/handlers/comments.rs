@@ -22,10 +22,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
-use dateline_core::comment::{
-    CommentInput, CommentSettings, CommentSort, CommentStatus, validate_body,
-};
-use dateline_db::comments::{self, CommentTarget, Cursor, OwnerEdit, ThreadFilter};
+use dateline_core::comment::{CommentInput, CommentSettings, CommentSort, CommentStatus};
+use dateline_db::comments::{self, CommentTarget, Cursor, ThreadFilter};
 use dateline_db::passages::PassageView;
 use dateline_db::views::CommentView;
 use serde::{Deserialize, Serialize};
@@ -493,7 +491,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 
 /// The newsroom account signed in in this browser, if any: its comments go
 /// out under its name, marked as the newsroom's, without the guests' checks.
-async fn newsroom_user(
+pub(crate) async fn newsroom_user(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<dateline_db::accounts::User>, AppError> {
@@ -508,7 +506,7 @@ async fn newsroom_user(
 
 /// The secret in this browser that lets its writer change their comments;
 /// a new one (and its cookie) when there is none.
-fn owner_secret(parts: &Parts) -> (String, bool) {
+pub(crate) fn owner_secret(parts: &Parts) -> (String, bool) {
     match cookie_value(&parts.headers, COMMENTER_COOKIE) {
         Some(s) if s.len() >= 32 && s.len() <= 64 => (s, false),
         _ => (crate::auth::secrets::new_secret(), true),
@@ -541,6 +539,7 @@ pub async fn post(
         nonce: form.pow.clone(),
         honeypot: form.honeypot.clone(),
         anchor: form.anchor.clone().filter(|a| !a.is_empty()),
+        notify: form.notify.as_deref() == Some("1"),
     };
     let (secret, new_cookie) = owner_secret(&parts);
     let mut sender = Sender::reader(&state, &parts, secret.clone());
@@ -551,16 +550,6 @@ pub async fn post(
     let now = Utc::now();
     match commenting::post(&state, &target, &settings, &submission, &sender, now).await {
         Ok(row) => {
-            if form.notify.as_deref() == Some("1") {
-                crate::handlers::follows::request(
-                    &state,
-                    &target,
-                    &row.author_email,
-                    dateline_db::follows::FollowKind::Comment,
-                    Some(row.id),
-                )
-                .await?;
-            }
             let mut response = if json {
                 let html =
                     one_fragment(&state, &dateline_db::views::CommentView::from(&row), &slug)?;
@@ -608,7 +597,7 @@ pub async fn post(
                     Json(json!({
                         "error": message.clone().unwrap_or_else(|| "Some fields need correcting.".into()),
                         "fields": errors,
-                        "token": commenting::form_token(&state, now),
+                        "token": commenting::reader_form_token(&state, now),
                     })),
                 )
                     .into_response();
@@ -674,7 +663,12 @@ fn posted_message(status: &str) -> &'static str {
     }
 }
 
-fn set_commenter_cookies(state: &AppState, response: &mut Response, secret: &str, new: bool) {
+pub(crate) fn set_commenter_cookies(
+    state: &AppState,
+    response: &mut Response,
+    secret: &str,
+    new: bool,
+) {
     let secure = state.config.secure_cookies();
     let year = Some(Duration::days(365));
     let h = response.headers_mut();
@@ -824,17 +818,21 @@ async fn edit_page(
     .await
 }
 
-/// `POST /comments/{id}/edit`: saves the writer's change.
+/// `POST /comments/{id}/edit`: saves the writer's change (held for a
+/// moderator when the rules for new comments say so).
 pub async fn edit(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     ReaderForm { form, parts }: ReaderForm<EditForm>,
 ) -> Result<Response, AppError> {
-    let settings = crate::handlers::comment_settings(&state).await?;
+    use commenting::edit::EditError;
     let json = wants_json(&parts.headers);
-    let body = match validate_body(&form.body, &settings) {
-        Ok(b) => b,
-        Err(message) => {
+    let secret = cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
+    let ip = client_ip(&parts, &state.config.trusted_proxies);
+    let row = match commenting::edit::edit(&state, id, &secret, &form.body, ip, Utc::now()).await {
+        Ok(row) => row,
+        Err(EditError::Refused(e)) => return Err(e),
+        Err(EditError::Body(message)) => {
             let errors = std::collections::BTreeMap::from([("body".to_owned(), message)]);
             if json {
                 return Ok((
@@ -854,24 +852,14 @@ pub async fn edit(
             .await;
         }
     };
-    let secret = cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
-    let html = dateline_render::render_comment(&body);
-    let row = comments::edit_by_owner(
-        &state.db,
-        id,
-        &hash_or_empty(&secret),
-        OwnerEdit::Body {
-            markdown: &body,
-            html: &html,
-        },
-        settings.edit_minutes,
-        Utc::now(),
-    )
-    .await
-    .map_err(owner_error)?;
-    after_owner_change(&state, &row).await?;
     if json {
-        return Ok(Json(json!({"id": row.id, "html": row.body_html})).into_response());
+        return Ok(Json(json!({
+            "id": row.id,
+            "status": row.status,
+            "html": row.body_html,
+            "message": posted_message(&row.status),
+        }))
+        .into_response());
     }
     Ok(Redirect::to(&format!("/comments/{id}/yours")).into_response())
 }
@@ -884,51 +872,14 @@ fn hash_or_empty(secret: &str) -> String {
     }
 }
 
-fn owner_error(e: dateline_db::DbError) -> AppError {
-    match e {
-        dateline_db::DbError::NotFound => AppError::NotFound(
-            "Only the browser that wrote a comment can change it, and only for a short while after posting."
-                .into(),
-        ),
-        other => other.into(),
-    }
-}
-
-async fn after_owner_change(
-    state: &AppState,
-    row: &dateline_db::rows::CommentRow,
-) -> Result<(), AppError> {
-    if row.status == CommentStatus::Approved.as_str()
-        && let Some(t) =
-            comments::target_by_id(&state.db, dateline_core::ArticleId(row.article_id)).await?
-    {
-        state.comments_changed(t.id, &t.slug);
-    }
-    Ok(())
-}
-
 /// `POST /comments/{id}/delete`: the writer takes their comment back.
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     ReaderForm { form: _, parts }: ReaderForm<EditForm>,
 ) -> Result<Response, AppError> {
-    let settings = crate::handlers::comment_settings(&state).await?;
     let secret = cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
-    let before = comments::get(&state.db, id).await?;
-    let row = comments::edit_by_owner(
-        &state.db,
-        id,
-        &hash_or_empty(&secret),
-        OwnerEdit::Delete,
-        settings.edit_minutes,
-        Utc::now(),
-    )
-    .await
-    .map_err(owner_error)?;
-    if let Some(b) = &before {
-        after_owner_change(&state, b).await?;
-    }
+    let row = commenting::edit::delete(&state, id, &secret, Utc::now()).await?;
     if wants_json(&parts.headers) {
         return Ok(Json(json!({"id": id, "deleted": true})).into_response());
     }
@@ -1007,7 +958,7 @@ pub(crate) async fn cast_vote(
 pub async fn token(State(state): State<AppState>) -> Result<Response, AppError> {
     let settings = crate::handlers::comment_settings(&state).await?;
     let mut r = Json(json!({
-        "token": commenting::form_token(&state, Utc::now()),
+        "token": commenting::reader_form_token(&state, Utc::now()),
         "pow_bits": settings.proof_of_work_bits,
         "min_seconds": settings.min_seconds,
     }))

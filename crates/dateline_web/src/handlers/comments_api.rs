@@ -297,6 +297,7 @@ pub async fn post(
         nonce: body.pow,
         honeypot: String::new(),
         anchor: body.anchor.filter(|a| !a.is_empty()),
+        notify: false,
     };
     let secret = crate::auth::cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
     let sender = Sender::reader(&state, &parts, secret);
@@ -408,7 +409,7 @@ pub async fn token(State(state): State<AppState>) -> Result<Response, AppError> 
     json(
         StatusCode::OK,
         &FormToken {
-            token: commenting::form_token(&state, Utc::now()),
+            token: commenting::reader_form_token(&state, Utc::now()),
             pow_bits: settings.proof_of_work_bits,
             min_seconds: settings.min_seconds,
         },
@@ -428,8 +429,9 @@ pub struct FollowAnswer {
     pub message: String,
 }
 
-/// "Notify of": asks for mail about an article's new comments. An address
-/// not yet confirmed gets a confirmation mail first (at most one an hour).
+/// "Notify of": asks for mail about an article's new comments. The follow
+/// starts once a link mailed to the address confirms it (at most one mail
+/// an hour), or at once from a browser that confirmed the address before.
 #[utoipa::path(post, path = "/api/v1/articles/{id}/follow", tag = "comments",
     params(("id" = i64, Path, description = "Article id")), request_body = FollowBody,
     responses((status = 202, body = FollowAnswer), (status = 422, body = ApiError), (status = 429, body = ApiError)))]
@@ -455,8 +457,20 @@ pub async fn follow(
     let (Some(email), Some(kind)) = (email, kind) else {
         return Err(AppError::Invalid(errors));
     };
-    crate::handlers::limit_mail_requests(&state, &parts)?;
-    crate::handlers::follows::request(&state, &target, &email, kind, None).await?;
+    crate::mail_limit::count_request(&state, &parts).await?;
+    let secret = crate::auth::cookie_value(&parts.headers, COMMENTER_COOKIE).unwrap_or_default();
+    crate::commenting::follow::ask(
+        &state,
+        &target,
+        &crate::commenting::follow::Asked {
+            email: &email,
+            kind,
+            comment: None,
+            owner_secret: &secret,
+            staff_email: None,
+        },
+    )
+    .await?;
     json(
         StatusCode::ACCEPTED,
         &FollowAnswer {

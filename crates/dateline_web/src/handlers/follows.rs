@@ -1,25 +1,25 @@
 //! "Notify of", the reader's side: following an article's comments (every
-//! new comment, or replies to one's own), confirming the address once,
-//! and stopping — one article from its notifications' link (one-click, RFC
-//! 8058), or everything. Every page past the request is reached by a signed
-//! link from a mail; asking answers the same whatever the address, so nobody
-//! learns who follows what.
+//! new comment, or replies to one's own), confirming each follow from the
+//! mailed link (with the address's other waiting follows, if its owner
+//! ticks them), and stopping — one article from its notifications' link
+//! (one-click, RFC 8058), or everything. Every page past the request is
+//! reached by a signed link from a mail; asking answers the same whatever
+//! the address, so nobody learns who follows what. The rules are in
+//! `commenting::follow`.
 
 use crate::auth::ReaderForm;
+use crate::commenting::follow::{self as following, Asked};
 use crate::error::AppError;
-use crate::handlers::{html_page, make_private, site};
+use crate::handlers::{html_page, make_private};
 use crate::state::AppState;
 use crate::views::PageMeta;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use dateline_core::ArticleId;
 use dateline_core::newsletter::normalize_email;
-use dateline_db::comments::{self, CommentTarget};
-use dateline_db::follows::{self, FollowKind, Followed};
-use dateline_mail::links::CONFIRM_VALID;
-use dateline_mail::templates;
+use dateline_db::comments;
+use dateline_db::follows::{self, Follow, FollowKind};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -31,6 +31,18 @@ struct FollowPage {
     kind: String,
     error: Option<String>,
     action: String,
+    headline: String,
+    article_url: String,
+    what: String,
+    /// The address's other follows waiting for confirmation, offered on
+    /// the confirmation page.
+    waiting: Vec<Waiting>,
+    /// Their ids, sent back when the reader ticks "these too".
+    waiting_ids: String,
+}
+
+#[derive(Serialize)]
+struct Waiting {
     headline: String,
     article_url: String,
     what: String,
@@ -60,42 +72,6 @@ pub struct FollowForm {
     kind: String,
 }
 
-/// Queues the follow for `email`, with a confirmation mail when the address
-/// is new (at most one an hour). Shared with the comment form's "Notify of".
-pub(crate) async fn request(
-    state: &AppState,
-    target: &CommentTarget,
-    email: &str,
-    kind: FollowKind,
-    comment: Option<i64>,
-) -> Result<Followed, AppError> {
-    let site = site(state).await?;
-    let links = state.links.clone();
-    let now = Utc::now();
-    let (title, headline) = (site.settings.title.clone(), target.headline.clone());
-    Ok(follows::follow(
-        &state.db,
-        email,
-        ArticleId(target.id),
-        kind,
-        comment,
-        now,
-        |follower| {
-            templates::follow_confirm(&templates::FollowConfirm {
-                site_title: title,
-                email: email.to_owned(),
-                headline,
-                what: kind.describe().to_owned(),
-                link: links.follow_confirm(follower, now),
-                valid_days: CONFIRM_VALID.num_days(),
-            })
-            .ok()
-            .map(|m| m.into_queued("follow_confirm", None))
-        },
-    )
-    .await?)
-}
-
 fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -104,7 +80,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 /// What a reader is told after asking, whatever the address's state.
-pub(crate) const ASKED: &str = "Done. If this address is new to us, we sent it a link to confirm first; notifications start once it is confirmed, and each one has a link to stop.";
+pub(crate) const ASKED: &str = "Done. Unless you confirmed this address from this browser before, we sent it a link to confirm first; notifications start once it is confirmed, and each one has a link to stop.";
 
 /// `POST /{slug}/comments/follow`: the "Notify of" control.
 pub async fn follow(
@@ -151,8 +127,21 @@ pub async fn follow(
         )
         .await;
     };
-    crate::handlers::limit_mail_requests(&state, &parts)?;
-    request(&state, &target, &email, kind, None).await?;
+    crate::mail_limit::count_request(&state, &parts).await?;
+    let (secret, _) = crate::handlers::comments::owner_secret(&parts);
+    let staff = crate::handlers::comments::newsroom_user(&state, &parts.headers).await?;
+    following::ask(
+        &state,
+        &target,
+        &Asked {
+            email: &email,
+            kind,
+            comment: None,
+            owner_secret: &secret,
+            staff_email: staff.as_ref().map(|u| u.email.as_str()),
+        },
+    )
+    .await?;
     if json {
         return Ok(axum::Json(json!({ "message": ASKED })).into_response());
     }
@@ -184,7 +173,8 @@ async fn expired(state: &AppState) -> Result<Response, AppError> {
 }
 
 /// `GET /comments/follow/confirm/{token}`: a button, so that mail scanners
-/// following links confirm nobody.
+/// following links confirm nobody; the address's other follows waiting for
+/// confirmation are listed with a box to confirm them too.
 pub async fn confirm_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -192,19 +182,40 @@ pub async fn confirm_page(
     let Ok(id) = state.links.check_follow_confirm(&token, Utc::now()) else {
         return expired(&state).await;
     };
-    let Some(f) = follows::follower(&state.db, id).await? else {
+    let Some(f) = follows::get(&state.db, id).await? else {
         return expired(&state).await;
     };
+    let others: Vec<Follow> = follows::waiting(&state.db, f.follower_id)
+        .await?
+        .into_iter()
+        .filter(|o| o.id != f.id)
+        .collect();
     follow_page(
         &state,
         FollowPage {
-            step: if f.confirmed() {
+            step: if f.confirmed_at.is_some() && others.is_empty() {
                 "confirmed"
             } else {
                 "confirm"
             },
-            email: f.email,
+            email: f.email.clone(),
             action: format!("/comments/follow/confirm/{token}"),
+            headline: f.article_headline.clone(),
+            article_url: state.urls.article(&f.article_slug),
+            what: f.kind.describe().into(),
+            waiting_ids: others
+                .iter()
+                .map(|o| o.id.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            waiting: others
+                .iter()
+                .map(|o| Waiting {
+                    headline: o.article_headline.clone(),
+                    article_url: state.urls.article(&o.article_slug),
+                    what: o.kind.describe().into(),
+                })
+                .collect(),
             ..Default::default()
         },
         StatusCode::OK,
@@ -213,32 +224,52 @@ pub async fn confirm_page(
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
+pub struct ConfirmForm {
+    /// "1" when the reader ticked the address's other waiting follows.
+    #[serde(default)]
+    also: Option<String>,
+    /// Their ids, as the page listed them.
+    #[serde(default)]
+    waiting: String,
+}
 
 /// `POST /comments/follow/confirm/{token}`
 pub async fn confirm(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    ReaderForm { .. }: ReaderForm<Empty>,
+    ReaderForm { form, parts }: ReaderForm<ConfirmForm>,
 ) -> Result<Response, AppError> {
     let Ok(id) = state.links.check_follow_confirm(&token, Utc::now()) else {
         return expired(&state).await;
     };
-    let f = match follows::confirm(&state.db, id, Utc::now()).await {
-        Ok(f) => f,
-        Err(dateline_db::DbError::NotFound) => return expired(&state).await,
-        Err(e) => return Err(e.into()),
+    let others: Vec<i64> = match form.also.as_deref() {
+        Some("1") => form
+            .waiting
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect(),
+        _ => Vec::new(),
     };
-    follow_page(
+    // The browser that confirms gets a commenter secret if it had none, so
+    // that it is remembered as one that reads the address's mail.
+    let (secret, new_cookie) = crate::handlers::comments::owner_secret(&parts);
+    let Some(follow) = following::confirm(&state, id, &others, &secret).await? else {
+        return expired(&state).await;
+    };
+    let mut r = follow_page(
         &state,
         FollowPage {
             step: "confirmed",
-            email: f.email,
+            email: follow.email,
             ..Default::default()
         },
         StatusCode::OK,
     )
-    .await
+    .await?;
+    if new_cookie {
+        crate::handlers::comments::set_commenter_cookies(&state, &mut r, &secret, true);
+    }
+    Ok(r)
 }
 
 /// `GET /comments/follow/{token}/unsubscribe`: asks first.

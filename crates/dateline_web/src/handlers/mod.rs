@@ -161,27 +161,6 @@ pub(crate) fn make_private(response: &mut Response) {
     );
 }
 
-/// Counts a request that makes Dateline mail an address the reader gave (a
-/// newsletter sign-up, a comment follow), refusing it when this client has
-/// made too many lately (20 an hour).
-pub(crate) fn limit_mail_requests(
-    state: &AppState,
-    parts: &axum::http::request::Parts,
-) -> Result<(), AppError> {
-    let ip = crate::auth::client_ip(parts, &state.config.trusted_proxies);
-    if let Err(wait) = state.signup_limiter.check(ip) {
-        return Err(AppError::TooManyRequests {
-            message: format!(
-                "Too many sign-ups from your network. Wait {} minutes and try again.",
-                wait.div_ceil(60)
-            ),
-            retry_after: wait,
-        });
-    }
-    state.signup_limiter.failed(ip);
-    Ok(())
-}
-
 /// Renders an HTML page with the layout's `site` and `meta` around `page`.
 pub(crate) async fn html_page<P: Serialize>(
     state: &AppState,

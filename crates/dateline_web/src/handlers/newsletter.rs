@@ -161,7 +161,7 @@ pub async fn subscribe(
         )
         .await;
     };
-    crate::handlers::limit_mail_requests(&state, &parts)?;
+    crate::mail_limit::count_request(&state, &parts).await?;
 
     let site = site(&state).await?;
     let title = site.settings.title.clone();

@@ -4,98 +4,15 @@
 //! rules, the spam defences and rate limits, bans, the feed, counts on the
 //! front page and in the Content API, and 200 readers posting at once.
 
+use crate::reader::{Reader, get, post, post_json, send};
 use crate::support::{Resp, TestApp};
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use chrono::Utc;
 use dateline_core::comment::{CommentSettings, CommentStatus};
 use dateline_db::both_databases;
 use dateline_db::comments::{self, Moderation};
 use dateline_db::testing::TestDb;
-use std::net::SocketAddr;
-
-/// A reader: a client address and the cookies their browser holds.
-#[derive(Clone)]
-struct Reader {
-    ip: String,
-    cookies: Vec<String>,
-}
-
-impl Reader {
-    fn new(ip: &str) -> Self {
-        Self {
-            ip: ip.into(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.join("; ")
-    }
-
-    /// Keeps the cookies a response sets.
-    fn keep(&mut self, r: &Resp) {
-        for v in r.headers.get_all("set-cookie") {
-            let pair = v.to_str().unwrap().split(';').next().unwrap().to_owned();
-            let name = pair.split('=').next().unwrap().to_owned();
-            self.cookies.retain(|c| !c.starts_with(&format!("{name}=")));
-            self.cookies.push(pair);
-        }
-    }
-}
-
-async fn send(
-    app: &TestApp,
-    reader: &Reader,
-    req: axum::http::request::Builder,
-    body: Body,
-) -> Resp {
-    let mut req = req
-        .header("cookie", reader.cookie_header())
-        .body(body)
-        .unwrap();
-    let addr: SocketAddr = format!("{}:40000", reader.ip).parse().unwrap();
-    req.extensions_mut().insert(ConnectInfo(addr));
-    app.request(req).await
-}
-
-async fn get(app: &TestApp, reader: &Reader, path: &str) -> Resp {
-    send(app, reader, Request::get(path), Body::empty()).await
-}
-
-async fn post(app: &TestApp, reader: &mut Reader, path: &str, fields: &[(&str, &str)]) -> Resp {
-    let req = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
-    let r = send(
-        app,
-        reader,
-        req,
-        Body::from(serde_urlencoded::to_string(fields).unwrap()),
-    )
-    .await;
-    reader.keep(&r);
-    r
-}
-
-async fn post_json(
-    app: &TestApp,
-    reader: &mut Reader,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Resp {
-    let req = Request::post(path)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json");
-    let r = send(
-        app,
-        reader,
-        req,
-        Body::from(serde_urlencoded::to_string(fields).unwrap()),
-    )
-    .await;
-    reader.keep(&r);
-    r
-}
 
 /// Posts a comment as `reader` and returns its id.
 async fn comment(
@@ -673,6 +590,7 @@ async fn held_comments_wait_for_a_moderator(db: TestDb) {
     let page = get(&app, &nadia, &format!("/{slug}")).await;
     assert_eq!(page.select(".comment-count"), ["1 Comment"]);
     assert_eq!(page.select(".comment-author"), ["Nadia"]);
+    let t = app.comment_token().await;
     let r = post_json(
         &app,
         &mut nadia,
@@ -692,6 +610,7 @@ async fn held_comments_wait_for_a_moderator(db: TestDb) {
         "Buy cheap pills now",
         "a https://a.example b https://b.example c https://c.example",
     ] {
+        let t = app.comment_token().await;
         let r = post_json(
             &app,
             &mut nadia,
@@ -813,6 +732,12 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
     app.refresh().await;
     let path = format!("/{slug}/comments");
     let old_token = app.comment_token().await;
+    // Forms opened a while ago, each sending one comment (a token sends a
+    // few at most).
+    let mut patient = Vec::new();
+    for _ in 0..40 {
+        patient.push(app.comment_token().await);
+    }
     // A person reads for a while before writing.
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
 
@@ -825,7 +750,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
         let (tok, honeypot) = match i % 3 {
             0 => (fresh.as_str(), ""),             // instant submit
             1 => (old_token.as_str(), "http://x"), // honeypot filled
-            _ => (old_token.as_str(), ""),         // patient, but many
+            _ => (patient[i / 3].as_str(), ""),    // patient, but many
         };
         let req = Request::post(&path)
             .header("content-type", "application/x-www-form-urlencoded")
@@ -892,7 +817,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
             ("body", "When will they count?"),
             ("name", "Salma"),
             ("email", "salma@readers.test"),
-            ("token", &old_token),
+            ("token", &patient[36]),
         ],
     )
     .await;
@@ -915,7 +840,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
             ("body", "Thanks for the update."),
             ("name", "Salma"),
             ("email", "salma@readers.test"),
-            ("token", &old_token),
+            ("token", &patient[37]),
         ],
     )
     .await;
@@ -941,7 +866,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
             ("body", "Again."),
             ("name", "Salma"),
             ("email", "salma@readers.test"),
-            ("token", &old_token),
+            ("token", &patient[38]),
         ],
     )
     .await;
@@ -953,11 +878,10 @@ async fn two_hundred_readers_post_at_once(db: TestDb) {
     app.add("Flood warnings along the Euphrates", |_| {}).await;
     let slug = "flood-warnings-along-the-euphrates";
     app.relaxed_comments(|_| {}).await;
-    let t = app.comment_token().await;
     let mut tasks = Vec::new();
     for i in 0..200 {
         let app = app.clone();
-        let t = t.clone();
+        let t = app.comment_token().await;
         tasks.push(tokio::spawn(async move {
             let mut reader = Reader::new(&format!("10.{}.{}.1", i / 200, i % 200));
             let r = post_json(
@@ -1461,10 +1385,13 @@ async fn commenters_export_and_erase_through_a_mailed_link(db: TestDb) {
         .id;
     dateline_db::follows::follow(
         &app.db.db,
-        "rima.daher@readers.test",
-        dateline_core::ArticleId(article_id),
-        dateline_db::follows::FollowKind::All,
-        None,
+        &dateline_db::follows::FollowRequest {
+            email: "rima.daher@readers.test",
+            article: dateline_core::ArticleId(article_id),
+            kind: dateline_db::follows::FollowKind::All,
+            comment_id: None,
+            proven: false,
+        },
         Utc::now(),
         |_| None,
     )

@@ -199,7 +199,93 @@ async fn sitemaps_and_robots(db: TestDb) {
     assert!(robots.contains("Disallow: /admin/"));
 }
 
+/// Control characters already stored (from before they were refused, or
+/// written by a route that did not check) never make a feed or sitemap
+/// invalid XML; new ones are refused at the form with a reason.
+async fn control_characters_never_reach_xml(db: TestDb) {
+    use dateline_core::comment::CommentStatus;
+    use dateline_db::comments::{self, NewComment};
+    let app = TestApp::new(db).await;
+    let article = app
+        .add("Water\u{1} talks \u{1b}resume", |i| {
+            i.deck = Some("Both \u{8}sides".into());
+            i.tags = vec!["Rivers\u{7}".into()];
+            i.body = "Delegates met\u{c} at dawn.\n\nNo \u{ffff}deal yet.".into();
+        })
+        .await;
+    app.relaxed_comments(|_| {}).await;
+    let target = comments::target_by_id(&app.db.db, article)
+        .await
+        .unwrap()
+        .unwrap();
+    comments::create(
+        &app.db.db,
+        &NewComment {
+            article_id: article,
+            parent_id: None,
+            status: CommentStatus::Approved,
+            held_because: String::new(),
+            author_name: "Evil\u{1}\u{8} Name".into(),
+            author_email: "evil@readers.test".into(),
+            author_url: String::new(),
+            user_id: None,
+            body_markdown: "Hi\u{c}there \u{1b}[2J".into(),
+            body_html: "<p>Hi\u{c}there \u{1b}[2J</p>".into(),
+            ip_hash: String::new(),
+            ip_prefix: String::new(),
+            user_agent: String::new(),
+            owner_hash: String::new(),
+            anchor: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    app.refresh().await;
+    let comments_feed = format!("/{}/comments.atom", target.slug);
+    for path in [
+        "/feed.xml",
+        "/atom.xml",
+        "/sitemaps/news.xml",
+        "/sitemaps/pages.xml",
+        "/sitemaps/articles-1.xml",
+        comments_feed.as_str(),
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        xml(&r.text());
+    }
+    let text = app.get(&comments_feed).await.text();
+    let doc = xml(&text);
+    assert_eq!(
+        texts(&doc, Some(ATOM), "name")[0],
+        "Evil Name",
+        "stored control characters are left out"
+    );
+    let rss = app.get("/feed.xml").await.text();
+    assert_eq!(texts(&xml(&rss), None, "title")[1], "Water talks resume");
+
+    // New ones are refused, with the reason, and the comment kept.
+    let token = app.comment_token().await;
+    let r = app
+        .post_form(
+            &format!("/{}/comments", target.slug),
+            &[
+                ("body", "A fair question."),
+                ("name", "Bell\u{7} Ringer"),
+                ("email", "bell@readers.test"),
+                ("token", &token),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("U+0007"), "{}", r.text());
+    assert_eq!(r.select("#comment-body"), ["A fair question."]);
+}
+
 both_databases!(
+    control_characters_never_reach_xml,
     rss_is_valid_and_carries_full_content,
     atom_is_valid,
     json_feed_follows_version_1_1,

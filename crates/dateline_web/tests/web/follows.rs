@@ -394,13 +394,15 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
         .unwrap()
         .unwrap()
         .id;
-    let follow = |body: serde_json::Value| {
+    let follow_from = |cookie: &str, body: serde_json::Value| {
         let req = Request::post(format!("/api/v1/articles/{article}/follow"))
             .header("content-type", "application/json")
+            .header("cookie", cookie)
             .body(Body::from(body.to_string()))
             .unwrap();
         app.request(req)
     };
+    let follow = |body: serde_json::Value| follow_from("", body);
     let r = follow(serde_json::json!({"email": "Rami@Readers.test", "kind": "all"})).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     let r = follow(serde_json::json!({"email": "nope", "kind": "everything"})).await;
@@ -415,7 +417,14 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
         &text_of(&mails[0]),
         "http://news.test/comments/follow/confirm/",
     );
-    app.post_form(&confirm, &[], &[]).await;
+    // The browser that confirms is remembered as one that reads the mail.
+    let confirmed = app.post_form(&confirm, &[], &[]).await;
+    let rami_browser = confirmed
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
 
     let editor = app.browser(Role::Editor).await;
     let token = app.token(&editor.user).await;
@@ -430,6 +439,7 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
         .json();
     assert_eq!(listed[0]["email"], "rami@readers.test");
     assert_eq!(listed[0]["kind"], "all");
+    assert_eq!(listed[0]["confirmed"], true);
     let page = app
         .get_as(
             &editor,
@@ -470,9 +480,22 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
         "removed by an editor: no more mail"
     );
 
+    // Following again needs the address's confirmation, unless it comes
+    // from the browser that confirmed it.
+    follow(serde_json::json!({"email": "rami@readers.test", "kind": "all"})).await;
+    post(&app, "Omar", "omar@readers.test", "Not yet.", None, false).await;
+    assert!(
+        delivered(&app, &smtp).await.is_empty(),
+        "no mail until confirmed (and no second confirmation within the hour)"
+    );
+    follow_from(
+        &rami_browser,
+        serde_json::json!({"email": "rami@readers.test", "kind": "all"}),
+    )
+    .await;
+
     // The Comments API ends a follow with the token of a notification's link,
     // and an editor removes one over the admin API.
-    follow(serde_json::json!({"email": "rami@readers.test", "kind": "all"})).await;
     post(
         &app,
         "Omar",
@@ -512,6 +535,11 @@ async fn editors_see_and_remove_follows_and_the_api_follows(db: TestDb) {
         )
         .await
         .json();
+    assert_eq!(listed[0]["kind"], "replies");
+    assert_eq!(
+        listed[0]["confirmed"], false,
+        "asked without proof: waiting"
+    );
     let id = listed[0]["id"].as_i64().unwrap();
     let r = app
         .api(

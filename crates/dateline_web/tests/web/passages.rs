@@ -481,10 +481,13 @@ async fn followers_hear_of_answers_with_their_paragraph(db: TestDb) {
     let article = dateline_core::ArticleId(id);
     follows::follow(
         &app.db.db,
-        "watcher@readers.test",
-        article,
-        FollowKind::All,
-        None,
+        &follows::FollowRequest {
+            email: "watcher@readers.test",
+            article,
+            kind: FollowKind::All,
+            comment_id: None,
+            proven: false,
+        },
         Utc::now(),
         |_| None,
     )
@@ -493,7 +496,7 @@ async fn followers_hear_of_answers_with_their_paragraph(db: TestDb) {
     let follow = &follows::list(&app.db.db, Some(article), None, 10)
         .await
         .unwrap()[0];
-    follows::confirm(&app.db.db, follow.follower_id, Utc::now())
+    follows::confirm(&app.db.db, follow.id, &[], Utc::now())
         .await
         .unwrap();
     post_json(&app, "Huda", "Still dry in Abu al-Khasib.", "p2", None).await;

@@ -160,10 +160,11 @@ async fn hostile_comments_are_inert_everywhere(db: TestDb) {
     .await
     .unwrap();
     app.refresh().await;
-    let token = app.comment_token().await;
     let path = format!("/{slug}/comments");
     let mut ids = Vec::new();
     for (n, p) in COMMENT_PAYLOADS.iter().enumerate() {
+        // A form token sends a few comments at most.
+        let token = app.comment_token().await;
         // In the body and the name; the website as a URL carrying it.
         let website = format!("https://x{n}.example/{p}");
         let r = app

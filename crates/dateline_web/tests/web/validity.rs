@@ -205,6 +205,8 @@ async fn every_page_is_valid_html() {
         .unwrap();
     let mut parent = id;
     for n in 0..3 {
+        // A form token sends a few comments at most.
+        let token = app.comment_token().await;
         let r = app
             .post_form(
                 article,
@@ -234,6 +236,7 @@ async fn every_page_is_valid_html() {
         .await;
     // Inline feedback: an answer to the editors' question on the first
     // paragraph, and a comment on a paragraph that does not exist.
+    let token = app.comment_token().await;
     let inline = app
         .post_form(
             article,

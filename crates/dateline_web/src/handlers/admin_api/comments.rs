@@ -231,6 +231,9 @@ pub struct ApiFollow {
     /// For kind comment: whose replies.
     pub comment_id: Option<i64>,
     pub created_at: String,
+    /// Whether the address's owner confirmed it: notifications go out only
+    /// then (and not after the address stopped them all).
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -265,6 +268,7 @@ pub async fn follows(
             kind: f.kind.as_str().to_owned(),
             comment_id: f.comment_id,
             created_at: f.created_at.to_rfc3339(),
+            confirmed: f.confirmed_at.is_some(),
         })
         .collect();
     json(StatusCode::OK, &out)

@@ -1,9 +1,16 @@
 //! What posting a comment involves, whichever door it comes through (the
 //! form under an article, the Comments API): the spam defences, the rate
-//! limits, the moderation rules, storing it, and dropping cached pages.
+//! limits, the moderation rules, storing it, asking for notifications of
+//! its replies, and dropping cached pages. A writer's later edits go
+//! through the same rules ([`edit`]); following comments is [`follow`].
 //!
 //! Nothing is stored unless every check passed; a refusal says why, in
-//! words, and the caller gives the reader back what they wrote.
+//! words, and the caller gives the reader back what they wrote. Every limit
+//! is counted in the database before the work it limits, so it holds for
+//! parallel requests and across processes.
+
+pub mod edit;
+pub mod follow;
 
 use crate::auth::{ip_prefix, secrets::hash_secret};
 use crate::state::AppState;
@@ -15,11 +22,20 @@ use dateline_core::signing::Purpose;
 use dateline_core::{UserId, ValidationErrors};
 use dateline_db::DbError;
 use dateline_db::comments::{self, CommentTarget, NewComment};
+use dateline_db::follows::FollowKind;
 use dateline_db::rows::CommentRow;
 use std::net::IpAddr;
 
 /// How long a comment form stays good.
 pub const FORM_VALID: Duration = Duration::days(1);
+/// Comments one form token may send. More than one, because readers
+/// without script share the token of a cached article page for a while;
+/// few, because a robot's proof of work is done once per token.
+pub const MAX_PER_FORM: i64 = 3;
+/// A form token's id is the second it was made times this, plus a random
+/// number below it: no two readers share a token, and its uses can be
+/// counted.
+const FORM_ID_SPREAD: i64 = 1 << 20;
 /// The window the rate limits count in.
 pub const RATE_WINDOW: Duration = Duration::hours(1);
 /// Comments one client address, or one email address, may post per window.
@@ -72,6 +88,8 @@ pub struct Submission {
     /// The field people never see; robots fill it in.
     pub honeypot: String,
     pub anchor: Option<String>,
+    /// "Email me replies to this comment".
+    pub notify: bool,
 }
 
 /// Who sent it.
@@ -107,11 +125,42 @@ impl Sender {
     }
 }
 
-/// A fresh comment-form token.
+impl Sender {
+    /// The hash of the writer's browser secret, as comments store it (empty
+    /// without one).
+    fn owner_hash(&self) -> String {
+        if self.owner_secret.is_empty() {
+            String::new()
+        } else {
+            hash_secret(&self.owner_secret)
+        }
+    }
+}
+
+/// A comment-form token for a page: the same for every page made in the
+/// same second, so that a page made again (without the page cache) keeps
+/// its ETag. Readers of a cached page share it, a few comments at most.
 pub fn form_token(state: &AppState, now: DateTime<Utc>) -> String {
+    sign_form(state, now, 0)
+}
+
+/// A comment-form token for one reader (fetched by the page's script, or
+/// given back with a refusal): nobody else gets the same one.
+pub fn reader_form_token(state: &AppState, now: DateTime<Utc>) -> String {
+    let mut random = [0u8; 4];
+    // Without randomness the token is still good, only shared by readers
+    // who asked in the same second.
+    let spread = match getrandom::fill(&mut random) {
+        Ok(()) => i64::from(u32::from_le_bytes(random)) % FORM_ID_SPREAD,
+        Err(_) => 0,
+    };
+    sign_form(state, now, spread)
+}
+
+fn sign_form(state: &AppState, now: DateTime<Utc>, spread: i64) -> String {
     state.signer.sign(
         Purpose::CommentForm,
-        now.timestamp(),
+        now.timestamp() * FORM_ID_SPREAD + spread,
         Some((now + FORM_VALID).timestamp()),
     )
 }
@@ -161,32 +210,33 @@ pub async fn post(
             return Err(Refusal::Invalid(errors));
         }
     };
-    if !staff {
-        check_robot(state, settings, submission, now)?;
-    }
     let ip_hash = ip_hash(state, sender.ip);
     if !staff {
-        let standing =
-            comments::standing(&state.db, &ip_hash, &draft.email, now - RATE_WINDOW).await?;
-        if standing.banned {
+        check_robot(state, settings, submission, now)?;
+        check_limits(state, submission, &ip_hash, &draft.email, now).await?;
+        if comments::banned(&state.db, &ip_hash, &draft.email).await? {
             return Err(notice(
                 StatusCode::FORBIDDEN,
                 "Comments from this address are not accepted here. If you think this is a mistake, write to the editors.",
             ));
         }
-        if standing.by_client >= MAX_PER_IP || standing.by_email >= MAX_PER_EMAIL {
-            metrics::counter!("dateline_comments_refused_total", "why" => "rate").increment(1);
-            return Err(Refusal::Notice {
+    }
+    if submission.notify && !staff {
+        crate::mail_limit::count(state, sender.ip, now)
+            .await
+            .map_err(|limited| Refusal::Notice {
                 status: StatusCode::TOO_MANY_REQUESTS,
-                message: "You have posted many comments in the last hour. Your comment is kept below: wait a while and send it again.".into(),
-                retry_after: Some(600),
-            });
-        }
+                message: format!(
+                    "{} Your comment is kept below: untick “Email me replies” to post it now.",
+                    limited.message()
+                ),
+                retry_after: Some(limited.retry_after()),
+            })?;
     }
     let (status, held_because) = if staff {
         (CommentStatus::Approved, String::new())
     } else {
-        decide(state, &draft, settings).await?
+        decide(state, &draft, settings, &sender.owner_hash()).await?
     };
     let new = NewComment {
         article_id: dateline_core::ArticleId(target.id),
@@ -202,11 +252,7 @@ pub async fn post(
         ip_hash,
         ip_prefix: ip_prefix(sender.ip),
         user_agent: sender.user_agent.chars().take(300).collect(),
-        owner_hash: if sender.owner_secret.is_empty() {
-            String::new()
-        } else {
-            hash_secret(&sender.owner_secret)
-        },
+        owner_hash: sender.owner_hash(),
         anchor: submission.anchor.clone(),
     };
     let row = comments::create(&state.db, &new, now).await?;
@@ -214,6 +260,21 @@ pub async fn post(
         state.comments_changed(target.id, &target.slug);
     }
     metrics::counter!("dateline_comments_total", "status" => status.as_str()).increment(1);
+    if submission.notify {
+        follow::ask(
+            state,
+            target,
+            &follow::Asked {
+                email: &row.author_email,
+                kind: FollowKind::Comment,
+                comment: Some(row.id),
+                owner_secret: &sender.owner_secret,
+                staff_email: sender.staff.as_ref().map(|(_, _, email)| email.as_str()),
+            },
+        )
+        .await
+        .map_err(|e| Refusal::Internal(e.into()))?;
+    }
     Ok(row)
 }
 
@@ -284,6 +345,7 @@ fn check_robot(
             ));
         }
     };
+    let issued = issued.div_euclid(FORM_ID_SPREAD);
     if now.timestamp() - issued < i64::from(settings.min_seconds) {
         metrics::counter!("dateline_comments_refused_total", "why" => "too_fast").increment(1);
         return Err(notice(
@@ -307,14 +369,83 @@ fn check_robot(
     Ok(())
 }
 
-/// Approved, or held with the rule that held it.
+/// Counts the comment against its form token (a few comments at most), its
+/// client and its address (so many an hour), all at once and before it is
+/// stored, so that requests sent together cannot get past a limit.
+async fn check_limits(
+    state: &AppState,
+    submission: &Submission,
+    ip_hash: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    use axum::http::StatusCode;
+    use dateline_db::limits::{Attempt, count_attempts};
+    let form = state.signer.keyed_hash("comment-form", &submission.token);
+    let address = state.signer.keyed_hash("comment-email", email);
+    let counted = count_attempts(
+        &state.db,
+        &[
+            Attempt {
+                scope: "comment_form",
+                key: &form,
+                window: FORM_VALID,
+            },
+            Attempt {
+                scope: "comment_client",
+                key: ip_hash,
+                window: RATE_WINDOW,
+            },
+            Attempt {
+                scope: "comment_email",
+                key: &address,
+                window: RATE_WINDOW,
+            },
+        ],
+        now,
+    )
+    .await?;
+    let [form, client, address] = counted.as_slice() else {
+        return Err(Refusal::Internal(anyhow::anyhow!(
+            "three attempts counted, {} counts back",
+            counted.len()
+        )));
+    };
+    if form.over(MAX_PER_FORM) {
+        metrics::counter!("dateline_comments_refused_total", "why" => "form_reused").increment(1);
+        return Err(notice(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This form has already sent several comments. Your comment is kept below: send it again with the fresh form.",
+        ));
+    }
+    let over = [(client, MAX_PER_IP), (address, MAX_PER_EMAIL)]
+        .into_iter()
+        .filter(|(c, max)| c.over(*max))
+        .map(|(c, _)| c.retry_after(now))
+        .max();
+    if let Some(retry_after) = over {
+        metrics::counter!("dateline_comments_refused_total", "why" => "rate").increment(1);
+        return Err(Refusal::Notice {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: "You have posted many comments in the last hour. Your comment is kept below: wait a while and send it again.".into(),
+            retry_after: Some(retry_after),
+        });
+    }
+    Ok(())
+}
+
+/// Approved, or held with the rule that held it. The first-comment rule
+/// trusts an address only from a browser that wrote one of its approved
+/// comments or proved it reads its mail (`owner_hash`): typing an address
+/// that commented before is not enough.
 async fn decide(
     state: &AppState,
     draft: &CommentDraft,
     settings: &CommentSettings,
+    owner_hash: &str,
 ) -> Result<(CommentStatus, String), Refusal> {
     let known =
-        !settings.hold_first || comments::has_approved_from(&state.db, &draft.email).await?;
+        !settings.hold_first || comments::known_writer(&state.db, &draft.email, owner_hash).await?;
     Ok(match hold_reason(draft, settings, known) {
         Some(reason) => (CommentStatus::Pending, reason),
         None => (CommentStatus::Approved, String::new()),
