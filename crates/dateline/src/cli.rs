@@ -317,4 +317,13 @@ pub enum UserCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Turn an account's two-factor sign-in off (its owner lost their phone
+    /// and their recovery codes); they sign in with their password and set
+    /// it up again. Recorded in the audit log.
+    TwoFactorReset {
+        /// The account's address.
+        email: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }

@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "passages",
         include_str!("../migrations/0006_passages.sql"),
     ),
+    (
+        7,
+        "accounts_security",
+        include_str!("../migrations/0007_accounts_security.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -28,10 +28,16 @@ async fn article(db: &Db) -> dateline_core::ArticleId {
         ..Default::default()
     };
     let draft = input.validate(&Language::english(), Utc::now()).unwrap();
-    articles::save(db, SaveTarget::New, &draft, Utc::now(), None)
-        .await
-        .unwrap()
-        .id
+    articles::save(
+        db,
+        SaveTarget::New,
+        &draft,
+        Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 /// `n` confirmed readers `PREFIX0@example.org`…, an article, and its send
@@ -380,9 +386,14 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
     let mut settings = dateline_db::site::settings(&db).await.unwrap();
     settings.digest_hour = 7;
     settings.digest_weekday = now.weekday().number_from_monday() % 7 + 1; // not today: no weekly
-    dateline_db::site::save_settings(&db, &settings)
-        .await
-        .unwrap();
+    dateline_db::site::save_settings(
+        &db,
+        &settings,
+        Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
     for (headline, section) in [
         ("Wheat prices climb", "Economy"),
         ("Council elects a speaker", "Politics"),
@@ -396,9 +407,15 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
             ..Default::default()
         };
         let draft = input.validate(&Language::english(), Utc::now()).unwrap();
-        articles::save(&db, SaveTarget::New, &draft, Utc::now(), None)
-            .await
-            .unwrap();
+        articles::save(
+            &db,
+            SaveTarget::New,
+            &draft,
+            Utc::now(),
+            &dateline_core::audit::Who::cli(""),
+        )
+        .await
+        .unwrap();
     }
     let row = |email: &str, frequency, sections: &[&str]| ImportRow {
         email: email.into(),

@@ -23,7 +23,7 @@ mod views;
 
 pub use cache::PageCache;
 pub use error::AppError;
-pub use handlers::admin::users::check_new_user;
+pub use newsroom::accounts::check_new_user;
 pub use refresh::{refresh_once, run_refresh_loop};
 pub use router::router;
 pub use state::{AppState, WebConfig};

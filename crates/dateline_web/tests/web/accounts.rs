@@ -110,7 +110,7 @@ async fn signing_in_and_out(db: TestDb) {
             &[("cookie", &c)],
         )
         .await;
-    assert_eq!(r.header("location"), "/admin/articles");
+    assert_eq!(r.header("location"), "/admin");
 }
 
 async fn secure_cookies_on_https(db: TestDb) {
@@ -540,7 +540,7 @@ async fn admins_invite_and_tokens_work_until_revoked(db: TestDb) {
         !listed.text().contains(&token),
         "the secret is shown once only"
     );
-    let id = accounts::tokens(&app.db.db).await.unwrap()[0].id;
+    let id = dateline_db::tokens::tokens(&app.db.db).await.unwrap()[0].id;
     app.post_as(&admin, &format!("/admin/tokens/{id}/revoke"), &[])
         .await;
     assert_eq!(

@@ -664,7 +664,7 @@ async fn held_comments_wait_for_a_moderator(db: TestDb) {
         &app.db.db,
         &[id],
         &Moderation::Status(CommentStatus::Approved),
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -902,7 +902,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
         &app.db.db,
         &[id],
         &Moderation::Status(CommentStatus::Approved),
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -928,7 +928,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
         "salma@readers.test",
         "salma@readers.test",
         "test",
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await

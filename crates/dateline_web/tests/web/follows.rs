@@ -225,7 +225,7 @@ async fn notify_of_new_comments_and_replies(db: TestDb) {
         &app.db.db,
         &[held],
         &Moderation::Status(CommentStatus::Approved),
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -238,7 +238,7 @@ async fn notify_of_new_comments_and_replies(db: TestDb) {
             &app.db.db,
             &[held],
             &Moderation::Status(status),
-            None,
+            &dateline_core::audit::Who::cli(""),
             Utc::now(),
         )
         .await

@@ -176,7 +176,14 @@ async fn the_front_page_lists_published_articles_and_paginates(db: TestDb) {
     let app = TestApp::new(db).await;
     let mut settings = site::settings(&app.db.db).await.unwrap();
     settings.per_page = 4;
-    site::save_settings(&app.db.db, &settings).await.unwrap();
+    site::save_settings(
+        &app.db.db,
+        &settings,
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
     for n in 0..9 {
         app.add(&format!("Report {n}"), |i| {
             i.published_at = Some(recently() - Duration::hours(n))
@@ -271,7 +278,7 @@ async fn a_changed_slug_answers_301(db: TestDb) {
         },
         &draft,
         chrono::Utc::now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();

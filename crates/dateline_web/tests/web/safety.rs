@@ -221,7 +221,7 @@ async fn hostile_comments_are_inert_everywhere(db: TestDb) {
         &app.db.db,
         &ids[..5],
         &dateline_db::comments::Moderation::Status(dateline_core::comment::CommentStatus::Pending),
-        None,
+        &dateline_core::audit::Who::cli(""),
         chrono::Utc::now(),
     )
     .await
