@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api;
+mod audit;
 mod caching;
 mod comments;
 mod editor;
@@ -14,5 +15,7 @@ mod pages;
 mod passages;
 mod roles;
 mod safety;
+mod sign_in_limits;
 mod support;
+mod two_factor;
 mod validity;
