@@ -87,6 +87,12 @@ pub struct ServeArgs {
     #[arg(long, env = "DATELINE_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
 
+    /// Address of a second listener that serves only Prometheus metrics at
+    /// /metrics, for the scraper (keep it off the public network). Default:
+    /// none, no metrics served.
+    #[arg(long, env = "DATELINE_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+
     /// Memory for the page cache, in MiB. Default: 32
     #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
     pub page_cache_mb: Option<u64>,

@@ -25,6 +25,6 @@ pub use cache::PageCache;
 pub use error::AppError;
 pub use newsroom::accounts::check_new_user;
 pub use refresh::{refresh_once, run_refresh_loop};
-pub use router::router;
+pub use router::{metrics_router, router};
 pub use state::{AppState, WebConfig};
 pub use urls::Urls;

@@ -60,6 +60,15 @@ fn request_ids() -> RequestIds {
     }
 }
 
+/// Prometheus metrics alone, for the listener `--metrics-listen` names (the
+/// public site answers 404 for `/metrics`: request counts and cache sizes
+/// are the operator's, not the world's).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics))
+        .with_state(state)
+}
+
 /// The whole site.
 pub fn router(state: AppState) -> Router {
     let media = ServeDir::new(state.config.data_dir.join("media"));
@@ -452,7 +461,6 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/media", media)
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         // Innermost first: each `layer` wraps everything above it.
         .layer(middleware::from_fn_with_state(state.clone(), page_cache))
         .layer(DefaultBodyLimit::max(max_body))
