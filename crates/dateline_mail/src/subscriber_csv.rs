@@ -80,6 +80,7 @@ fn parse_row(
 pub async fn import<R: Read>(
     db: &Db,
     input: R,
+    by: &dateline_core::audit::Who,
     mut progress: impl FnMut(u64, &ImportReport),
 ) -> anyhow::Result<ImportReport> {
     let mut reader = csv::ReaderBuilder::new()
@@ -126,12 +127,12 @@ pub async fn import<R: Read>(
             Err(e) => report.rejected.push((line, format!("cannot be read: {e}"))),
         }
         if batch.len() >= BATCH {
-            report.added += subscribers::import(db, &batch, now).await?;
+            report.added += subscribers::import(db, &batch, now, by).await?;
             batch.clear();
             progress(bytes, &report);
         }
     }
-    report.added += subscribers::import(db, &batch, now).await?;
+    report.added += subscribers::import(db, &batch, now, by).await?;
     progress(bytes, &report);
     Ok(report)
 }
@@ -158,7 +159,11 @@ fn defused(f: &str) -> String {
 }
 
 /// Writes every subscriber, in id order, a batch at a time. Returns how many.
-pub async fn subscribers_csv<W: Write>(db: &Db, out: W) -> anyhow::Result<u64> {
+pub async fn subscribers_csv<W: Write>(
+    db: &Db,
+    out: W,
+    by: &dateline_core::audit::Who,
+) -> anyhow::Result<u64> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS)?;
     let (mut after, mut count) = (0, 0u64);
@@ -181,6 +186,7 @@ pub async fn subscribers_csv<W: Write>(db: &Db, out: W) -> anyhow::Result<u64> {
         }
     }
     w.flush()?;
+    subscribers::record_export(db, count, Utc::now(), by).await?;
     Ok(count)
 }
 

@@ -56,12 +56,21 @@ async fn readers_and_a_send(
             sections: vec![],
         })
         .collect();
-    subscribers::import(db, &rows, Utc::now()).await.unwrap();
-    let id = article(db).await;
-    let send = sends::send_article(db, id, subject, SendMode::First, None, Utc::now())
+    subscribers::import(db, &rows, Utc::now(), &dateline_core::audit::Who::cli(""))
         .await
-        .unwrap()
         .unwrap();
+    let id = article(db).await;
+    let send = sends::send_article(
+        db,
+        id,
+        subject,
+        SendMode::First,
+        &dateline_core::audit::Who::cli(""),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     (id, send)
 }
 
@@ -182,10 +191,17 @@ async fn refused_recipients_and_dropped_connections(t: TestDb) {
     assert!(m7[0].attempts >= 2, "{m7:?}");
 
     // The next send skips the bounced addresses before anything is queued.
-    let again = sends::send_article(&db, id, "Flood warnings", SendMode::Again, None, Utc::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let again = sends::send_article(
+        &db,
+        id,
+        "Flood warnings",
+        SendMode::Again,
+        &dateline_core::audit::Who::cli(""),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(
         again.queued, 0,
         "everyone had it, and the bounced are suppressed"
@@ -294,14 +310,16 @@ async fn postfix_smtp_sink_receives_well_formed_mail(t: TestDb) {
             sections: vec![],
         })
         .collect();
-    subscribers::import(&db, &rows, Utc::now()).await.unwrap();
+    subscribers::import(&db, &rows, Utc::now(), &dateline_core::audit::Who::cli(""))
+        .await
+        .unwrap();
     let id = article(&db).await;
     let send = sends::send_article(
         &db,
         id,
         "Flood warnings — تحذيرات",
         SendMode::First,
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -433,6 +451,7 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
             row("each@example.org", Frequency::Each, &[]),
         ],
         Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();

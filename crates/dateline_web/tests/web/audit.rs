@@ -276,8 +276,55 @@ async fn entries_outlive_their_people(db: TestDb) {
     assert_eq!(r.status, StatusCode::NO_CONTENT);
 }
 
+/// Subscribers imported, exported and erased, as the newsroom does it: the
+/// log counts them, and never keeps an erased address.
+async fn newsletter_actions_are_recorded(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let editor = app.browser(Role::Editor).await;
+    let csv = b"email,name\nsalma@readers.test,Salma\nkarim@readers.test,Karim\n";
+    let r = app
+        .post_multipart_as(
+            &editor,
+            "/admin/subscribers/import",
+            &[],
+            &[("file", "list.csv", "text/csv", &csv[..])],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let export = app.get_as(&editor, "/admin/subscribers.csv").await;
+    assert_eq!(export.status, StatusCode::OK);
+    let salma = dateline_db::subscribers::by_email(&app.db.db, "salma@readers.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = app
+        .post_as(
+            &editor,
+            &format!("/admin/subscribers/{}/erase", salma.id),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let entries = all(&app).await;
+    assert!(
+        find(&entries, "subscriber.imported")
+            .summary
+            .starts_with("2 of 2")
+    );
+    assert!(
+        find(&entries, "subscriber.exported")
+            .summary
+            .starts_with("2 subscribers")
+    );
+    let erased = find(&entries, "subscriber.erased");
+    assert_eq!(erased.object_id, Some(salma.id));
+    assert_eq!(erased.actor_id, Some(editor.user.id));
+    assert!(entries.iter().all(|e| !e.summary.contains("salma@")));
+}
+
 both_databases!(
     changes_are_recorded_with_who_and_what,
     admins_read_it_filtered_and_paged,
     entries_outlive_their_people,
+    newsletter_actions_are_recorded,
 );
