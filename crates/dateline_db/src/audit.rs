@@ -267,3 +267,30 @@ pub(crate) async fn banned(
     };
     record_in(conn, who, at, &Event::new(action, "ban", Some(id), summary)).await
 }
+
+/// Records which settings changed (by name, never their values' secrets:
+/// settings hold none), if any did.
+pub(crate) async fn settings_changed(
+    conn: &mut AnyConnection,
+    group: &str,
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+    who: &Who,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let changed = crate::site::changed_keys(old, new);
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let summary = match group {
+        "site" => changed.join(", "),
+        _ => format!("{group}: {}", changed.join(", ")),
+    };
+    record_in(
+        conn,
+        who,
+        at,
+        &Event::new("settings.changed", "settings", None, summary),
+    )
+    .await
+}

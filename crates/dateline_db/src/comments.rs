@@ -37,13 +37,26 @@ pub async fn settings(db: &Db) -> Result<CommentSettings> {
 }
 
 /// Replaces the comment settings; pages show them, so the content version moves.
-pub async fn save_settings(db: &Db, settings: &CommentSettings) -> Result<()> {
+pub async fn save_settings(
+    db: &Db,
+    settings: &CommentSettings,
+    now: DateTime<Utc>,
+    by: &Who,
+) -> Result<()> {
     settings.validate().map_err(DbError::Invalid)?;
-    let json =
-        serde_json::to_string(settings).map_err(|e| crate::DbError::Config(e.to_string()))?;
+    let json = serde_json::to_value(settings).map_err(|e| crate::DbError::Config(e.to_string()))?;
     let mut tx = db.write_tx().await?;
+    let old: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'comments'")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let old = old
+        .and_then(|r| serde_json::from_str::<CommentSettings>(&r).ok())
+        .unwrap_or_default();
+    let old = serde_json::to_value(old).map_err(|e| crate::DbError::Config(e.to_string()))?;
+    crate::audit::settings_changed(&mut tx, "comments", &old, &json, by, now).await?;
     sqlx::query("INSERT INTO settings (key, value) VALUES ('comments', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(json)
+        .bind(json.to_string())
         .execute(&mut *tx)
         .await?;
     crate::site::bump_content_version(&mut tx).await?;

@@ -1,7 +1,6 @@
 //! Site-wide state: settings an editor changes, and the content version that
 //! tells every process its cached pages are out of date.
 
-use crate::audit::{Event, record_in};
 use crate::{Db, Result};
 use chrono::{DateTime, Utc};
 use dateline_core::Language;
@@ -95,15 +94,11 @@ pub async fn save_settings(
         .and_then(|r| serde_json::from_str::<SiteSettings>(&r).ok())
         .unwrap_or_default();
     let old = serde_json::to_value(old).map_err(|e| crate::DbError::Config(e.to_string()))?;
-    let changed = changed_keys(&old, &json);
+    crate::audit::settings_changed(&mut tx, "site", &old, &json, by, now).await?;
     sqlx::query("INSERT INTO settings (key, value) VALUES ('site', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind(json.to_string())
         .execute(&mut *tx)
         .await?;
-    if !changed.is_empty() {
-        let event = Event::new("settings.changed", "settings", None, changed.join(", "));
-        record_in(&mut tx, by, now, &event).await?;
-    }
     bump_content_version(&mut tx).await?;
     tx.commit().await?;
     Ok(())

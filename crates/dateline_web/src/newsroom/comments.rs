@@ -217,7 +217,7 @@ pub async fn save_settings(
     settings: &dateline_core::comment::CommentSettings,
 ) -> Result<(), AppError> {
     require(actor, Capability::ManageSettings)?;
-    comments::save_settings(&state.db, settings).await?;
+    comments::save_settings(&state.db, settings, Utc::now(), &actor.who).await?;
     Ok(())
 }
 

@@ -122,6 +122,16 @@ async fn changes_are_recorded_with_who_and_what(db: TestDb) {
     assert_eq!(find(&entries, "settings.changed").summary, "title");
     // Newest first.
     assert!(entries.windows(2).all(|w| w[0].id > w[1].id));
+    // Comment settings say which changed too.
+    app.relaxed_comments(|_| {}).await;
+    let entries = all(&app).await;
+    let comments = find(&entries, "settings.changed");
+    assert!(
+        comments.summary.starts_with("comments: ") && comments.summary.contains("min_seconds"),
+        "{}",
+        comments.summary
+    );
+    assert_eq!(comments.actor_kind, "cli");
 }
 
 async fn admins_read_it_filtered_and_paged(db: TestDb) {

@@ -418,6 +418,8 @@ async fn bad_input_keeps_what_was_written(db: TestDb) {
             hold_first: false,
             ..Default::default()
         },
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -807,6 +809,8 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
             min_seconds: 2,
             ..Default::default()
         },
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();

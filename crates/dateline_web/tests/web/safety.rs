@@ -156,6 +156,8 @@ async fn hostile_comments_are_inert_everywhere(db: TestDb) {
             max_links: 100,
             ..Default::default()
         },
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();

@@ -163,9 +163,14 @@ impl TestApp {
             ..Default::default()
         };
         f(&mut s);
-        dateline_db::comments::save_settings(&self.db.db, &s)
-            .await
-            .expect("comment settings");
+        dateline_db::comments::save_settings(
+            &self.db.db,
+            &s,
+            chrono::Utc::now(),
+            &dateline_core::audit::Who::cli(""),
+        )
+        .await
+        .expect("comment settings");
         self.refresh().await;
     }
 

@@ -169,6 +169,8 @@ async fn every_page_is_valid_html() {
             max_depth: 1,
             ..Default::default()
         },
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
