@@ -19,6 +19,7 @@ pub mod media;
 mod migrate;
 pub mod passages;
 pub mod people;
+pub mod revisions;
 pub mod rows;
 pub mod search;
 pub mod sends;

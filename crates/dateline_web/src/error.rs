@@ -70,8 +70,8 @@ impl From<DbError> for AppError {
     }
 }
 
-impl From<crate::auth::passwords::Busy> for AppError {
-    fn from(e: crate::auth::passwords::Busy) -> Self {
+impl From<crate::auth::hashing::Busy> for AppError {
+    fn from(e: crate::auth::hashing::Busy) -> Self {
         AppError::Busy(format!("{}.", capitalised(&e.to_string())))
     }
 }

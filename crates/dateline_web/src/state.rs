@@ -54,7 +54,7 @@ pub struct AppState {
     pub(crate) config: Arc<WebConfig>,
     pub(crate) site: Arc<std::sync::Mutex<Option<CachedSite>>>,
     /// Turns at argon2id: every password hashed or checked for a request.
-    pub hashing: Arc<crate::auth::passwords::Hashing>,
+    pub hashing: Arc<crate::auth::hashing::Hashing>,
     /// Newsletter sign-ups per client address.
     pub(crate) signup_limiter: Arc<crate::auth::LoginLimiter>,
     /// Signed links to subscribers' pages.
@@ -95,7 +95,7 @@ impl AppState {
                 20,
                 std::time::Duration::from_secs(60 * 60),
             )),
-            hashing: Arc::new(crate::auth::passwords::Hashing::for_this_machine()),
+            hashing: Arc::new(crate::auth::hashing::Hashing::for_this_machine()),
         })
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Each function checks the actor may do it, then calls one storage
 //! function that makes the change and its audit entry together. Passwords
-//! are hashed in a turn at argon2 (`auth::passwords::Hashing`).
+//! are hashed in a turn at argon2 (`auth::hashing::Hashing`).
 
 use crate::auth::passwords;
 use crate::auth::secrets::{hash_secret, new_secret};

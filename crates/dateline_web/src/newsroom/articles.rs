@@ -149,7 +149,7 @@ pub async fn restore(
     if !actor.can_edit(&view.summary.access()) {
         return Err(forbidden("change this article", actor));
     }
-    let saved = articles::restore(&state.db, id, revision, now, &actor.who)
+    let saved = dateline_db::revisions::restore(&state.db, id, revision, now, &actor.who)
         .await
         .map_err(|e| match e {
             DbError::NotFound => {

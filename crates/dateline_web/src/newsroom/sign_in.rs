@@ -5,7 +5,7 @@
 //! decisive happens: per client address (ten in fifteen minutes) and per
 //! account (five in a row lock it for fifteen minutes), so parallel
 //! requests and other processes cannot squeeze in more guesses. Password
-//! checks then wait for a turn at argon2 (`auth::passwords::Hashing`). What
+//! checks then wait for a turn at argon2 (`auth::hashing::Hashing`). What
 //! was typed is never logged or recorded; the audit log says who tried
 //! which account, and whether it worked.
 
