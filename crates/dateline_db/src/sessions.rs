@@ -94,6 +94,16 @@ pub async fn count_account_attempt(
     }
 }
 
+/// Clears an account's attempts after its owner proved who they are again
+/// (their password, to change it or turn two-factor sign-in off).
+pub async fn clear_account_attempts(db: &Db, user: UserId) -> Result<()> {
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
 /// Records a failed sign-in (its attempt was counted before), and the lock
 /// when it was the last attempt allowed. `user` is `None` for an address
 /// with no account (what was typed is not recorded: it may be a password).

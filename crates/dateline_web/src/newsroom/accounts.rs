@@ -248,10 +248,7 @@ pub async fn change_password(
     password: &str,
     confirm: &str,
 ) -> Result<Option<String>, AppError> {
-    let right = state
-        .hashing
-        .verify(current.to_owned(), Some(who.user.password_hash.clone()))
-        .await?;
+    let right = crate::newsroom::sign_in::recheck_password(state, &who.user, current).await?;
     let problem = if !right {
         Some("Your current password is not right.".to_owned())
     } else if password != confirm {

@@ -104,6 +104,38 @@ pub async fn count_client(
     })
 }
 
+/// Checks a signed-in user's own password again (to change it, or to turn
+/// two-factor sign-in off), counted first like a sign-in: a stolen session
+/// cannot guess it faster than the sign-in form could.
+pub async fn recheck_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+) -> Result<bool, AppError> {
+    let now = Utc::now();
+    if let AccountAttempt::Locked(until) =
+        sessions::count_account_attempt(&state.db, user.id, now).await?
+    {
+        let wait = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
+        return Err(AppError::TooManyRequests {
+            message: format!(
+                "Too many wrong passwords for this account. Wait {} minutes and try again.",
+                wait.div_ceil(60)
+            ),
+            retry_after: wait,
+        });
+    }
+    let password: String = password.chars().take(MAX_PASSWORD_CHARS + 1).collect();
+    let right = state
+        .hashing
+        .verify(password, Some(user.password_hash.clone()))
+        .await?;
+    if right {
+        sessions::clear_account_attempts(&state.db, user.id).await?;
+    }
+    Ok(right)
+}
+
 /// What the password step came to.
 #[derive(Debug)]
 pub enum PasswordStep {

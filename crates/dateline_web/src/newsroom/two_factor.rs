@@ -219,10 +219,7 @@ pub async fn disable(
 ) -> Result<(), AppError> {
     let now = Utc::now();
     let user = fresh(state, who.user.id).await?;
-    let password_ok = state
-        .hashing
-        .verify(password.to_owned(), Some(user.password_hash.clone()))
-        .await?;
+    let password_ok = crate::newsroom::sign_in::recheck_password(state, &user, password).await?;
     if !password_ok {
         let mut errors = dateline_core::ValidationErrors::new();
         errors.add("password", "Your password is not right.");

@@ -204,7 +204,47 @@ async fn next_is_checked_before_signing_in(db: TestDb) {
     assert_eq!(r.header("location"), "/admin/articles");
 }
 
+/// A stolen session cannot guess the password faster than the sign-in form:
+/// the account page's password checks are counted the same way.
+async fn the_current_password_is_counted_too(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.user("rana@newsroom.test", "Rana Haddad", Role::Editor, PASSWORD)
+        .await;
+    let r = sign_in(&app, "rana@newsroom.test", PASSWORD).await;
+    let cookie = cookie_pair(set_cookie(&r, "dateline_session").unwrap());
+    let page = app.get_with("/admin/account", &[("cookie", &cookie)]).await;
+    let csrf = page.attrs("form.sign-out input[name=_csrf]", "value")[0].clone();
+    let change = |current: &'static str| {
+        let (cookie, csrf) = (cookie.clone(), csrf.clone());
+        let app = &app;
+        async move {
+            app.post_form(
+                "/admin/account/password",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("current", current),
+                    ("password", "a new password entirely"),
+                    ("confirm", "a new password entirely"),
+                ],
+                &[("cookie", cookie.as_str())],
+            )
+            .await
+        }
+    };
+    let wrong = futures_util::future::join_all((0..8).map(|_| change("not my password"))).await;
+    assert!(wrong.iter().all(|r| r.status != StatusCode::SEE_OTHER));
+    let right = change(PASSWORD).await;
+    assert_eq!(
+        right.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        right.text()
+    );
+    assert!(right.text().contains("Too many wrong passwords"));
+}
+
 both_databases!(
+    the_current_password_is_counted_too,
     parallel_guesses_are_counted_before_any_is_checked,
     password_checks_wait_for_a_turn,
     next_is_checked_before_signing_in,
