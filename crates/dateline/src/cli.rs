@@ -87,6 +87,12 @@ pub struct ServeArgs {
     #[arg(long, env = "DATELINE_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
 
+    /// Address of a second listener that serves only Prometheus metrics at
+    /// /metrics, for the scraper (keep it off the public network). Default:
+    /// none, no metrics served.
+    #[arg(long, env = "DATELINE_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+
     /// Memory for the page cache, in MiB. Default: 32
     #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
     pub page_cache_mb: Option<u64>,
@@ -325,6 +331,15 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Turn an account's two-factor sign-in off (its owner lost their phone
+    /// and their recovery codes); they sign in with their password and set
+    /// it up again. Recorded in the audit log.
+    TwoFactorReset {
+        /// The account's address.
+        email: String,
         #[command(flatten)]
         storage: StorageArgs,
     },

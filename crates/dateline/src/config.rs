@@ -15,6 +15,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     listen: Option<String>,
+    metrics_listen: Option<String>,
     base_url: Option<String>,
     page_cache_mb: Option<u64>,
     trusted_proxies: Option<String>,
@@ -61,6 +62,9 @@ pub struct Storage {
 pub struct Serve {
     pub storage: Storage,
     pub listen: SocketAddr,
+    /// Where Prometheus scrapes `/metrics`, if anywhere (never the public
+    /// listener).
+    pub metrics_listen: Option<SocketAddr>,
     pub base_url: url::Url,
     pub page_cache_bytes: u64,
     pub trusted_proxies: dateline_web::auth::TrustedProxies,
@@ -210,6 +214,27 @@ impl Serve {
                 "listen (--listen, DATELINE_LISTEN or listen): \"{listen_text}\" is not an address; use IP:PORT such as 127.0.0.1:8080 or 0.0.0.0:80"
             )
         })?;
+        let metrics_listen = match args
+            .metrics_listen
+            .clone()
+            .or_else(|| file.metrics_listen.clone())
+            .filter(|m| !m.trim().is_empty())
+        {
+            None => None,
+            Some(text) => {
+                let addr: SocketAddr = text.trim().parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "metrics listen (--metrics-listen, DATELINE_METRICS_LISTEN or metrics_listen): \"{text}\" is not an address; use IP:PORT such as 127.0.0.1:9090"
+                    )
+                })?;
+                if addr == listen {
+                    bail!(
+                        "metrics listen (--metrics-listen, DATELINE_METRICS_LISTEN or metrics_listen): {addr} is the public listen address; give metrics their own, such as 127.0.0.1:9090"
+                    );
+                }
+                Some(addr)
+            }
+        };
         let base_text = args
             .base_url
             .clone()
@@ -255,6 +280,7 @@ impl Serve {
             mail_workers: !args.mail.no_mail_workers,
             storage,
             listen,
+            metrics_listen,
             base_url,
             page_cache_bytes: page_cache_mb * 1024 * 1024,
             trusted_proxies,
@@ -320,6 +346,7 @@ mod tests {
                 config,
             },
             listen: listen.map(str::to_owned),
+            metrics_listen: None,
             base_url: base.map(str::to_owned),
             page_cache_mb: None,
             trusted_proxies: None,

@@ -74,6 +74,8 @@ impl fmt::Display for Role {
 pub struct Actor {
     pub user: UserId,
     pub role: Role,
+    /// How the audit log names them (and through what they came).
+    pub who: crate::audit::Who,
 }
 
 /// What an article looks like to a permission check.
@@ -180,6 +182,7 @@ mod tests {
         Actor {
             user: UserId(1),
             role,
+            who: crate::audit::Who::cli(""),
         }
     }
 

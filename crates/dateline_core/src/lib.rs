@@ -5,6 +5,7 @@
 //! crate may depend on it, and it depends on none of them.
 
 pub mod article;
+pub mod audit;
 pub mod auth;
 pub mod comment;
 pub mod front_matter;
@@ -17,6 +18,7 @@ pub mod search_text;
 pub mod signing;
 pub mod slug;
 pub mod subscriber_csv;
+pub mod totp;
 pub mod validation;
 
 pub use article::{

@@ -10,6 +10,7 @@ use crate::views::{
 };
 use crate::{Db, DbError, Result, from_ts, ts};
 use chrono::{DateTime, Utc};
+use dateline_core::audit::Who;
 use dateline_core::{ArticleDraft, ArticleId, ArticleStatus, Language, UserId};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -45,25 +46,32 @@ pub struct Saved {
 /// Stores a validated draft with its authors, section, tags, translators,
 /// translation links, a revision, a redirect from a changed slug and its search
 /// terms: all in one transaction, or nothing.
-/// `by` is the user making the change (none for the command line): a new
-/// article becomes theirs, and the revision records them.
+/// `by` is who makes the change: a new article becomes their user's, the
+/// revision records them, and a change of status (published, scheduled,
+/// unpublished, archived) goes into the audit log.
 pub async fn save(
     db: &Db,
     target: SaveTarget,
     draft: &ArticleDraft,
     now: DateTime<Utc>,
-    by: Option<UserId>,
+    by: &Who,
 ) -> Result<Saved> {
     let mut tx = db.write_tx().await?;
-    let saved = save_in(&mut tx, target, draft, now, by).await?;
+    let before = match target {
+        SaveTarget::New => None,
+        SaveTarget::Existing { id, .. } => crate::audit::article_status(&mut tx, id).await?,
+    };
+    let saved = save_in(&mut tx, target, draft, now, by.user).await?;
     if saved.changed {
+        crate::audit::status_changed(&mut tx, &saved, before, &draft.headline, None, now, by)
+            .await?;
         site::bump_content_version(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(saved)
 }
 
-async fn save_in(
+pub(crate) async fn save_in(
     conn: &mut AnyConnection,
     target: SaveTarget,
     draft: &ArticleDraft,
@@ -460,6 +468,13 @@ pub async fn publish_due(db: &Db, now: DateTime<Utc>) -> Result<u64> {
         .await?;
     for (id, at) in &published {
         search::set_published(&mut tx, ArticleId(*id), *at).await?;
+        let event = crate::audit::Event::new(
+            "article.published",
+            "article",
+            Some(*id),
+            "at its scheduled time",
+        );
+        crate::audit::record_in(&mut tx, &Who::system(), now, &event).await?;
     }
     if !published.is_empty() {
         site::bump_content_version(&mut tx).await?;
@@ -754,18 +769,26 @@ async fn terms_by_id(db: &Db, table: &'static str, ids: &[i64]) -> Result<HashMa
 
 /// Deletes an article and everything tied to it (revisions, bodies, search
 /// terms, redirects go with it). Returns whether there was one.
-pub async fn delete(db: &Db, id: ArticleId) -> Result<bool> {
+pub async fn delete(db: &Db, id: ArticleId, now: DateTime<Utc>, by: &Who) -> Result<bool> {
     let mut tx = db.write_tx().await?;
     // Translations stay linked to each other, without this one.
-    let done = sqlx::query("DELETE FROM articles WHERE id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() > 0 {
+    let gone: Option<(String, String)> =
+        sqlx::query_as("DELETE FROM articles WHERE id = $1 RETURNING headline, status")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((headline, status)) = &gone {
+        let event = crate::audit::Event::new(
+            "article.deleted",
+            "article",
+            Some(id.0),
+            format!("\u{201c}{headline}\u{201d} ({status})"),
+        );
+        crate::audit::record_in(&mut tx, by, now, &event).await?;
         site::bump_content_version(&mut tx).await?;
     }
     tx.commit().await?;
-    Ok(done.rows_affected() > 0)
+    Ok(gone.is_some())
 }
 
 /// How many articles were published in each month, newest first.

@@ -13,6 +13,7 @@ use crate::sql::Sql;
 use crate::views::{CommentView, PageRequest, Paged};
 use crate::{Db, DbError, Result, from_ts, ts};
 use chrono::{DateTime, Utc};
+use dateline_core::audit::Who;
 use dateline_core::comment::{CommentSettings, CommentSort, CommentStatus};
 use dateline_core::{ArticleId, UserId};
 use serde::Serialize;
@@ -40,13 +41,26 @@ pub async fn settings(db: &Db) -> Result<CommentSettings> {
 }
 
 /// Replaces the comment settings; pages show them, so the content version moves.
-pub async fn save_settings(db: &Db, settings: &CommentSettings) -> Result<()> {
+pub async fn save_settings(
+    db: &Db,
+    settings: &CommentSettings,
+    now: DateTime<Utc>,
+    by: &Who,
+) -> Result<()> {
     settings.validate().map_err(DbError::Invalid)?;
-    let json =
-        serde_json::to_string(settings).map_err(|e| crate::DbError::Config(e.to_string()))?;
+    let json = serde_json::to_value(settings).map_err(|e| crate::DbError::Config(e.to_string()))?;
     let mut tx = db.write_tx().await?;
+    let old: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'comments'")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let old = old
+        .and_then(|r| serde_json::from_str::<CommentSettings>(&r).ok())
+        .unwrap_or_default();
+    let old = serde_json::to_value(old).map_err(|e| crate::DbError::Config(e.to_string()))?;
+    crate::audit::settings_changed(&mut tx, "comments", &old, &json, by, now).await?;
     sqlx::query("INSERT INTO settings (key, value) VALUES ('comments', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(json)
+        .bind(json.to_string())
         .execute(&mut *tx)
         .await?;
     crate::site::bump_content_version(&mut tx).await?;
@@ -693,7 +707,7 @@ pub async fn moderate(
     db: &Db,
     ids: &[i64],
     change: &Moderation,
-    by: Option<UserId>,
+    by: &Who,
     now: DateTime<Utc>,
 ) -> Result<Moderated> {
     let mut tx = db.write_tx().await?;
@@ -736,7 +750,7 @@ pub async fn moderate(
             )
             .bind(id)
             .bind(change.action())
-            .bind(by.map(|u| u.0))
+            .bind(by.user.map(|u| u.0))
             .bind(ts(now))
             .execute(&mut *tx)
             .await?;
@@ -756,6 +770,7 @@ pub async fn moderate(
         }
         changed += 1;
     }
+    crate::audit::moderated(&mut tx, &change.action(), ids.len(), changed, by, now).await?;
     tx.commit().await?;
     Ok(Moderated { changed, articles })
 }
@@ -930,31 +945,38 @@ pub async fn ban(
     value: &str,
     label: &str,
     reason: &str,
-    by: Option<UserId>,
+    by: &Who,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let mut tx = db.write_tx().await?;
-    sqlx::query(
-        "INSERT INTO comment_bans (kind, value, label, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, value) DO NOTHING",
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO comment_bans (kind, value, label, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, value) DO NOTHING RETURNING id",
     )
     .bind(kind.as_str())
     .bind(value.to_owned())
     .bind(label.to_owned())
     .bind(reason.to_owned())
-    .bind(by.map(|u| u.0))
+    .bind(by.user.map(|u| u.0))
     .bind(ts(now))
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some(id) = id {
+        crate::audit::banned(&mut tx, id, label, reason, true, by, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn unban(db: &Db, id: i64) -> Result<()> {
+pub async fn unban(db: &Db, id: i64, now: DateTime<Utc>, by: &Who) -> Result<()> {
     let mut tx = db.write_tx().await?;
-    sqlx::query("DELETE FROM comment_bans WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let label: Option<String> =
+        sqlx::query_scalar("DELETE FROM comment_bans WHERE id = $1 RETURNING label")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(label) = label {
+        crate::audit::banned(&mut tx, id, &label, "", false, by, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod articles;
+pub mod audit;
 pub mod comments;
 mod error;
 pub mod follows;
@@ -19,12 +20,16 @@ pub mod media;
 mod migrate;
 pub mod passages;
 pub mod people;
+pub mod revisions;
 pub mod rows;
 pub mod search;
 pub mod sends;
+pub mod sessions;
 pub mod site;
 mod sql;
 pub mod subscribers;
+pub mod tokens;
+pub mod two_factor;
 pub mod views;
 
 pub use error::DbError;

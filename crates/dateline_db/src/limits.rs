@@ -91,6 +91,17 @@ pub async fn count_attempts(
     Ok(counted)
 }
 
+/// Forgets the attempts at `scope` under `key` (a sign-in that succeeded
+/// clears its address's failures).
+pub async fn forget(db: &Db, scope: &str, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM attempt_counts WHERE scope = $1 AND key = $2")
+        .bind(scope.to_owned())
+        .bind(key.to_owned())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
 /// Takes the one mail about comments an address may get per `every` for
 /// `purpose` (a follow's confirmation, a commenter's data link), inside the
 /// transaction that queues it. `false` when one went out within `every`:

@@ -34,8 +34,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         7,
-        "mailcomments_limits",
-        include_str!("../migrations/0007_mailcomments_limits.sql"),
+        "limits_and_proofs",
+        include_str!("../migrations/0007_limits_and_proofs.sql"),
+    ),
+    (
+        8,
+        "accounts_security",
+        include_str!("../migrations/0008_accounts_security.sql"),
     ),
 ];
 

@@ -2,11 +2,13 @@
 //! for. Creating a send queues a message per recipient in one statement and
 //! one transaction: a send is either wholly queued or not at all.
 
+use crate::audit::{Event, record_in};
 use crate::mail::PRIORITY_BULK;
 use crate::{Db, DbError, Result, from_ts, ts};
 use chrono::{DateTime, Utc};
+use dateline_core::ArticleId;
+use dateline_core::audit::Who;
 use dateline_core::newsletter::Frequency;
-use dateline_core::{ArticleId, UserId};
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
@@ -180,7 +182,7 @@ pub async fn send_article(
     article: ArticleId,
     subject: &str,
     mode: SendMode,
-    by: Option<UserId>,
+    by: &Who,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Send, Refusal>> {
     let again = mode == SendMode::Again;
@@ -225,7 +227,7 @@ pub async fn send_article(
     let id: i64 = sqlx::query_scalar("INSERT INTO newsletter_sends (kind, article_id, subject, status, created_by, created_at) VALUES ('article', $1, $2, 'sending', $3, $4) RETURNING id")
         .bind(article.0)
         .bind(subject.to_owned())
-        .bind(by.map(|u| u.0))
+        .bind(by.user.map(|u| u.0))
         .bind(ts(now))
         .fetch_one(&mut *tx)
         .await?;
@@ -255,6 +257,17 @@ pub async fn send_article(
     }
     let queued = sql.query().execute(&mut *tx).await?.rows_affected() as i64;
     finish_creation(&mut tx, id, queued, now).await?;
+    let summary = format!(
+        "article {}: \u{201c}{subject}\u{201d} to {queued} subscribers",
+        article.0
+    );
+    record_in(
+        &mut tx,
+        by,
+        now,
+        &Event::new("newsletter.started", "send", Some(id), summary),
+    )
+    .await?;
     sqlx::query("UPDATE articles SET newsletter = 0 WHERE id = $1")
         .bind(article.0)
         .execute(&mut *tx)
@@ -344,6 +357,9 @@ pub async fn send_digest(
     .rows_affected() as i64
     };
     finish_creation(&mut tx, id, queued, now).await?;
+    let summary = format!("{period} digest: \u{201c}{subject}\u{201d} to {queued} subscribers");
+    let event = Event::new("newsletter.started", "send", Some(id), summary);
+    record_in(&mut tx, &Who::system(), now, &event).await?;
     tx.commit().await?;
     get(db, id).await
 }
@@ -358,7 +374,7 @@ pub async fn digest_exists(db: &Db, period: &str) -> Result<bool> {
 }
 
 /// Pauses a send: its queued messages wait until it is resumed.
-pub async fn pause(db: &Db, id: i64) -> Result<bool> {
+pub async fn pause(db: &Db, id: i64, now: DateTime<Utc>, by: &Who) -> Result<bool> {
     let mut tx = db.write_tx().await?;
     let done = sqlx::query(
         "UPDATE newsletter_sends SET status = 'paused' WHERE id = $1 AND status = 'sending'",
@@ -373,13 +389,20 @@ pub async fn pause(db: &Db, id: i64) -> Result<bool> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        let event = Event::new(
+            "newsletter.paused",
+            "send",
+            Some(id),
+            "nothing more goes out until resumed",
+        );
+        record_in(&mut tx, by, now, &event).await?;
     }
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Resumes a paused send where it stopped.
-pub async fn resume(db: &Db, id: i64) -> Result<bool> {
+pub async fn resume(db: &Db, id: i64, now: DateTime<Utc>, by: &Who) -> Result<bool> {
     let mut tx = db.write_tx().await?;
     let done = sqlx::query(
         "UPDATE newsletter_sends SET status = 'sending' WHERE id = $1 AND status = 'paused'",
@@ -394,13 +417,15 @@ pub async fn resume(db: &Db, id: i64) -> Result<bool> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        let event = Event::new("newsletter.resumed", "send", Some(id), "going out again");
+        record_in(&mut tx, by, now, &event).await?;
     }
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Cancels a send: what has not gone out yet never will.
-pub async fn cancel(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool> {
+pub async fn cancel(db: &Db, id: i64, now: DateTime<Utc>, by: &Who) -> Result<bool> {
     let mut tx = db.write_tx().await?;
     let done = sqlx::query("UPDATE newsletter_sends SET status = 'cancelled', finished_at = $1 WHERE id = $2 AND status IN ('sending', 'paused')")
         .bind(ts(now))
@@ -408,7 +433,15 @@ pub async fn cancel(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool> {
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() > 0 {
-        sqlx::query("UPDATE mail_messages SET status = 'cancelled' WHERE send_id = $1 AND status IN ('queued', 'held')").bind(id).execute(&mut *tx).await?;
+        let stopped = sqlx::query("UPDATE mail_messages SET status = 'cancelled' WHERE send_id = $1 AND status IN ('queued', 'held')").bind(id).execute(&mut *tx).await?.rows_affected();
+        let summary = format!("{stopped} messages not yet sent will not be");
+        record_in(
+            &mut tx,
+            by,
+            now,
+            &Event::new("newsletter.cancelled", "send", Some(id), summary),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(done.rows_affected() > 0)

@@ -2,7 +2,9 @@
 //! tells every process its cached pages are out of date.
 
 use crate::{Db, Result};
+use chrono::{DateTime, Utc};
 use dateline_core::Language;
+use dateline_core::audit::Who;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -46,6 +48,9 @@ pub struct SiteSettings {
     pub digest_hour: u32,
     /// The day weekly digests go out: 1 is Monday, 7 Sunday.
     pub digest_weekday: u32,
+    /// Admins must sign in with a second factor; one without it is sent to
+    /// set it up before anything else.
+    pub require_admin_two_factor: bool,
 }
 
 impl Default for SiteSettings {
@@ -58,6 +63,7 @@ impl Default for SiteSettings {
             navigation: Vec::new(),
             digest_hour: 7,
             digest_weekday: 1,
+            require_admin_two_factor: false,
         }
     }
 }
@@ -72,18 +78,45 @@ pub async fn settings(db: &Db) -> Result<SiteSettings> {
         .unwrap_or_default())
 }
 
-/// Replaces the site's settings.
-pub async fn save_settings(db: &Db, settings: &SiteSettings) -> Result<()> {
-    let json =
-        serde_json::to_string(settings).map_err(|e| crate::DbError::Config(e.to_string()))?;
+/// Replaces the site's settings, recording which of them changed.
+pub async fn save_settings(
+    db: &Db,
+    settings: &SiteSettings,
+    now: DateTime<Utc>,
+    by: &Who,
+) -> Result<()> {
+    let json = serde_json::to_value(settings).map_err(|e| crate::DbError::Config(e.to_string()))?;
     let mut tx = db.write_tx().await?;
+    let old: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'site'")
+        .fetch_optional(&mut *tx)
+        .await?;
+    let old = old
+        .and_then(|r| serde_json::from_str::<SiteSettings>(&r).ok())
+        .unwrap_or_default();
+    let old = serde_json::to_value(old).map_err(|e| crate::DbError::Config(e.to_string()))?;
+    crate::audit::settings_changed(&mut tx, "site", &old, &json, by, now).await?;
     sqlx::query("INSERT INTO settings (key, value) VALUES ('site', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(json)
+        .bind(json.to_string())
         .execute(&mut *tx)
         .await?;
     bump_content_version(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The top-level keys whose values differ between two JSON objects.
+pub(crate) fn changed_keys(old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
+    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<String> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .chain(old.keys().filter(|k| !new.contains_key(*k)).cloned())
+        .collect();
+    keys.sort();
+    keys
 }
 
 /// The site's secret key, for signing links in mail. Made on first use from

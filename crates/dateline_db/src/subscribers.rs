@@ -1,11 +1,13 @@
 //! Newsletter subscribers: signing up (double opt-in), confirming,
 //! preferences, unsubscribing, import, export and erasure.
 
+use crate::audit::{Event, record_in};
 use crate::mail::{NewMail, enqueue_in, suppress_in};
 use crate::sql::Sql;
 use crate::views::{PageRequest, Paged};
 use crate::{Db, DbError, Result, from_ts, ts};
 use chrono::{DateTime, Duration, Utc};
+use dateline_core::audit::Who;
 use dateline_core::newsletter::{Frequency, SubscriberStatus};
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow, Row};
@@ -300,7 +302,13 @@ pub async fn set_preferences(
 }
 
 /// Marks an address as bounced or complaining, by hand.
-pub async fn mark(db: &Db, id: i64, status: SubscriberStatus, now: DateTime<Utc>) -> Result<()> {
+pub async fn mark(
+    db: &Db,
+    id: i64,
+    status: SubscriberStatus,
+    now: DateTime<Utc>,
+    by: &Who,
+) -> Result<()> {
     let s = get(db, id).await?.ok_or(DbError::NotFound)?;
     let reason = match status {
         SubscriberStatus::Complained => "complaint",
@@ -309,15 +317,26 @@ pub async fn mark(db: &Db, id: i64, status: SubscriberStatus, now: DateTime<Utc>
     let mut tx = db.write_tx().await?;
     suppress_in(&mut tx, &s.email, reason, "marked in the newsroom", now).await?;
     cancel_queued_bulk_in(&mut tx, id, now).await?;
+    let event = Event::new(
+        "subscriber.marked",
+        "subscriber",
+        Some(id),
+        format!("{}: {reason}, no more mail", s.email),
+    );
+    record_in(&mut tx, by, now, &event).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Deletes an address and everything tied to it: its subscription, its
 /// messages (sent or not), delivery events and suppression.
-pub async fn erase(db: &Db, email: &str) -> Result<bool> {
+pub async fn erase(db: &Db, email: &str, now: DateTime<Utc>, by: &Who) -> Result<bool> {
     let email = email.trim().to_lowercase();
     let mut tx = db.write_tx().await?;
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM subscribers WHERE email = $1")
+        .bind(email.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
     let mut removed = 0;
     for sql in [
         "DELETE FROM mail_messages WHERE to_address = $1",
@@ -331,6 +350,17 @@ pub async fn erase(db: &Db, email: &str) -> Result<bool> {
             .await?
             .rows_affected();
     }
+    if removed > 0 {
+        // Not the address: it was erased.
+        let summary = format!("an address and everything tied to it ({removed} records)");
+        record_in(
+            &mut tx,
+            by,
+            now,
+            &Event::new("subscriber.erased", "subscriber", id, summary),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(removed > 0)
 }
@@ -340,7 +370,7 @@ pub use dateline_core::subscriber_csv::ImportRow;
 
 /// Adds confirmed subscribers (they consented elsewhere); addresses already
 /// here are left as they are. Returns how many were new.
-pub async fn import(db: &Db, rows: &[ImportRow], now: DateTime<Utc>) -> Result<u64> {
+pub async fn import(db: &Db, rows: &[ImportRow], now: DateTime<Utc>, by: &Who) -> Result<u64> {
     let mut added = 0;
     let mut tx = db.write_tx().await?;
     for chunk in rows.chunks(200) {
@@ -371,8 +401,32 @@ pub async fn import(db: &Db, rows: &[ImportRow], now: DateTime<Utc>) -> Result<u
         sql.push(" ON CONFLICT (email) DO NOTHING");
         added += sql.query().execute(&mut *tx).await?.rows_affected();
     }
+    if !rows.is_empty() {
+        let summary = format!(
+            "{added} of {} addresses added (the others were here)",
+            rows.len()
+        );
+        record_in(
+            &mut tx,
+            by,
+            now,
+            &Event::new("subscriber.imported", "subscriber", None, summary),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(added)
+}
+
+/// Records an export of every subscriber (it writes nothing else).
+pub async fn record_export(db: &Db, count: u64, now: DateTime<Utc>, by: &Who) -> Result<()> {
+    let event = Event::new(
+        "subscriber.exported",
+        "subscriber",
+        None,
+        format!("{count} subscribers as CSV"),
+    );
+    crate::audit::record(db, by, now, &event).await
 }
 
 /// Which subscribers a list shows.

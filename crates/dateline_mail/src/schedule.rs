@@ -31,7 +31,7 @@ pub async fn send_marked_articles(db: &Db, now: DateTime<Utc>) -> anyhow::Result
             id,
             &article.summary.headline,
             sends::SendMode::Marked,
-            None,
+            &dateline_core::audit::Who::system(),
             now,
         )
         .await?

@@ -32,6 +32,7 @@ impl ImportReport {
 pub async fn import<R: Read>(
     db: &Db,
     input: R,
+    by: &dateline_core::audit::Who,
     mut progress: impl FnMut(u64, &ImportReport),
 ) -> anyhow::Result<ImportReport> {
     let rows = dateline_core::subscriber_csv::read(input).map_err(|e| anyhow::anyhow!(e))?;
@@ -47,12 +48,12 @@ pub async fn import<R: Read>(
             Err(why) => report.rejected.push((read.line, why)),
         }
         if batch.len() >= BATCH {
-            report.added += subscribers::import(db, &batch, now).await?;
+            report.added += subscribers::import(db, &batch, now, by).await?;
             batch.clear();
             progress(bytes, &report);
         }
     }
-    report.added += subscribers::import(db, &batch, now).await?;
+    report.added += subscribers::import(db, &batch, now, by).await?;
     progress(bytes, &report);
     Ok(report)
 }
@@ -79,7 +80,11 @@ fn defused(f: &str) -> String {
 }
 
 /// Writes every subscriber, in id order, a batch at a time. Returns how many.
-pub async fn subscribers_csv<W: Write>(db: &Db, out: W) -> anyhow::Result<u64> {
+pub async fn subscribers_csv<W: Write>(
+    db: &Db,
+    out: W,
+    by: &dateline_core::audit::Who,
+) -> anyhow::Result<u64> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS)?;
     let (mut after, mut count) = (0, 0u64);
@@ -102,6 +107,7 @@ pub async fn subscribers_csv<W: Write>(db: &Db, out: W) -> anyhow::Result<u64> {
         }
     }
     w.flush()?;
+    subscribers::record_export(db, count, Utc::now(), by).await?;
     Ok(count)
 }
 

@@ -28,10 +28,16 @@ async fn article(db: &Db) -> dateline_core::ArticleId {
         ..Default::default()
     };
     let draft = input.validate(&Language::english(), Utc::now()).unwrap();
-    articles::save(db, SaveTarget::New, &draft, Utc::now(), None)
-        .await
-        .unwrap()
-        .id
+    articles::save(
+        db,
+        SaveTarget::New,
+        &draft,
+        Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 /// `n` confirmed readers `PREFIX0@example.org`…, an article, and its send
@@ -50,12 +56,21 @@ async fn readers_and_a_send(
             sections: vec![],
         })
         .collect();
-    subscribers::import(db, &rows, Utc::now()).await.unwrap();
-    let id = article(db).await;
-    let send = sends::send_article(db, id, subject, SendMode::First, None, Utc::now())
+    subscribers::import(db, &rows, Utc::now(), &dateline_core::audit::Who::cli(""))
         .await
-        .unwrap()
         .unwrap();
+    let id = article(db).await;
+    let send = sends::send_article(
+        db,
+        id,
+        subject,
+        SendMode::First,
+        &dateline_core::audit::Who::cli(""),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     (id, send)
 }
 
@@ -176,10 +191,17 @@ async fn refused_recipients_and_dropped_connections(t: TestDb) {
     assert!(m7[0].attempts >= 2, "{m7:?}");
 
     // The next send skips the bounced addresses before anything is queued.
-    let again = sends::send_article(&db, id, "Flood warnings", SendMode::Again, None, Utc::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let again = sends::send_article(
+        &db,
+        id,
+        "Flood warnings",
+        SendMode::Again,
+        &dateline_core::audit::Who::cli(""),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(
         again.queued, 0,
         "everyone had it, and the bounced are suppressed"
@@ -288,14 +310,16 @@ async fn postfix_smtp_sink_receives_well_formed_mail(t: TestDb) {
             sections: vec![],
         })
         .collect();
-    subscribers::import(&db, &rows, Utc::now()).await.unwrap();
+    subscribers::import(&db, &rows, Utc::now(), &dateline_core::audit::Who::cli(""))
+        .await
+        .unwrap();
     let id = article(&db).await;
     let send = sends::send_article(
         &db,
         id,
         "Flood warnings — تحذيرات",
         SendMode::First,
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -380,9 +404,14 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
     let mut settings = dateline_db::site::settings(&db).await.unwrap();
     settings.digest_hour = 7;
     settings.digest_weekday = now.weekday().number_from_monday() % 7 + 1; // not today: no weekly
-    dateline_db::site::save_settings(&db, &settings)
-        .await
-        .unwrap();
+    dateline_db::site::save_settings(
+        &db,
+        &settings,
+        Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
     for (headline, section) in [
         ("Wheat prices climb", "Economy"),
         ("Council elects a speaker", "Politics"),
@@ -396,9 +425,15 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
             ..Default::default()
         };
         let draft = input.validate(&Language::english(), Utc::now()).unwrap();
-        articles::save(&db, SaveTarget::New, &draft, Utc::now(), None)
-            .await
-            .unwrap();
+        articles::save(
+            &db,
+            SaveTarget::New,
+            &draft,
+            Utc::now(),
+            &dateline_core::audit::Who::cli(""),
+        )
+        .await
+        .unwrap();
     }
     let row = |email: &str, frequency, sections: &[&str]| ImportRow {
         email: email.into(),
@@ -416,6 +451,7 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
             row("each@example.org", Frequency::Each, &[]),
         ],
         Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();

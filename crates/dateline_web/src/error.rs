@@ -48,6 +48,9 @@ pub enum AppError {
     Invalid(ValidationErrors),
     #[error("{0}")]
     Unavailable(String),
+    /// Costly work (password hashing) is at its bound: try again shortly.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -65,6 +68,20 @@ impl From<DbError> for AppError {
             other => AppError::Internal(other.into()),
         }
     }
+}
+
+impl From<crate::auth::hashing::Busy> for AppError {
+    fn from(e: crate::auth::hashing::Busy) -> Self {
+        AppError::Busy(format!("{}.", capitalised(&e.to_string())))
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 impl From<minijinja::Error> for AppError {
@@ -148,6 +165,10 @@ impl IntoResponse for AppError {
             AppError::Unavailable(message) => {
                 ErrorReport::new(StatusCode::SERVICE_UNAVAILABLE, message)
             }
+            AppError::Busy(message) => ErrorReport {
+                retry_after: Some(5),
+                ..ErrorReport::new(StatusCode::SERVICE_UNAVAILABLE, message)
+            },
             AppError::Internal(e) => ErrorReport {
                 internal: Some(format!("{e:#}")),
                 ..ErrorReport::new(

@@ -25,9 +25,8 @@ mod views;
 
 pub use cache::PageCache;
 pub use error::AppError;
-pub use handlers::admin::tokens::issue as issue_token;
-pub use handlers::admin::users::check_new_user;
+pub use newsroom::accounts::{check_new_user, issue_operator_token};
 pub use refresh::{refresh_once, run_refresh_loop};
-pub use router::router;
+pub use router::{metrics_router, router};
 pub use state::{AppState, WebConfig};
 pub use urls::Urls;

@@ -2,8 +2,8 @@
 //! annotations so it cannot drift from the code.
 
 use crate::handlers::admin_api::{
-    articles as admin_articles, comments as admin_comments, mail as admin_mail,
-    people as admin_people,
+    articles as admin_articles, audit as admin_audit, comments as admin_comments,
+    mail as admin_mail, people as admin_people,
 };
 use crate::handlers::{api, comments_api};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -142,6 +142,9 @@ fn error_response(description: &str) -> RefOr<Response> {
         admin_people::users,
         admin_people::create_user,
         admin_people::update_user,
+        admin_people::delete_user,
+        admin_people::reset_two_factor,
+        admin_audit::list,
         admin_people::tokens,
         admin_people::create_token,
         admin_people::revoke_token,

@@ -22,7 +22,7 @@ pub async fn run_refresh_loop(state: AppState, interval: Duration, shutdown: Can
         }
         if last_sweep.elapsed() >= SWEEP_EVERY {
             last_sweep = std::time::Instant::now();
-            match dateline_db::accounts::sweep_expired(&state.db, Utc::now()).await {
+            match dateline_db::sessions::sweep_expired(&state.db, Utc::now()).await {
                 Ok(n) if n > 0 => {
                     tracing::info!(count = n, "forgot expired sessions and reset links")
                 }

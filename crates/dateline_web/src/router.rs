@@ -61,6 +61,15 @@ fn request_ids() -> RequestIds {
     }
 }
 
+/// Prometheus metrics alone, for the listener `--metrics-listen` names (the
+/// public site answers 404 for `/metrics`: request counts and cache sizes
+/// are the operator's, not the world's).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics))
+        .with_state(state)
+}
+
 /// The whole site.
 pub fn router(state: AppState) -> Router {
     let media = ServeDir::new(state.config.data_dir.join("media"));
@@ -117,12 +126,22 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/admin", get(admin::home))
-        .route("/admin/login", get(login::form).post(login::sign_in))
-        .route("/admin/logout", post(login::sign_out))
-        .route("/admin/forgot", get(login::forgot_form).post(login::forgot))
+        .route(
+            "/admin/login",
+            get(login::password::form).post(login::password::sign_in),
+        )
+        .route(
+            "/admin/login/code",
+            get(login::code::form).post(login::code::check),
+        )
+        .route("/admin/logout", post(login::password::sign_out))
+        .route(
+            "/admin/forgot",
+            get(login::reset::forgot_form).post(login::reset::forgot),
+        )
         .route(
             "/admin/reset/{token}",
-            get(login::reset_form).post(login::reset),
+            get(login::reset::reset_form).post(login::reset::reset),
         )
         .route("/admin/articles", get(admin::articles::list))
         .route(
@@ -165,6 +184,15 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/enable", user_action("enable"))
         .route("/admin/users/{id}/sign-out", user_action("sign-out"))
         .route("/admin/users/{id}/reset", user_action("reset"))
+        .route(
+            "/admin/users/{id}/two-factor-reset",
+            user_action("two-factor-reset"),
+        )
+        .route(
+            "/admin/users/{id}/delete",
+            get(users::delete_form).post(users::delete),
+        )
+        .route("/admin/audit", get(admin::audit::list))
         .route(
             "/admin/newsletters",
             get(newsletters::list).post(newsletters::create),
@@ -211,6 +239,18 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/account", get(account::show))
         .route("/admin/account/password", post(account::change_password))
+        .route(
+            "/admin/account/two-factor",
+            get(account::two_factor::show).post(account::two_factor::confirm),
+        )
+        .route(
+            "/admin/account/two-factor/recovery-codes",
+            post(account::two_factor::recovery_codes),
+        )
+        .route(
+            "/admin/account/two-factor/disable",
+            post(account::two_factor::disable),
+        )
         .route("/admin/account/sessions/end", post(account::end_session))
         .route(
             "/admin/account/sessions/end-others",
@@ -405,8 +445,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/admin/users/{id}",
-            axum::routing::put(admin_api::people::update_user),
+            axum::routing::put(admin_api::people::update_user)
+                .delete(admin_api::people::delete_user),
         )
+        .route(
+            "/api/v1/admin/users/{id}/two-factor",
+            axum::routing::delete(admin_api::people::reset_two_factor),
+        )
+        .route("/api/v1/admin/audit", get(admin_api::audit::list))
         .route(
             "/api/v1/admin/tokens",
             get(admin_api::people::tokens).post(admin_api::people::create_token),
@@ -420,7 +466,6 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/media", media)
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         // Innermost first: each `layer` wraps everything above it.
         .layer(middleware::from_fn_with_state(state.clone(), page_cache))
         .layer(DefaultBodyLimit::max(max_body))

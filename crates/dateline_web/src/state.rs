@@ -53,7 +53,8 @@ pub struct AppState {
     pub(crate) assets: Arc<Assets>,
     pub(crate) config: Arc<WebConfig>,
     pub(crate) site: Arc<std::sync::Mutex<Option<CachedSite>>>,
-    pub(crate) login_limiter: Arc<crate::auth::LoginLimiter>,
+    /// Turns at argon2id: every password hashed or checked for a request.
+    pub hashing: Arc<crate::auth::hashing::Hashing>,
     /// Content-Security-Policy reports per client address.
     pub(crate) csp_report_limiter: Arc<crate::auth::LoginLimiter>,
     /// Turns at decoding and resizing uploaded images.
@@ -97,10 +98,7 @@ impl AppState {
                 100,
                 std::time::Duration::from_secs(60),
             )),
-            login_limiter: Arc::new(crate::auth::LoginLimiter::new(
-                10,
-                std::time::Duration::from_secs(15 * 60),
-            )),
+            hashing: Arc::new(crate::auth::hashing::Hashing::for_this_machine()),
         })
     }
 }

@@ -74,6 +74,22 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/admin/reset.html"),
     ),
     (
+        "admin/login_code.html",
+        include_str!("../templates/admin/login_code.html"),
+    ),
+    (
+        "admin/two_factor.html",
+        include_str!("../templates/admin/two_factor.html"),
+    ),
+    (
+        "admin/audit.html",
+        include_str!("../templates/admin/audit.html"),
+    ),
+    (
+        "admin/delete_user.html",
+        include_str!("../templates/admin/delete_user.html"),
+    ),
+    (
         "admin/articles.html",
         include_str!("../templates/admin/articles.html"),
     ),

@@ -29,7 +29,7 @@ pub async fn run(storage: &Storage) -> anyhow::Result<ExitCode> {
         settings.title = "The Dateline Desk".into();
         settings.description =
             "Reporting from the Middle East and North Africa, in English and Arabic.".into();
-        site::save_settings(&db, &settings).await?;
+        site::save_settings(&db, &settings, Utc::now(), &crate::commands::operator()).await?;
     }
 
     // The files carry November 2026 dates; shift them so the newest published

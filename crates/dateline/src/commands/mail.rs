@@ -2,6 +2,7 @@
 //! and sends with their progress.
 
 use crate::commands::open;
+use crate::commands::operator;
 use crate::config::{Sender, Storage};
 use chrono::Utc;
 use dateline_core::ArticleId;
@@ -144,7 +145,7 @@ pub async fn send(
     } else {
         SendMode::First
     };
-    let send = match sends::send_article(&db, id, &subject, mode, None, Utc::now()).await? {
+    let send = match sends::send_article(&db, id, &subject, mode, &operator(), Utc::now()).await? {
         Ok(send) => send,
         Err(Refusal::AlreadySent { send, at, sent }) => anyhow::bail!(
             "\"{}\" already went to {sent} subscribers (send {send}, {}); add --force to send it to those who have not had it yet",
@@ -270,9 +271,9 @@ pub async fn control(storage: &Storage, id: i64, what: Control) -> anyhow::Resul
         anyhow::anyhow!("there is no send {id}; see `dateline newsletter status`")
     })?;
     let done = match what {
-        Control::Pause => sends::pause(&db, id).await?,
-        Control::Resume => sends::resume(&db, id).await?,
-        Control::Cancel => sends::cancel(&db, id, Utc::now()).await?,
+        Control::Pause => sends::pause(&db, id, Utc::now(), &operator()).await?,
+        Control::Resume => sends::resume(&db, id, Utc::now(), &operator()).await?,
+        Control::Cancel => sends::cancel(&db, id, Utc::now(), &operator()).await?,
     };
     let after = sends::get(&db, id).await?.unwrap_or(s.clone());
     db.close().await;

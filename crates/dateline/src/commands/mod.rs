@@ -60,6 +60,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             password_stdin,
             storage,
         }) => user::passwd(&Storage::resolve(&storage)?, &email, password_stdin).await,
+        Command::User(UserCommand::TwoFactorReset { email, storage }) => {
+            user::two_factor_reset(&Storage::resolve(&storage)?, &email).await
+        }
         Command::Mail(MailCommand::Work {
             until_empty,
             sender,
@@ -117,6 +120,14 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 /// Creates the data directory if needed, connects, and migrates.
+/// The operator at this terminal, as the audit log names them.
+pub fn operator() -> dateline_core::audit::Who {
+    let name = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_default();
+    dateline_core::audit::Who::cli(&name)
+}
+
 pub async fn open(storage: &Storage) -> anyhow::Result<Db> {
     storage.prepare()?;
     let db = Db::connect(&storage.database_url, DbOptions::default()).await?;

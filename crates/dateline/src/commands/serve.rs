@@ -3,7 +3,7 @@ use crate::commands::open;
 use crate::config::Serve;
 use anyhow::Context;
 use dateline_db::redact_url;
-use dateline_web::{AppState, WebConfig, router, run_refresh_loop};
+use dateline_web::{AppState, WebConfig, metrics_router, router, run_refresh_loop};
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -62,6 +62,22 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         data_dir = %config.storage.data_dir.display(),
         "Dateline is serving"
     );
+    let metrics = match config.metrics_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!("cannot listen for metrics on {addr}; pass --metrics-listen with another address")
+            })?;
+            tracing::info!(metrics_listen = %addr, "serving Prometheus metrics at /metrics");
+            let stop = shutdown.clone();
+            let app = metrics_router(state.clone());
+            Some(tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await
+            }))
+        }
+        None => None,
+    };
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stop = shutdown.clone();
     axum::serve(listener, app)
@@ -74,6 +90,9 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .context("the server stopped with an error")?;
     shutdown.cancel();
     let _ = refresher.await;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     if let Some((worker, scheduler)) = mail {
         let _ = worker.await;
         let _ = scheduler.await;

@@ -1,7 +1,8 @@
 //! `dateline subscribers …`: import, export and erase.
 
-use crate::commands::open;
+use crate::commands::{open, operator};
 use crate::config::Storage;
+use chrono::Utc;
 use dateline_core::newsletter::normalize_email;
 use dateline_db::subscribers;
 use dateline_mail::subscriber_csv;
@@ -27,10 +28,15 @@ pub async fn import(storage: &Storage, file: &Path) -> anyhow::Result<ExitCode> 
         ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {msg}  eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = subscriber_csv::import(&db, std::io::BufReader::new(input), |bytes, r| {
-        bar.set_position(bytes);
-        bar.set_message(format!("{} added, {} rejected", r.added, r.rejected.len()));
-    })
+    let report = subscriber_csv::import(
+        &db,
+        std::io::BufReader::new(input),
+        &operator(),
+        |bytes, r| {
+            bar.set_position(bytes);
+            bar.set_message(format!("{} added, {} rejected", r.added, r.rejected.len()));
+        },
+    )
     .await
     .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
     bar.finish_and_clear();
@@ -63,11 +69,13 @@ pub async fn export(storage: &Storage, output: Option<&Path>) -> anyhow::Result<
         Some(p) => {
             let file = std::fs::File::create(p)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
-            let n = subscriber_csv::subscribers_csv(&db, std::io::BufWriter::new(file)).await?;
+            let n =
+                subscriber_csv::subscribers_csv(&db, std::io::BufWriter::new(file), &operator())
+                    .await?;
             eprintln!("Wrote {n} subscribers to {}.", p.display());
             n
         }
-        None => subscriber_csv::subscribers_csv(&db, std::io::stdout().lock()).await?,
+        None => subscriber_csv::subscribers_csv(&db, std::io::stdout().lock(), &operator()).await?,
     };
     tracing::debug!(count, "exported subscribers");
     db.close().await;
@@ -78,7 +86,7 @@ pub async fn export(storage: &Storage, output: Option<&Path>) -> anyhow::Result<
 pub async fn erase(storage: &Storage, email: &str) -> anyhow::Result<ExitCode> {
     let email = normalize_email(email).map_err(|e| anyhow::anyhow!(e))?;
     let db = open(storage).await?;
-    let found = subscribers::erase(&db, &email).await?;
+    let found = subscribers::erase(&db, &email, Utc::now(), &operator()).await?;
     db.close().await;
     if found {
         println!("Erased {email}: subscription, messages and delivery events.");

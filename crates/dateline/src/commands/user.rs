@@ -1,6 +1,6 @@
-//! `dateline user add | list | token | passwd`.
+//! `dateline user add | list | token | passwd | two-factor-reset`.
 
-use crate::commands::open;
+use crate::commands::{open, operator};
 use crate::config::Storage;
 use anyhow::{Context, bail};
 use chrono::Utc;
@@ -66,7 +66,7 @@ pub async fn add(
     let (password, generated) = obtain_password(source(password_stdin), &email)?;
     let db = open(storage).await?;
     let hash = passwords::hash(password.clone()).await?;
-    let user = accounts::create_user(&db, &email, &name, role, &hash, Utc::now())
+    let user = accounts::create_user(&db, &email, &name, role, &hash, Utc::now(), &operator())
         .await
         .map_err(|e| match e {
             DbError::Conflict { message, .. } => anyhow::anyhow!(
@@ -132,7 +132,7 @@ pub async fn passwd(
     };
     let (password, generated) = obtain_password(source(password_stdin), &user.email)?;
     let hash = passwords::hash(password.clone()).await?;
-    accounts::set_password(&db, user.id, &hash, None, Utc::now()).await?;
+    accounts::set_password(&db, user.id, &hash, None, Utc::now(), &operator()).await?;
     println!(
         "Password changed for {}; every session of that account is signed out.",
         user.email
@@ -161,8 +161,7 @@ pub async fn token(storage: &Storage, email: &str, name: &str) -> anyhow::Result
             user.email
         );
     }
-    // The account itself stands as the token's creator: the command line has no signed-in user.
-    let (id, secret) = dateline_web::issue_token(&db, name, user.id, user.id)
+    let (id, secret) = dateline_web::issue_operator_token(&db, name, user.id, &operator())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
@@ -170,6 +169,23 @@ pub async fn token(storage: &Storage, email: &str, name: &str) -> anyhow::Result
         user.email, user.role
     );
     println!("Token (shown once): {secret}");
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn two_factor_reset(storage: &Storage, email: &str) -> anyhow::Result<ExitCode> {
+    let db = open(storage).await?;
+    let Some(user) = accounts::user_by_email(&db, email).await? else {
+        bail!("there is no account for {email}; `dateline user list` shows them");
+    };
+    if dateline_db::two_factor::disable(&db, user.id, Utc::now(), &operator()).await? {
+        println!(
+            "Two-factor sign-in is off for {}; they sign in with their password and can set it up again.",
+            user.email
+        );
+    } else {
+        println!("{} had no two-factor sign-in; nothing changed.", user.email);
+    }
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }

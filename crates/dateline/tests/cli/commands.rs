@@ -17,6 +17,7 @@ fn every_command_has_help() {
         vec!["user", "list", "--help"],
         vec!["user", "passwd", "--help"],
         vec!["user", "token", "--help"],
+        vec!["user", "two-factor-reset", "--help"],
     ] {
         let o = run(&args);
         assert!(o.status.success(), "{args:?}");
@@ -33,6 +34,8 @@ fn every_command_has_help() {
         "DATELINE_LISTEN",
         "DATELINE_DATABASE_URL",
         "DATELINE_BASE_URL",
+        "--metrics-listen",
+        "DATELINE_METRICS_LISTEN",
     ] {
         assert!(serve.contains(flag), "serve --help does not mention {flag}");
     }
@@ -385,4 +388,91 @@ fn user_accounts_from_the_command_line() {
     );
     assert!(stderr(&o).contains("there is no account for nobody@example.org"));
     assert!(stdout(&run(&["user", "--help"])).contains("passwd"));
+}
+
+/// An operator who lost their phone gets two-factor sign-in turned off from
+/// the command line; the audit log names the command line as who did it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_resets_two_factor_sign_in() {
+    use crate::support::run_with_input;
+    use dateline_db::audit::{self, Filter};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = run_with_input(
+        &[
+            "user",
+            "add",
+            "--email",
+            "rana@example.org",
+            "--name",
+            "Rana Haddad",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        "tigris morning bread\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let url = format!("sqlite://{}/dateline.db", dir.path().display());
+    let db = dateline_db::Db::connect(&url, Default::default())
+        .await
+        .unwrap();
+    let user = dateline_db::accounts::user_by_email(&db, "rana@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    dateline_db::two_factor::set_pending_secret(&db, user.id, secret)
+        .await
+        .unwrap();
+    let who = dateline_core::audit::Who::cli("");
+    let on =
+        dateline_db::two_factor::enable(&db, user.id, secret, 1, &[], chrono::Utc::now(), &who);
+    assert!(on.await.unwrap());
+    let o = run(&[
+        "user",
+        "two-factor-reset",
+        "rana@example.org",
+        "--data-dir",
+        data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Two-factor sign-in is off for rana@example.org"));
+    let user = dateline_db::accounts::user(&db, user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!user.two_factor());
+    let entries = audit::entries(&db, &Filter::default(), 10).await.unwrap();
+    let reset = entries
+        .iter()
+        .find(|e| e.action == "two_factor.reset")
+        .unwrap();
+    assert_eq!(reset.actor_kind, "cli");
+    assert!(reset.actor_name.starts_with("command line"));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "user.created" && e.actor_kind == "cli")
+    );
+    let again = run(&[
+        "user",
+        "two-factor-reset",
+        "rana@example.org",
+        "--data-dir",
+        data,
+    ]);
+    assert!(stdout(&again).contains("had no two-factor sign-in"));
+    let nobody = run(&[
+        "user",
+        "two-factor-reset",
+        "nobody@example.org",
+        "--data-dir",
+        data,
+    ]);
+    assert!(!nobody.status.success());
+    assert!(stderr(&nobody).contains("there is no account for nobody@example.org"));
+    db.close().await;
 }

@@ -44,9 +44,14 @@ pub(crate) async fn save_comment_settings(
     let conn = dateline_db::Db::connect(&database_url(backend, db, dir), Default::default())
         .await
         .unwrap();
-    dateline_db::comments::save_settings(&conn, settings)
-        .await
-        .unwrap();
+    dateline_db::comments::save_settings(
+        &conn,
+        settings,
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
     conn.close().await;
 }
 

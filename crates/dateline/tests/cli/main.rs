@@ -13,3 +13,4 @@ mod newsletter;
 mod newsroom;
 mod serve;
 mod support;
+mod two_factor;

@@ -107,3 +107,23 @@ async fn structured_logs_are_json_when_asked() {
         "{line}"
     );
 }
+
+/// Metrics are served on their own listener only; the public one answers
+/// 404 for `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_have_their_own_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::support::free_port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let mut server =
+        Server::start_with(dir.path(), None, &["--metrics-listen", &metrics_addr]).await;
+    server.get("/").await;
+    assert_eq!(server.get("/metrics").await.status(), 404);
+    let scraped = reqwest::get(format!("http://{metrics_addr}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.text().await.unwrap();
+    assert!(text.contains("dateline_http_requests_total"), "{text}");
+    assert!(server.terminate(), "{}", server.log());
+}

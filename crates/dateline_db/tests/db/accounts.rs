@@ -1,19 +1,34 @@
 //! Accounts: users, sessions, lockout, password resets, API tokens, media.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use dateline_core::{Role, UserId};
+use dateline_core::Role;
+use dateline_core::audit::Who;
 use dateline_db::accounts::{self, LOCK_AFTER_FAILURES};
+use dateline_db::limits;
+use dateline_db::sessions::{self, AccountAttempt};
 use dateline_db::testing::TestDb;
-use dateline_db::{DbError, both_databases, media, people};
+use dateline_db::{DbError, both_databases, media, people, tokens};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()
 }
 
+fn cli() -> Who {
+    Who::cli("")
+}
+
 async fn user(t: &TestDb, email: &str, role: Role) -> accounts::User {
-    accounts::create_user(&t.db, email, "Rana Haddad", role, "$argon2id$fake", now())
-        .await
-        .unwrap()
+    accounts::create_user(
+        &t.db,
+        email,
+        "Rana Haddad",
+        role,
+        "$argon2id$fake",
+        now(),
+        &cli(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn users_are_unique_by_email_and_get_a_byline(t: TestDb) {
@@ -29,6 +44,7 @@ async fn users_are_unique_by_email_and_get_a_byline(t: TestDb) {
         Role::Editor,
         "x",
         now(),
+        &cli(),
     )
     .await
     .unwrap_err();
@@ -44,6 +60,7 @@ async fn users_are_unique_by_email_and_get_a_byline(t: TestDb) {
         Role::Author,
         "x",
         now(),
+        &cli(),
     )
     .await
     .unwrap();
@@ -61,75 +78,143 @@ async fn users_are_unique_by_email_and_get_a_byline(t: TestDb) {
 
 async fn repeated_failures_lock_an_account(t: TestDb) {
     let u = user(&t, "a@example.org", Role::Editor).await;
-    for _ in 0..LOCK_AFTER_FAILURES - 1 {
-        accounts::record_failed_login(&t.db, u.id, now())
+    for n in 1..=LOCK_AFTER_FAILURES {
+        let attempt = sessions::count_account_attempt(&t.db, u.id, now())
             .await
             .unwrap();
+        assert_eq!(
+            attempt,
+            AccountAttempt::Counted {
+                last: n == LOCK_AFTER_FAILURES
+            }
+        );
     }
-    let u1 = accounts::user(&t.db, u.id).await.unwrap().unwrap();
-    assert!(!u1.is_locked(now()));
-    accounts::record_failed_login(&t.db, u.id, now())
-        .await
-        .unwrap();
     let u2 = accounts::user(&t.db, u.id).await.unwrap().unwrap();
-    assert!(u2.is_locked(now()));
+    assert!(u2.is_locked(now()), "locked as the last attempt is counted");
+    assert!(matches!(
+        sessions::count_account_attempt(&t.db, u.id, now())
+            .await
+            .unwrap(),
+        AccountAttempt::Locked(_)
+    ));
     assert!(!u2.is_locked(now() + accounts::LOCK_FOR + Duration::seconds(1)));
-    accounts::record_successful_login(&t.db, u.id)
-        .await
-        .unwrap();
+    // After the lock, one attempt locks it again unless it succeeds.
+    let later = now() + accounts::LOCK_FOR + Duration::seconds(1);
+    assert_eq!(
+        sessions::count_account_attempt(&t.db, u.id, later)
+            .await
+            .unwrap(),
+        AccountAttempt::Counted { last: true }
+    );
+    session(&t, &u, "hash-ok").await;
     let u3 = accounts::user(&t.db, u.id).await.unwrap().unwrap();
     assert_eq!(u3.failed_logins, 0);
-    assert!(!u3.is_locked(now()));
+    assert!(!u3.is_locked(later));
+}
+
+/// Parallel attempts each see their own count: no two requests read the
+/// same number, so a limit holds however many arrive at once.
+async fn attempts_are_counted_atomically(t: TestDb) {
+    let u = user(&t, "a@example.org", Role::Editor).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let db = t.db.clone();
+            tokio::spawn(async move { sessions::count_account_attempt(&db, u.id, now()).await })
+        })
+        .collect();
+    let mut counted = 0;
+    for task in tasks {
+        if let AccountAttempt::Counted { .. } = task.await.unwrap().unwrap() {
+            counted += 1;
+        }
+    }
+    assert_eq!(counted, LOCK_AFTER_FAILURES);
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
+            let db = t.db.clone();
+            tokio::spawn(async move {
+                limits::count_attempt(&db, "sign-in", "client", Duration::minutes(15), now()).await
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for task in tasks {
+        seen.push(task.await.unwrap().unwrap().attempts);
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=30).collect::<Vec<i64>>());
+    // A new window starts from one; a release forgets.
+    let c = limits::count_attempt(
+        &t.db,
+        "sign-in",
+        "client",
+        Duration::minutes(15),
+        now() + Duration::minutes(15),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (c.attempts, c.window_ends),
+        (1, now() + Duration::minutes(30))
+    );
+    limits::forget(&t.db, "sign-in", "client").await.unwrap();
+    let c = limits::count_attempt(&t.db, "sign-in", "client", Duration::minutes(15), now())
+        .await
+        .unwrap();
+    assert_eq!(c.attempts, 1);
+}
+
+async fn session(t: &TestDb, u: &accounts::User, hash: &str) {
+    session_until(t, u, hash, now() + Duration::days(14), "Firefox").await
+}
+
+async fn session_until(
+    t: &TestDb,
+    u: &accounts::User,
+    hash: &str,
+    end: DateTime<Utc>,
+    agent: &str,
+) {
+    let csrf = format!("csrf-{hash}");
+    let new = sessions::NewSession {
+        token_hash: hash,
+        user: u.id,
+        csrf_token: &csrf,
+        expires_at: end,
+        user_agent: agent,
+        ip_prefix: "203.0.113.0",
+    };
+    sessions::sign_in(&t.db, &new, None, "password", now(), &cli())
+        .await
+        .unwrap();
 }
 
 async fn sessions_expire_and_can_be_ended(t: TestDb) {
     let u = user(&t, "a@example.org", Role::Editor).await;
     let end = now() + Duration::days(14);
-    accounts::create_session(
-        &t.db,
-        "hash-1",
-        u.id,
-        "csrf-1",
-        now(),
-        end,
-        "Firefox",
-        "203.0.113.0",
-    )
-    .await
-    .unwrap();
-    accounts::create_session(
-        &t.db,
-        "hash-2",
-        u.id,
-        "csrf-2",
-        now(),
-        end,
-        "Chromium",
-        "203.0.113.0",
-    )
-    .await
-    .unwrap();
-    let s = accounts::session(&t.db, "hash-1", now() + Duration::hours(1))
+    session_until(&t, &u, "hash-1", end, "Firefox").await;
+    session_until(&t, &u, "hash-2", end, "Chromium").await;
+    let s = sessions::session(&t.db, "hash-1", now() + Duration::hours(1))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(s.user.id, u.id);
-    assert_eq!(s.csrf_token, "csrf-1");
+    assert_eq!(s.csrf_token, "csrf-hash-1");
     assert!(
-        accounts::session(&t.db, "hash-1", end)
+        sessions::session(&t.db, "hash-1", end)
             .await
             .unwrap()
             .is_none(),
         "expired"
     );
     assert!(
-        accounts::session(&t.db, "nope", now())
+        sessions::session(&t.db, "nope", now())
             .await
             .unwrap()
             .is_none()
     );
     assert_eq!(
-        accounts::sessions_of(&t.db, &u, now()).await.unwrap().len(),
+        sessions::sessions_of(&t.db, &u, now()).await.unwrap().len(),
         2
     );
     // Another user cannot end this user's session.
@@ -140,56 +225,55 @@ async fn sessions_expire_and_can_be_ended(t: TestDb) {
         Role::Author,
         "x",
         now(),
+        &cli(),
     )
     .await
     .unwrap();
     assert!(
-        !accounts::end_session(&t.db, other.id, "hash-2")
+        !sessions::end_session(&t.db, other.id, "hash-2")
             .await
             .unwrap()
     );
     assert_eq!(
-        accounts::end_other_sessions(&t.db, u.id, Some("hash-1"))
+        sessions::end_other_sessions(&t.db, u.id, Some("hash-1"), now(), &cli())
             .await
             .unwrap(),
         1
     );
     assert!(
-        accounts::session(&t.db, "hash-2", now())
+        sessions::session(&t.db, "hash-2", now())
             .await
             .unwrap()
             .is_none()
     );
     // A new password ends every other session; disabling ends them all.
-    accounts::create_session(&t.db, "hash-3", u.id, "c", now(), end, "", "")
-        .await
-        .unwrap();
-    accounts::set_password(&t.db, u.id, "new-hash", Some("hash-1"), now())
+    session(&t, &u, "hash-3").await;
+    accounts::set_password(&t.db, u.id, "new-hash", Some("hash-1"), now(), &cli())
         .await
         .unwrap();
     assert!(
-        accounts::session(&t.db, "hash-3", now())
+        sessions::session(&t.db, "hash-3", now())
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        accounts::session(&t.db, "hash-1", now())
+        sessions::session(&t.db, "hash-1", now())
             .await
             .unwrap()
             .is_some()
     );
-    accounts::set_disabled(&t.db, u.id, true, now())
+    accounts::set_disabled(&t.db, u.id, true, now(), &cli())
         .await
         .unwrap();
     assert!(
-        accounts::session(&t.db, "hash-1", now())
+        sessions::session(&t.db, "hash-1", now())
             .await
             .unwrap()
             .is_none()
     );
     assert_eq!(
-        accounts::sweep_expired(&t.db, end + Duration::days(2))
+        sessions::sweep_expired(&t.db, end + Duration::days(2))
             .await
             .unwrap(),
         0
@@ -210,7 +294,7 @@ async fn reset_links_are_single_use_and_rate_limited(t: TestDb) {
         subscriber_id: None,
     };
     assert!(
-        accounts::create_password_reset(&t.db, u.id, "r1", now(), valid, gap, &mail)
+        accounts::create_password_reset(&t.db, u.id, "r1", now(), valid, gap, &mail, &cli())
             .await
             .unwrap()
     );
@@ -222,7 +306,8 @@ async fn reset_links_are_single_use_and_rate_limited(t: TestDb) {
             now() + Duration::minutes(1),
             valid,
             gap,
-            &mail
+            &mail,
+            &cli()
         )
         .await
         .unwrap()
@@ -251,7 +336,7 @@ async fn reset_links_are_single_use_and_rate_limited(t: TestDb) {
             .is_none(),
         "expired"
     );
-    accounts::set_password(&t.db, u.id, "h", None, now())
+    accounts::set_password(&t.db, u.id, "h", None, now(), &cli())
         .await
         .unwrap();
     assert!(
@@ -265,43 +350,49 @@ async fn reset_links_are_single_use_and_rate_limited(t: TestDb) {
 
 async fn tokens_act_as_their_user_until_revoked(t: TestDb) {
     let admin = user(&t, "admin@example.org", Role::Admin).await;
-    let id = accounts::create_token(
+    let id = tokens::create_token(
         &t.db,
         "CI",
         "dl_abcd",
         "token-hash",
         admin.id,
-        admin.id,
         now(),
+        &cli(),
     )
     .await
     .unwrap();
     assert_eq!(
-        accounts::token_user(&t.db, "token-hash", now())
+        tokens::token_user(&t.db, "token-hash", now())
             .await
             .unwrap()
-            .unwrap()
-            .id,
-        admin.id
+            .unwrap(),
+        (id, admin.clone())
     );
-    let listed = accounts::tokens(&t.db).await.unwrap();
+    let listed = tokens::tokens(&t.db).await.unwrap();
     assert_eq!(listed[0].name, "CI");
     assert_eq!(listed[0].last_used_at, Some(now()));
-    assert!(accounts::revoke_token(&t.db, id, now()).await.unwrap());
     assert!(
-        accounts::token_user(&t.db, "token-hash", now())
+        tokens::revoke_token(&t.db, id, now(), &cli())
+            .await
+            .unwrap()
+    );
+    assert!(
+        tokens::token_user(&t.db, "token-hash", now())
             .await
             .unwrap()
             .is_none()
     );
-    assert!(!accounts::revoke_token(&t.db, id, now()).await.unwrap());
     assert!(
-        accounts::token_user(&t.db, "nope", now())
+        !tokens::revoke_token(&t.db, id, now(), &cli())
+            .await
+            .unwrap()
+    );
+    assert!(
+        tokens::token_user(&t.db, "nope", now())
             .await
             .unwrap()
             .is_none()
     );
-    let _ = UserId(0);
 }
 
 async fn media_records_its_widths(t: TestDb) {
@@ -340,6 +431,7 @@ async fn media_records_its_widths(t: TestDb) {
 }
 
 both_databases!(
+    attempts_are_counted_atomically,
     users_are_unique_by_email_and_get_a_byline,
     repeated_failures_lock_an_account,
     sessions_expire_and_can_be_ended,

@@ -30,10 +30,16 @@ fn draft(headline: &str, f: impl FnOnce(&mut ArticleInput)) -> ArticleDraft {
 }
 
 async fn add(t: &TestDb, d: &ArticleDraft) -> ArticleId {
-    articles::save(&t.db, SaveTarget::New, d, now(), None)
-        .await
-        .expect("save")
-        .id
+    articles::save(
+        &t.db,
+        SaveTarget::New,
+        d,
+        now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .expect("save")
+    .id
 }
 
 async fn migrating_twice_changes_nothing(t: TestDb) {
@@ -138,9 +144,15 @@ async fn refuses_unknown_translation_and_saves_nothing(t: TestDb) {
     let d = draft("Orphan", |i| {
         i.translation_of = Some("no-such-article".into())
     });
-    let err = articles::save(&t.db, SaveTarget::New, &d, now(), None)
-        .await
-        .unwrap_err();
+    let err = articles::save(
+        &t.db,
+        SaveTarget::New,
+        &d,
+        now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap_err();
     match err {
         DbError::Invalid(e) => assert!(
             e.for_field("translation_of")
@@ -175,7 +187,7 @@ async fn a_changed_slug_redirects(t: TestDb) {
         },
         &renamed,
         now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -218,7 +230,7 @@ async fn saving_the_same_draft_again_writes_nothing(t: TestDb) {
         },
         &d,
         now() + Duration::hours(1),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -241,7 +253,7 @@ async fn a_taken_slug_is_a_conflict(t: TestDb) {
         SaveTarget::New,
         &draft("Same slug", |_| {}),
         now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap_err();
@@ -263,7 +275,7 @@ async fn a_stale_revision_is_refused(t: TestDb) {
         },
         &first,
         now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -276,7 +288,7 @@ async fn a_stale_revision_is_refused(t: TestDb) {
         },
         &second,
         now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap_err();
@@ -528,7 +540,7 @@ async fn search_ranks_in_english_and_arabic(t: TestDb) {
         },
         &draft("Bank raises rates", |i| i.body = "Rates rose.".into()),
         now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -566,7 +578,9 @@ async fn settings_round_trip(t: TestDb) {
         label: "About".into(),
         url: "/about".into(),
     });
-    site::save_settings(&t.db, &s).await.unwrap();
+    site::save_settings(&t.db, &s, now(), &dateline_core::audit::Who::cli(""))
+        .await
+        .unwrap();
     assert_eq!(site::settings(&t.db).await.unwrap(), s);
     assert_eq!(site::content_version(&t.db).await.unwrap(), 2);
 }
@@ -577,7 +591,14 @@ async fn writers_in_parallel_lose_nothing(t: TestDb) {
         let db = t.db.clone();
         tasks.push(tokio::spawn(async move {
             let d = draft(&format!("Parallel {n}"), |i| i.tags = vec!["Shared".into()]);
-            articles::save(&db, SaveTarget::New, &d, now(), None).await
+            articles::save(
+                &db,
+                SaveTarget::New,
+                &d,
+                now(),
+                &dateline_core::audit::Who::cli(""),
+            )
+            .await
         }));
     }
     for task in tasks {
@@ -604,13 +625,20 @@ async fn ownership_first_publication_newsroom_filters_and_delete(t: TestDb) {
         dateline_core::Role::Contributor,
         "x",
         now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
     let d = draft("Owned draft", |i| i.status = Some("draft".into()));
-    let saved = articles::save(&t.db, SaveTarget::New, &d, now(), Some(owner.id))
-        .await
-        .unwrap();
+    let saved = articles::save(
+        &t.db,
+        SaveTarget::New,
+        &d,
+        now(),
+        &dateline_core::audit::Who::user(owner.id, "Owner", dateline_core::audit::Via::Session, ""),
+    )
+    .await
+    .unwrap();
     let v = articles::find(&t.db, saved.id).await.unwrap().unwrap();
     assert_eq!(v.summary.owner, Some(owner.id));
     assert!(!v.summary.access().ever_published);
@@ -623,7 +651,7 @@ async fn ownership_first_publication_newsroom_filters_and_delete(t: TestDb) {
         },
         &published,
         now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -636,7 +664,7 @@ async fn ownership_first_publication_newsroom_filters_and_delete(t: TestDb) {
         },
         &unpublished,
         now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -731,7 +759,11 @@ async fn ownership_first_publication_newsroom_filters_and_delete(t: TestDb) {
     .await;
     assert_eq!(recent.items.len(), 2);
 
-    assert!(articles::delete(&t.db, saved.id).await.unwrap());
+    assert!(
+        articles::delete(&t.db, saved.id, now(), &dateline_core::audit::Who::cli(""))
+            .await
+            .unwrap()
+    );
     assert!(articles::find(&t.db, saved.id).await.unwrap().is_none());
     assert!(
         articles::revisions(&t.db, saved.id)
@@ -739,7 +771,11 @@ async fn ownership_first_publication_newsroom_filters_and_delete(t: TestDb) {
             .unwrap()
             .is_empty()
     );
-    assert!(!articles::delete(&t.db, saved.id).await.unwrap());
+    assert!(
+        !articles::delete(&t.db, saved.id, now(), &dateline_core::audit::Who::cli(""))
+            .await
+            .unwrap()
+    );
 }
 
 both_databases!(

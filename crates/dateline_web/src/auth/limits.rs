@@ -1,6 +1,7 @@
-//! Login attempts per client address: a fixed window, in memory. Accounts
-//! lock themselves too (in the database, see `accounts::LOCK_AFTER_FAILURES`),
-//! so a spread-out attack on one account is stopped by that instead.
+//! Requests per client address in a fixed window, in memory, one process's
+//! own (newsletter sign-ups, which answer only by mail). Sign-ins are not
+//! counted here: they are counted in the database before any password is
+//! checked, so the limit holds across processes (`newsroom::sign_in`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;

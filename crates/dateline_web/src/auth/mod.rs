@@ -7,6 +7,7 @@
 
 mod client_ip;
 mod csrf;
+pub mod hashing;
 mod limits;
 pub mod passwords;
 pub mod secrets;

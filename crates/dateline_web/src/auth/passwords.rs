@@ -1,5 +1,9 @@
-//! Passwords: argon2id hashes (computed off the async threads), a policy
-//! people can follow, and generated passwords for accounts made without one.
+//! Passwords: argon2id hashes, a policy people can follow, and generated
+//! passwords for accounts made without one.
+//!
+//! The server hashes and checks passwords only through
+//! `auth::hashing::Hashing`, which bounds how many argon2id runs go at once;
+//! only the command line (one at a time by nature) calls [`hash`] directly.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -9,15 +13,18 @@ use std::sync::LazyLock;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 1000;
 
-/// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes).
+/// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes),
+/// without waiting for a turn: for the command line. The server uses
+/// [`Hashing::hash`].
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
-    })
-    .await?
+    tokio::task::spawn_blocking(move || hash_now(&password)).await?
+}
+
+pub(crate) fn hash_now(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
 }
 
 /// A real hash to check against when the account does not exist, so that
@@ -29,22 +36,18 @@ static DECOY: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-/// Whether `password` matches `stored` (or, with no stored hash, spends the
-/// same time and says no).
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let known = stored.is_some();
-        let stored = stored.unwrap_or_else(|| DECOY.clone());
-        let Ok(parsed) = PasswordHash::new(&stored) else {
-            return false;
-        };
-        let ok = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        ok && known
-    })
-    .await
-    .unwrap_or(false)
+/// Whether `password` matches `stored` (with none, spends the same time and
+/// says no), on the calling thread.
+pub(crate) fn verify_now(password: &str, stored: Option<String>) -> bool {
+    let known = stored.is_some();
+    let stored = stored.unwrap_or_else(|| DECOY.clone());
+    let Ok(parsed) = PasswordHash::new(&stored) else {
+        return false;
+    };
+    let ok = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    ok && known
 }
 
 /// Why a password cannot be used, if it cannot.
@@ -102,9 +105,9 @@ mod tests {
     async fn hashes_and_verifies() {
         let h = hash("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery".into(), Some(h.clone())).await);
-        assert!(!verify("wrong horse battery".into(), Some(h)).await);
-        assert!(!verify("anything at all".into(), None).await);
+        assert!(verify_now("correct horse battery", Some(h.clone())));
+        assert!(!verify_now("wrong horse battery", Some(h)));
+        assert!(!verify_now("anything at all", None));
     }
 
     #[test]

@@ -10,7 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use cookie::{Cookie, SameSite};
 use dateline_core::Actor;
-use dateline_db::accounts::{self, Session, User};
+use dateline_core::audit::{Via, Who};
+use dateline_db::accounts::User;
+use dateline_db::sessions::{self, Session};
+use dateline_db::tokens;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub const SESSION_COOKIE: &str = "dateline_session";
@@ -64,18 +67,30 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
-            let found = accounts::session(&state.db, &hash_secret(&token), Utc::now())
+            let found = sessions::session(&state.db, &hash_secret(&token), Utc::now())
                 .await
                 .map_err(|e| AppError::from(e).into_response())?;
             if let Some(session) = found {
-                return Ok(Self {
+                let ip = crate::auth::client_ip(parts, &state.config.trusted_proxies);
+                let who = Who::user(
+                    session.user.id,
+                    &session.user.name,
+                    Via::Session,
+                    &crate::commenting::ip_hash(state, ip),
+                );
+                let signed_in = Self {
                     actor: Actor {
                         user: session.user.id,
                         role: session.user.role,
+                        who,
                     },
                     user: session.user.clone(),
                     session,
-                });
+                };
+                crate::newsroom::two_factor::required_first(state, &signed_in, parts)
+                    .await
+                    .map_err(IntoResponse::into_response)?;
+                return Ok(signed_in);
             }
         }
         let back = if parts.method == Method::GET {
@@ -112,7 +127,7 @@ impl FromRequestParts<AppState> for ApiClient {
             .ok_or_else(|| {
                 AppError::Unauthorized("Send an API token in the Authorization header: \"Authorization: Bearer dl_…\". An admin creates tokens at /admin/tokens.".into())
             })?;
-        let user = accounts::token_user(&state.db, &hash_secret(token), Utc::now())
+        let (token_id, user) = tokens::token_user(&state.db, &hash_secret(token), Utc::now())
             .await?
             .ok_or_else(|| {
                 AppError::Unauthorized(
@@ -120,10 +135,18 @@ impl FromRequestParts<AppState> for ApiClient {
                         .into(),
                 )
             })?;
+        let ip = crate::auth::client_ip(parts, &state.config.trusted_proxies);
+        let who = Who::user(
+            user.id,
+            &user.name,
+            Via::Token(token_id),
+            &crate::commenting::ip_hash(state, ip),
+        );
         Ok(Self {
             actor: Actor {
                 user: user.id,
                 role: user.role,
+                who,
             },
             user,
         })

@@ -499,7 +499,7 @@ pub(crate) async fn newsroom_user(
         return Ok(None);
     };
     let hash = crate::auth::secrets::hash_secret(&token);
-    Ok(dateline_db::accounts::session(&state.db, &hash, Utc::now())
+    Ok(dateline_db::sessions::session(&state.db, &hash, Utc::now())
         .await?
         .map(|s| s.user))
 }

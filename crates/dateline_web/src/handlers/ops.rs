@@ -31,7 +31,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Response, AppError>
         .into_response())
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `GET /metrics` on the metrics listener only: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::gauge!("dateline_page_cache_bytes").set(state.cache.weight() as f64);
     metrics::gauge!("dateline_page_cache_entries").set(state.cache.len() as f64);

@@ -74,7 +74,7 @@ pub async fn create(
     if !actor.can_set_status(None, draft.status) {
         return Err(forbidden(status_verb(draft.status), actor));
     }
-    let saved = articles::save(&state.db, SaveTarget::New, &draft, now, Some(actor.user)).await?;
+    let saved = articles::save(&state.db, SaveTarget::New, &draft, now, &actor.who).await?;
     state.content_changed().await;
     Ok(saved)
 }
@@ -102,7 +102,7 @@ pub async fn update(
     if !actor.can_set_status(Some(&current), draft.status) {
         return Err(forbidden(status_verb(draft.status), actor));
     }
-    let saved = articles::save(&state.db, SaveTarget::Existing { id, expected_revision }, &draft, now, Some(actor.user))
+    let saved = articles::save(&state.db, SaveTarget::Existing { id, expected_revision }, &draft, now, &actor.who)
         .await
         .map_err(|e| match e {
             DbError::StaleRevision { expected, actual } => AppError::Conflict {
@@ -130,7 +130,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: ArticleId) -> Result<()
     if !actor.can_delete(&current) {
         return Err(forbidden("delete this article", actor));
     }
-    articles::delete(&state.db, id).await?;
+    articles::delete(&state.db, id, Utc::now(), &actor.who).await?;
     state.content_changed().await;
     Ok(())
 }
@@ -149,25 +149,14 @@ pub async fn restore(
     if !actor.can_edit(&view.summary.access()) {
         return Err(forbidden("change this article", actor));
     }
-    let mut draft = articles::revisions(&state.db, id)
-        .await?
-        .into_iter()
-        .find(|r| r.revision == revision)
-        .ok_or_else(|| AppError::NotFound(format!("Article {id} has no revision {revision}.")))?
-        .draft;
-    draft.status = view.summary.status;
-    draft.published_at = view.summary.published_at;
-    let saved = articles::save(
-        &state.db,
-        SaveTarget::Existing {
-            id,
-            expected_revision: None,
-        },
-        &draft,
-        now,
-        Some(actor.user),
-    )
-    .await?;
+    let saved = dateline_db::revisions::restore(&state.db, id, revision, now, &actor.who)
+        .await
+        .map_err(|e| match e {
+            DbError::NotFound => {
+                AppError::NotFound(format!("Article {id} has no revision {revision}."))
+            }
+            other => other.into(),
+        })?;
     state.content_changed().await;
     Ok(saved)
 }

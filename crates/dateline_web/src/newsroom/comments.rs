@@ -67,14 +67,7 @@ pub async fn moderate(
     action: Action,
 ) -> Result<u64, AppError> {
     require(actor, Capability::Moderate)?;
-    let done = comments::moderate(
-        &state.db,
-        ids,
-        &action.change(),
-        Some(actor.user),
-        Utc::now(),
-    )
-    .await?;
+    let done = comments::moderate(&state.db, ids, &action.change(), &actor.who, Utc::now()).await?;
     changed(state, &done.articles).await?;
     Ok(done.changed)
 }
@@ -92,7 +85,7 @@ pub async fn edit(state: &AppState, actor: &Actor, id: i64, body: &str) -> Resul
         html: dateline_render::render_comment(&body),
         markdown: body,
     };
-    let done = comments::moderate(&state.db, &[id], &change, Some(actor.user), Utc::now()).await?;
+    let done = comments::moderate(&state.db, &[id], &change, &actor.who, Utc::now()).await?;
     if done.changed == 0 {
         return Err(AppError::NotFound(format!("There is no comment {id}.")));
     }
@@ -182,7 +175,7 @@ pub async fn ban(
         &value,
         &label,
         reason,
-        Some(actor.user),
+        &actor.who,
         Utc::now(),
     )
     .await?;
@@ -192,7 +185,7 @@ pub async fn ban(
 /// Lifts a ban.
 pub async fn unban(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
     require(actor, Capability::Moderate)?;
-    comments::unban(&state.db, id).await?;
+    comments::unban(&state.db, id, Utc::now(), &actor.who).await?;
     Ok(())
 }
 
@@ -224,7 +217,7 @@ pub async fn save_settings(
     settings: &dateline_core::comment::CommentSettings,
 ) -> Result<(), AppError> {
     require(actor, Capability::ManageSettings)?;
-    comments::save_settings(&state.db, settings).await?;
+    comments::save_settings(&state.db, settings, Utc::now(), &actor.who).await?;
     Ok(())
 }
 

@@ -2,11 +2,15 @@
 //! the admin API call these functions, which check permissions
 //! (`dateline_core::auth`) before they touch anything.
 
+pub mod accounts;
 pub mod articles;
+pub mod audit;
 pub mod comments;
 mod image_work;
 pub mod images;
 pub mod revisions;
+pub mod sign_in;
+pub mod two_factor;
 
 use crate::error::AppError;
 use dateline_core::{Actor, Capability};

@@ -7,10 +7,10 @@ use dateline_db::accounts;
 use dateline_db::both_databases;
 use dateline_db::testing::TestDb;
 
-const PASSWORD: &str = "tigris morning bread";
+pub(crate) const PASSWORD: &str = "tigris morning bread";
 
 /// The value of a Set-Cookie named `name`, and its attributes.
-fn set_cookie<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
+pub(crate) fn set_cookie<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
     r.headers
         .get_all("set-cookie")
         .iter()
@@ -18,12 +18,12 @@ fn set_cookie<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
         .find(|c| c.starts_with(&format!("{name}=")))
 }
 
-fn cookie_pair(set_cookie: &str) -> String {
+pub(crate) fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
 /// Opens the sign-in form: the CSRF cookie and the form's token.
-async fn login_form(app: &TestApp) -> (String, String) {
+pub(crate) async fn login_form(app: &TestApp) -> (String, String) {
     let r = app.get("/admin/login").await;
     assert_eq!(r.status, StatusCode::OK);
     let cookie = cookie_pair(set_cookie(&r, "dateline_csrf").expect("a CSRF cookie"));
@@ -31,7 +31,7 @@ async fn login_form(app: &TestApp) -> (String, String) {
     (cookie, token)
 }
 
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> Resp {
+pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str) -> Resp {
     let (cookie, token) = login_form(app).await;
     app.post_form(
         "/admin/login",
@@ -110,7 +110,7 @@ async fn signing_in_and_out(db: TestDb) {
             &[("cookie", &c)],
         )
         .await;
-    assert_eq!(r.header("location"), "/admin/articles");
+    assert_eq!(r.header("location"), "/admin");
 }
 
 async fn secure_cookies_on_https(db: TestDb) {
@@ -540,7 +540,7 @@ async fn admins_invite_and_tokens_work_until_revoked(db: TestDb) {
         !listed.text().contains(&token),
         "the secret is shown once only"
     );
-    let id = accounts::tokens(&app.db.db).await.unwrap()[0].id;
+    let id = dateline_db::tokens::tokens(&app.db.db).await.unwrap()[0].id;
     app.post_as(&admin, &format!("/admin/tokens/{id}/revoke"), &[])
         .await;
     assert_eq!(

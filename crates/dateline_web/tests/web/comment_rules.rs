@@ -54,7 +54,7 @@ async fn approve(app: &TestApp, id: i64) {
         &app.db.db,
         &[id],
         &Moderation::Status(CommentStatus::Approved),
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -199,7 +199,7 @@ async fn an_edit_goes_through_the_rules_of_a_new_comment(db: TestDb) {
         "zainab@readers.test",
         "zainab@readers.test",
         "test",
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await

@@ -335,6 +335,8 @@ async fn bad_input_keeps_what_was_written(db: TestDb) {
             hold_first: false,
             ..Default::default()
         },
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -581,7 +583,7 @@ async fn held_comments_wait_for_a_moderator(db: TestDb) {
         &app.db.db,
         &[id],
         &Moderation::Status(CommentStatus::Approved),
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -726,6 +728,8 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
             min_seconds: 2,
             ..Default::default()
         },
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -827,7 +831,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
         &app.db.db,
         &[id],
         &Moderation::Status(CommentStatus::Approved),
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -853,7 +857,7 @@ async fn floods_are_held_or_refused_while_a_reader_gets_through(db: TestDb) {
         "salma@readers.test",
         "salma@readers.test",
         "test",
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await

@@ -205,7 +205,14 @@ async fn notify_of_new_comments_and_replies(db: TestDb) {
     // A held comment notifies only once it is approved, and then once.
     let mut s = comments::settings(&app.db.db).await.unwrap();
     s.blocked_words = vec!["bridge toll".into()];
-    comments::save_settings(&app.db.db, &s).await.unwrap();
+    comments::save_settings(
+        &app.db.db,
+        &s,
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
     app.refresh().await;
     let (held, status) = post(
         &app,
@@ -225,7 +232,7 @@ async fn notify_of_new_comments_and_replies(db: TestDb) {
         &app.db.db,
         &[held],
         &Moderation::Status(CommentStatus::Approved),
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await
@@ -238,7 +245,7 @@ async fn notify_of_new_comments_and_replies(db: TestDb) {
             &app.db.db,
             &[held],
             &Moderation::Status(status),
-            None,
+            &dateline_core::audit::Who::cli(""),
             Utc::now(),
         )
         .await

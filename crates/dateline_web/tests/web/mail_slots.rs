@@ -117,15 +117,20 @@ async fn a_newsletter_gives_each_reader_only_their_own_links(t: TestDb) {
             sections: vec![],
         })
         .collect();
-    subscribers::import(&app.db.db, &rows, Utc::now())
-        .await
-        .unwrap();
+    subscribers::import(
+        &app.db.db,
+        &rows,
+        Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
     sends::send_article(
         &app.db.db,
         article,
         "Grain prices rise",
         SendMode::First,
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api;
+mod audit;
 mod caching;
 mod comment_rules;
 mod comments;
@@ -20,6 +21,8 @@ mod passages;
 mod reader;
 mod roles;
 mod safety;
+mod sign_in_limits;
 mod support;
+mod two_factor;
 mod uploads;
 mod validity;

@@ -119,10 +119,17 @@ async fn queue_send(
     subject: &str,
     mode: SendMode,
 ) -> sends::Send {
-    sends::send_article(&app.db.db, article, subject, mode, None, Utc::now())
-        .await
-        .unwrap()
-        .unwrap()
+    sends::send_article(
+        &app.db.db,
+        article,
+        subject,
+        mode,
+        &dateline_core::audit::Who::cli(""),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
 }
 
 /// Confirmed subscribers who want each report (as an import makes them).
@@ -136,9 +143,14 @@ async fn readers(app: &TestApp, emails: &[&str]) {
             sections: vec![],
         })
         .collect();
-    subscribers::import(&app.db.db, &rows, Utc::now())
-        .await
-        .unwrap();
+    subscribers::import(
+        &app.db.db,
+        &rows,
+        Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
 }
 
 async fn sign_up(app: &TestApp, email: &str, name: &str) -> crate::support::Resp {
@@ -182,9 +194,14 @@ async fn subscribe_confirm_receive_unsubscribe(t: TestDb) {
     // Unconfirmed addresses get no newsletter.
     let first = queue_send(&app, article, "Water talks", SendMode::First).await;
     assert_eq!(first.queued, 0);
-    sends::cancel(&app.db.db, first.id, Utc::now())
-        .await
-        .unwrap();
+    sends::cancel(
+        &app.db.db,
+        first.id,
+        Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
 
     // The link shows a button; the POST confirms.
     let url = link(&confirm, "http://news.test/newsletter/confirm/");

@@ -176,7 +176,14 @@ async fn the_front_page_lists_published_articles_and_paginates(db: TestDb) {
     let app = TestApp::new(db).await;
     let mut settings = site::settings(&app.db.db).await.unwrap();
     settings.per_page = 4;
-    site::save_settings(&app.db.db, &settings).await.unwrap();
+    site::save_settings(
+        &app.db.db,
+        &settings,
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
+    )
+    .await
+    .unwrap();
     for n in 0..9 {
         app.add(&format!("Report {n}"), |i| {
             i.published_at = Some(recently() - Duration::hours(n))
@@ -271,7 +278,7 @@ async fn a_changed_slug_answers_301(db: TestDb) {
         },
         &draft,
         chrono::Utc::now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -458,8 +465,25 @@ async fn operators_endpoints_answer(db: TestDb) {
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.json()["status"], "ready");
     app.get("/").await;
-    let metrics = app.get("/metrics").await;
-    assert_eq!(metrics.status, StatusCode::OK);
+    // Not on the public listener: only on the operator's own.
+    assert_eq!(app.get("/metrics").await.status, StatusCode::NOT_FOUND);
+    let response = tower::ServiceExt::oneshot(
+        dateline_web::metrics_router(app.state.clone()),
+        axum::http::Request::get("/metrics")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let metrics = crate::support::Resp {
+        status: StatusCode::OK,
+        headers: Default::default(),
+        body: body.to_vec(),
+    };
     assert!(
         metrics.text().contains("dateline_http_requests_total"),
         "{}",

@@ -96,7 +96,7 @@ async fn edit(app: &TestApp, id: i64, body: &str) {
         },
         &draft,
         Utc::now(),
-        None,
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -355,7 +355,7 @@ async fn held_answers_count_once_approved(db: TestDb) {
         &app.db.db,
         &[held["id"].as_i64().unwrap()],
         &Moderation::Status(CommentStatus::Approved),
-        None,
+        &dateline_core::audit::Who::cli(""),
         Utc::now(),
     )
     .await

@@ -156,6 +156,8 @@ async fn hostile_comments_are_inert_everywhere(db: TestDb) {
             max_links: 100,
             ..Default::default()
         },
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();
@@ -222,7 +224,7 @@ async fn hostile_comments_are_inert_everywhere(db: TestDb) {
         &app.db.db,
         &ids[..5],
         &dateline_db::comments::Moderation::Status(dateline_core::comment::CommentStatus::Pending),
-        None,
+        &dateline_core::audit::Who::cli(""),
         chrono::Utc::now(),
     )
     .await

@@ -129,10 +129,16 @@ impl TestApp {
         let draft = input
             .validate(&Language::english(), Utc::now())
             .unwrap_or_else(|e| panic!("invalid test article: {e}"));
-        let id = articles::save(&self.db.db, SaveTarget::New, &draft, Utc::now(), None)
-            .await
-            .expect("save")
-            .id;
+        let id = articles::save(
+            &self.db.db,
+            SaveTarget::New,
+            &draft,
+            Utc::now(),
+            &dateline_core::audit::Who::cli(""),
+        )
+        .await
+        .expect("save")
+        .id;
         self.refresh().await;
         id
     }
@@ -157,9 +163,14 @@ impl TestApp {
             ..Default::default()
         };
         f(&mut s);
-        dateline_db::comments::save_settings(&self.db.db, &s)
-            .await
-            .expect("comment settings");
+        dateline_db::comments::save_settings(
+            &self.db.db,
+            &s,
+            chrono::Utc::now(),
+            &dateline_core::audit::Who::cli(""),
+        )
+        .await
+        .expect("comment settings");
         self.refresh().await;
     }
 
@@ -203,6 +214,11 @@ impl TestApp {
             body: body.to_vec(),
         }
     }
+}
+
+/// The actor of what a test sets up: the command line.
+pub fn cli() -> dateline_core::audit::Who {
+    dateline_core::audit::Who::cli("")
 }
 
 /// A signed-in newsroom user, as a browser holding the session cookie.
@@ -292,9 +308,17 @@ impl TestApp {
         let hash = dateline_web::auth::passwords::hash(password.to_owned())
             .await
             .expect("hash");
-        dateline_db::accounts::create_user(&self.db.db, email, name, role, &hash, Utc::now())
-            .await
-            .expect("create user")
+        dateline_db::accounts::create_user(
+            &self.db.db,
+            email,
+            name,
+            role,
+            &hash,
+            Utc::now(),
+            &cli(),
+        )
+        .await
+        .expect("create user")
     }
 
     /// A signed-in browser for a new user with `role`, without going through
@@ -311,23 +335,24 @@ impl TestApp {
             role,
             "$argon2id$unused",
             Utc::now(),
+            &cli(),
         )
         .await
         .expect("create user");
         let token = new_secret();
         let csrf = new_secret();
-        dateline_db::accounts::create_session(
-            &n,
-            &hash_secret(&token),
-            user.id,
-            &csrf,
-            Utc::now(),
-            Utc::now() + Duration::days(1),
-            "test",
-            "127.0.0.0",
-        )
-        .await
-        .expect("session");
+        let token_hash = hash_secret(&token);
+        let session = dateline_db::sessions::NewSession {
+            token_hash: &token_hash,
+            user: user.id,
+            csrf_token: &csrf,
+            expires_at: Utc::now() + Duration::days(1),
+            user_agent: "test",
+            ip_prefix: "127.0.0.0",
+        };
+        dateline_db::sessions::sign_in(&n, &session, None, "test", Utc::now(), &cli())
+            .await
+            .expect("session");
         Browser {
             cookie: format!("dateline_session={token}"),
             csrf,
@@ -339,14 +364,14 @@ impl TestApp {
     pub async fn token(&self, user: &dateline_db::accounts::User) -> String {
         use dateline_web::auth::secrets::{hash_secret, new_secret};
         let secret = format!("dl_{}", new_secret());
-        dateline_db::accounts::create_token(
+        dateline_db::tokens::create_token(
             &self.db.db,
             "test",
             &secret[..10],
             &hash_secret(&secret),
             user.id,
-            user.id,
             Utc::now(),
+            &cli(),
         )
         .await
         .expect("token");

@@ -98,6 +98,9 @@ async fn every_page_is_valid_html() {
         "/admin/account",
         "/admin/newsletters",
         "/admin/subscribers",
+        "/admin/audit",
+        "/admin/account/two-factor",
+        &format!("/admin/users/{}/delete", admin.user.id),
     ];
     for (n, path) in newsroom.iter().enumerate() {
         let r = app.get_as(&admin, path).await;
@@ -169,6 +172,8 @@ async fn every_page_is_valid_html() {
             max_depth: 1,
             ..Default::default()
         },
+        chrono::Utc::now(),
+        &dateline_core::audit::Who::cli(""),
     )
     .await
     .unwrap();

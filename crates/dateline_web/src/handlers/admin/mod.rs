@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod articles;
+pub mod audit;
 pub mod comments;
 pub mod login;
 pub mod media;
@@ -94,6 +95,17 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "follow-removed" => "Removed: that reader gets no more notifications of it.",
         "comments-closed" => "Comments on the article are closed.",
         "comments-opened" => "Comments on the article are open.",
+        "code-step-over" => "That sign-in expired or had too many wrong codes; sign in again.",
+        "two-factor-required" => {
+            "This site asks admins to sign in with a second factor: set it up before anything else."
+        }
+        "two-factor-on" => "Two-factor sign-in is on.",
+        "two-factor-off" => "Two-factor sign-in is off.",
+        "two-factor-reset" => {
+            "Two-factor sign-in is off for that account; they set it up again when they next sign in."
+        }
+        "recovery-codes" => "New recovery codes are made; the old ones no longer work.",
+        "user-deleted" => "The account is deleted; its articles stay, without an owner.",
         _ => return None,
     })
 }

@@ -147,7 +147,7 @@ pub(crate) async fn send_article(
             article,
             &v.summary.headline,
             mode,
-            Some(who.actor.user),
+            &who.actor.who,
             Utc::now(),
         )
         .await?
@@ -201,9 +201,9 @@ pub async fn control(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("There is no send {id}.")))?;
     let done = match action {
-        "pause" => sends::pause(&state.db, id).await?,
-        "resume" => sends::resume(&state.db, id).await?,
-        _ => sends::cancel(&state.db, id, Utc::now()).await?,
+        "pause" => sends::pause(&state.db, id, Utc::now(), &who.actor.who).await?,
+        "resume" => sends::resume(&state.db, id, Utc::now(), &who.actor.who).await?,
+        _ => sends::cancel(&state.db, id, Utc::now(), &who.actor.who).await?,
     };
     if !done {
         let message = format!(
@@ -332,27 +332,33 @@ pub async fn import(
         )
         .await;
     };
-    let (view, status) =
-        match dateline_mail::subscriber_csv::import(&state.db, &file.bytes[..], |_, _| {}).await {
-            Ok(r) => (
-                ImportView {
-                    error: None,
-                    read: r.read,
-                    added: r.added,
-                    already: r.already_here(),
-                    more_rejected: r.rejected.len().saturating_sub(50),
-                    rejected: r.rejected.into_iter().take(50).collect(),
-                },
-                StatusCode::OK,
-            ),
-            Err(e) => (
-                ImportView {
-                    error: Some(format!("{} could not be imported: {e:#}.", file.file_name)),
-                    ..ImportView::default()
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ),
-        };
+    let (view, status) = match dateline_mail::subscriber_csv::import(
+        &state.db,
+        &file.bytes[..],
+        &who.actor.who,
+        |_, _| {},
+    )
+    .await
+    {
+        Ok(r) => (
+            ImportView {
+                error: None,
+                read: r.read,
+                added: r.added,
+                already: r.already_here(),
+                more_rejected: r.rejected.len().saturating_sub(50),
+                rejected: r.rejected.into_iter().take(50).collect(),
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => (
+            ImportView {
+                error: Some(format!("{} could not be imported: {e:#}.", file.file_name)),
+                ..ImportView::default()
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    };
     subscribers_page(&state, who, SubscriberParams::default(), Some(view), status).await
 }
 
@@ -382,7 +388,7 @@ pub async fn mark(
     if subscribers::get(&state.db, id).await?.is_none() {
         return Err(AppError::NotFound(format!("There is no subscriber {id}.")));
     }
-    subscribers::mark(&state.db, id, status, Utc::now()).await?;
+    subscribers::mark(&state.db, id, status, Utc::now(), &who.actor.who).await?;
     Ok(see_other("/admin/subscribers", "marked"))
 }
 
@@ -396,7 +402,7 @@ pub async fn erase(
     let s = subscribers::get(&state.db, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("There is no subscriber {id}.")))?;
-    subscribers::erase(&state.db, &s.email).await?;
+    subscribers::erase(&state.db, &s.email, Utc::now(), &who.actor.who).await?;
     Ok(see_other("/admin/subscribers", "erased"))
 }
 
@@ -404,7 +410,7 @@ pub async fn erase(
 pub async fn export(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
     newsroom::require(&who.actor, Capability::ManageNewsletter)?;
     let mut out = Vec::new();
-    dateline_mail::subscriber_csv::subscribers_csv(&state.db, &mut out).await?;
+    dateline_mail::subscriber_csv::subscribers_csv(&state.db, &mut out, &who.actor.who).await?;
     let mut response = crate::handlers::download(out, "text/csv; charset=utf-8", "subscribers.csv");
     crate::handlers::admin::private(&mut response);
     Ok(response)

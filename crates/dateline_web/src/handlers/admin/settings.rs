@@ -36,6 +36,24 @@ pub struct SettingsForm {
     /// The day the weekly digest goes out: 1 (Monday) to 7 (Sunday).
     #[serde(default)]
     pub digest_weekday: String,
+    /// Admins must use two-factor sign-in (those without it are sent to set
+    /// it up first). Left out: off.
+    #[serde(default, deserialize_with = "checkbox")]
+    pub require_admin_two_factor: bool,
+}
+
+/// A checkbox from a form ("on") or a boolean from JSON.
+fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Flag::deserialize(d)? {
+        Flag::Bool(b) => b,
+        Flag::Text(t) => matches!(t.trim(), "on" | "true" | "1" | "yes"),
+    })
 }
 
 #[derive(Serialize)]
@@ -59,6 +77,7 @@ impl SettingsForm {
                 .join("\n"),
             digest_hour: s.digest_hour.to_string(),
             digest_weekday: s.digest_weekday.to_string(),
+            require_admin_two_factor: s.require_admin_two_factor,
         }
     }
 
@@ -131,6 +150,7 @@ impl SettingsForm {
             navigation,
             digest_hour,
             digest_weekday,
+            require_admin_two_factor: self.require_admin_two_factor,
         })
     }
 }
@@ -170,7 +190,7 @@ pub async fn save(
     newsroom::require(&who.actor, Capability::ManageSettings)?;
     match form.parse() {
         Ok(settings) => {
-            site::save_settings(&state.db, &settings).await?;
+            newsroom::accounts::save_settings(&state, &who.actor, &settings).await?;
             Ok(see_other("/admin/settings", "saved"))
         }
         Err(errors) => {

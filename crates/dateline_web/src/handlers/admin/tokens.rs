@@ -1,18 +1,17 @@
 //! API tokens for the admin API, for admins.
 
-use crate::auth::secrets::{hash_secret, new_secret};
 use crate::auth::{AdminForm, SignedIn};
 use crate::error::AppError;
 use crate::extract::Q;
 use crate::handlers::admin::{Empty, NoticeParam, Screen, page, see_other};
 use crate::newsroom;
+use crate::newsroom::accounts as service;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use dateline_core::{Capability, UserId};
-use dateline_db::{Db, accounts};
+use dateline_db::{accounts, tokens};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -25,7 +24,7 @@ pub struct TokenForm {
 
 #[derive(Serialize)]
 struct TokensPage {
-    tokens: Vec<accounts::ApiToken>,
+    tokens: Vec<tokens::ApiToken>,
     users: Vec<(i64, String, String)>,
     form: TokenForm,
     error: Option<String>,
@@ -49,7 +48,7 @@ async fn render(
         .map(|u| (u.id.0, u.name, u.role.to_string()))
         .collect();
     let view = TokensPage {
-        tokens: accounts::tokens(&state.db).await?,
+        tokens: tokens::tokens(&state.db).await?,
         users,
         form,
         error,
@@ -93,63 +92,26 @@ pub async fn list(
     .await
 }
 
-/// Makes a token acting as `user`; returns the secret (shown once).
-pub async fn issue(
-    db: &Db,
-    name: &str,
-    user: UserId,
-    by: UserId,
-) -> Result<(i64, String), AppError> {
-    let secret = format!("dl_{}", new_secret());
-    let prefix: String = secret.chars().take(10).collect();
-    let id = accounts::create_token(
-        db,
-        name,
-        &prefix,
-        &hash_secret(&secret),
-        user,
-        by,
-        Utc::now(),
-    )
-    .await?;
-    Ok((id, secret))
-}
-
 /// `POST /admin/tokens`
 pub async fn create(
     State(state): State<AppState>,
     AdminForm { who, form }: AdminForm<TokenForm>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&who.actor, Capability::ManageTokens)?;
-    let name = form.name.trim().to_owned();
-    let user = form.user.parse::<i64>().ok().map(UserId);
-    let owner = match user {
-        Some(u) => accounts::user(&state.db, u).await?.filter(|u| !u.disabled),
-        None => None,
+    let owner = UserId(form.user.parse::<i64>().unwrap_or(0));
+    let secret = match service::issue_token(&state, &who.actor, &form.name, owner).await {
+        Ok((_, secret)) => secret,
+        Err(AppError::Invalid(errors)) => {
+            let message = errors
+                .0
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&state, &who, form, Some(message), None, None, status).await;
+        }
+        Err(e) => return Err(e),
     };
-    let problem = if name.is_empty() || name.chars().count() > 100 {
-        Some(
-            "Name the token after what will use it, such as \"Mobile app\" (at most 100 characters).",
-        )
-    } else if owner.is_none() {
-        Some("Choose the active user the token acts as.")
-    } else {
-        None
-    };
-    if let Some(p) = problem {
-        return render(
-            &state,
-            &who,
-            form,
-            Some(p.into()),
-            None,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let owner = owner.ok_or_else(|| AppError::BadRequest("Choose a user.".into()))?;
-    let (_, secret) = issue(&state.db, &name, owner.id, who.user.id).await?;
     let form = TokenForm {
         user: who.user.id.to_string(),
         ..Default::default()
@@ -172,7 +134,6 @@ pub async fn revoke(
     Path(id): Path<i64>,
     AdminForm { who, .. }: AdminForm<Empty>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&who.actor, Capability::ManageTokens)?;
-    accounts::revoke_token(&state.db, id, Utc::now()).await?;
+    service::revoke_token(&state, &who.actor, id).await?;
     Ok(see_other("/admin/tokens", "revoked"))
 }

@@ -1,23 +1,22 @@
-//! Newsroom accounts, for admins: invite, change roles, disable, sign out.
+//! Newsroom accounts, for admins: invite, change roles, disable, sign out,
+//! reset a password or a second factor, delete. The rules and the audit are
+//! in `newsroom::accounts` and `newsroom::two_factor`.
 
-use crate::auth::{AdminForm, SignedIn, passwords};
+use crate::auth::{AdminForm, SignedIn};
 use crate::error::AppError;
 use crate::extract::Q;
-use crate::handlers::admin::login::{LinkMail, send_reset_link};
 use crate::handlers::admin::{Empty, NoticeParam, Screen, page, see_other};
-use crate::newsroom;
+use crate::newsroom::accounts::{self as service, UserChange};
+use crate::newsroom::{self, two_factor};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Duration, Utc};
-use dateline_core::{Capability, Role, UserId, ValidationErrors};
-use dateline_db::accounts::{self, User};
+use chrono::Utc;
+use dateline_core::{Capability, Role, ValidationErrors};
+use dateline_db::accounts;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// How long an invitation link works.
-const INVITATION_DAYS: i64 = 7;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct UserForm {
@@ -37,6 +36,7 @@ struct Row {
     role: Role,
     disabled: bool,
     locked: bool,
+    two_factor: bool,
     is_me: bool,
 }
 
@@ -64,6 +64,7 @@ async fn render(
             id: u.id.0,
             is_me: u.id == who.user.id,
             locked: u.is_locked(now),
+            two_factor: u.two_factor(),
             name: u.name,
             email: u.email,
             role: u.role,
@@ -117,81 +118,17 @@ pub async fn list(
     .await
 }
 
-/// Checks a new account's fields.
-pub fn check_new_user(
-    name: &str,
-    email: &str,
-    role: &str,
-) -> Result<(String, String, Role), ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.add(
-            "name",
-            "Give the person's name as it should appear in bylines.",
-        );
-    }
-    let email = email.trim().to_lowercase();
-    let plausible = email.len() <= 254
-        && !email.contains(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if !plausible {
-        errors.add("email", "Give an email address such as name@example.org.");
-    }
-    let role = Role::parse(role).unwrap_or_else(|| {
-        errors.add("role", "Choose contributor, author, editor or admin.");
-        Role::Contributor
-    });
-    errors.into_result((name, email, role))
-}
-
-/// Creates an account with an unusable random password and mails an
-/// invitation to choose one.
-pub async fn invite(
-    state: &AppState,
-    name: &str,
-    email: &str,
-    role: Role,
-) -> Result<User, AppError> {
-    let hash = passwords::hash(passwords::generate()).await?;
-    let user = accounts::create_user(&state.db, email, name, role, &hash, Utc::now()).await?;
-    send_reset_link(
-        state,
-        &user,
-        Duration::days(INVITATION_DAYS),
-        LinkMail::Invitation,
-    )
-    .await?;
-    Ok(user)
-}
-
 /// `POST /admin/users`
 pub async fn create(
     State(state): State<AppState>,
     AdminForm { who, form }: AdminForm<UserForm>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&who.actor, Capability::ManageUsers)?;
-    let (name, email, role) = match check_new_user(&form.name, &form.email, &form.role) {
-        Ok(v) => v,
-        Err(errors) => {
-            return render(
-                &state,
-                &who,
-                form,
-                &errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    match invite(&state, &name, &email, role).await {
+    match service::invite(&state, &who.actor, &form.name, &form.email, &form.role).await {
         Ok(_) => Ok(see_other("/admin/users", "invited")),
+        Err(AppError::Invalid(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render(&state, &who, form, &errors, None, status).await
+        }
         Err(AppError::Conflict { field, message }) => {
             let mut errors = ValidationErrors::new();
             errors.add(field, message);
@@ -199,30 +136,6 @@ pub async fn create(
         }
         Err(e) => Err(e),
     }
-}
-
-/// Refuses to leave the newsroom without an active admin.
-pub async fn keep_an_admin(
-    state: &AppState,
-    target: &User,
-    new_role: Role,
-    disabling: bool,
-) -> Result<(), AppError> {
-    let losing =
-        target.role == Role::Admin && !target.disabled && (new_role != Role::Admin || disabling);
-    if losing && accounts::active_admins(&state.db).await? <= 1 {
-        return Err(AppError::Conflict {
-            field: "role".into(),
-            message: "This is the last active admin; make someone else an admin first.".into(),
-        });
-    }
-    Ok(())
-}
-
-async fn target(state: &AppState, id: i64) -> Result<User, AppError> {
-    accounts::user(&state.db, UserId(id))
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("There is no user {id}.")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -239,42 +152,44 @@ pub async fn update(
     Path(id): Path<i64>,
     AdminForm { who, form }: AdminForm<RoleForm>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&who.actor, Capability::ManageUsers)?;
-    let user = target(&state, id).await?;
-    let (name, _, role) =
-        check_new_user(&form.name, &user.email, &form.role).map_err(AppError::Invalid)?;
-    keep_an_admin(&state, &user, role, false).await?;
-    accounts::update_user(&state.db, user.id, &name, role, Utc::now()).await?;
+    let change = UserChange {
+        name: Some(form.name),
+        role: Some(form.role),
+        disabled: None,
+    };
+    service::update(&state, &who.actor, id, &change).await?;
     Ok(see_other("/admin/users", "saved"))
 }
 
-/// `POST /admin/users/{id}/{disable,enable,sign-out,reset}`
+/// `POST /admin/users/{id}/{disable,enable,sign-out,reset,two-factor-reset}`
 pub async fn act(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     action: &'static str,
     AdminForm { who, .. }: AdminForm<Empty>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&who.actor, Capability::ManageUsers)?;
-    let user = target(&state, id).await?;
-    let now = Utc::now();
+    let actor = &who.actor;
     let notice = match action {
-        "disable" => {
-            keep_an_admin(&state, &user, user.role, true).await?;
-            accounts::set_disabled(&state.db, user.id, true, now).await?;
-            "saved"
-        }
-        "enable" => {
-            accounts::set_disabled(&state.db, user.id, false, now).await?;
+        "disable" | "enable" => {
+            let change = UserChange {
+                disabled: Some(action == "disable"),
+                ..Default::default()
+            };
+            service::update(&state, actor, id, &change).await?;
             "saved"
         }
         "sign-out" => {
-            accounts::end_other_sessions(&state.db, user.id, None).await?;
+            service::sign_out_everywhere(&state, actor, id).await?;
             "sessions-ended"
         }
         "reset" => {
-            send_reset_link(&state, &user, Duration::minutes(60), LinkMail::Reset).await?;
+            service::send_reset(&state, actor, id).await?;
             "reset-sent"
+        }
+        "two-factor-reset" => {
+            let user = service::target(&state, actor, id).await?;
+            two_factor::reset(&state, actor, user.id).await?;
+            "two-factor-reset"
         }
         _ => {
             return Err(AppError::NotFound(format!(
@@ -283,4 +198,48 @@ pub async fn act(
         }
     };
     Ok(see_other("/admin/users", notice))
+}
+
+#[derive(Serialize)]
+struct DeletePage {
+    id: i64,
+    name: String,
+    email: String,
+}
+
+/// `GET /admin/users/{id}/delete`: asks first.
+pub async fn delete_form(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let user = service::target(&state, &who.actor, id).await?;
+    let view = DeletePage {
+        id,
+        name: user.name,
+        email: user.email,
+    };
+    page(
+        &state,
+        Some(&who),
+        Screen {
+            template: "admin/delete_user.html",
+            title: "Delete account",
+            section: "users",
+        },
+        None,
+        view,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /admin/users/{id}/delete`
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { who, .. }: AdminForm<Empty>,
+) -> Result<Response, AppError> {
+    service::delete(&state, &who.actor, id).await?;
+    Ok(see_other("/admin/users", "user-deleted"))
 }

@@ -3,6 +3,7 @@
 //! call goes through the same `newsroom` functions, so the same roles apply.
 
 pub mod articles;
+pub mod audit;
 pub mod comments;
 pub mod mail;
 pub mod people;

@@ -6,11 +6,10 @@ use crate::error::AppError;
 use crate::extract::JsonBody;
 use crate::handlers::admin::settings::SettingsForm;
 use crate::handlers::admin::taxonomy::{TermForm, checked};
-use crate::handlers::admin::tokens::issue;
-use crate::handlers::admin::users::{check_new_user, invite, keep_an_admin};
 use crate::handlers::admin_api::json;
 use crate::handlers::api::ApiError;
 use crate::newsroom;
+use crate::newsroom::accounts::{self as service, UserChange};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -20,6 +19,7 @@ use dateline_core::{Capability, UserId};
 use dateline_db::accounts::{self, User};
 use dateline_db::people::{self, TermKind};
 use dateline_db::site;
+use dateline_db::tokens as token_store;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -289,7 +289,7 @@ pub async fn save_settings(
 ) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageSettings)?;
     let parsed = form.parse().map_err(AppError::Invalid)?;
-    site::save_settings(&state.db, &parsed).await?;
+    service::save_settings(&state, &client.actor, &parsed).await?;
     json(StatusCode::OK, &SettingsForm::of(&parsed))
 }
 
@@ -300,12 +300,15 @@ pub struct AdminUser {
     pub email: String,
     pub role: String,
     pub disabled: bool,
+    /// Whether signing in asks for a code too.
+    pub two_factor: bool,
 }
 
 impl From<User> for AdminUser {
     fn from(u: User) -> Self {
         Self {
             id: u.id.0,
+            two_factor: u.two_factor(),
             name: u.name,
             email: u.email,
             role: u.role.to_string(),
@@ -353,10 +356,7 @@ pub async fn create_user(
     client: ApiClient,
     JsonBody(body): JsonBody<NewUserBody>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&client.actor, Capability::ManageUsers)?;
-    let (name, email, role) =
-        check_new_user(&body.name, &body.email, &body.role).map_err(AppError::Invalid)?;
-    let user = invite(&state, &name, &email, role).await?;
+    let user = service::invite(&state, &client.actor, &body.name, &body.email, &body.role).await?;
     json(StatusCode::CREATED, &AdminUser::from(user))
 }
 
@@ -377,26 +377,42 @@ pub async fn update_user(
     Path(id): Path<i64>,
     JsonBody(body): JsonBody<UserChangeBody>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&client.actor, Capability::ManageUsers)?;
-    let user = accounts::user(&state.db, UserId(id))
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("There is no user {id}.")))?;
-    let (name, _, role) = check_new_user(
-        body.name.as_deref().unwrap_or(&user.name),
-        &user.email,
-        body.role.as_deref().unwrap_or(user.role.as_str()),
-    )
-    .map_err(AppError::Invalid)?;
-    let disabling = body.disabled == Some(true) && !user.disabled;
-    keep_an_admin(&state, &user, role, disabling).await?;
-    let now = Utc::now();
-    accounts::update_user(&state.db, user.id, &name, role, now).await?;
-    if let Some(d) = body.disabled {
-        accounts::set_disabled(&state.db, user.id, d, now).await?;
-    }
+    let change = UserChange {
+        name: body.name,
+        role: body.role,
+        disabled: body.disabled,
+    };
+    let user = service::update(&state, &client.actor, id, &change).await?;
+    json(StatusCode::OK, &AdminUser::from(user))
+}
+
+/// Deletes an account for good (not the caller's own, not the last admin);
+/// its articles stay, without an owner.
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    service::delete(&state, &client.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Turns an account's two-factor sign-in off (a lost phone); they set it up
+/// again when they next sign in.
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}/two-factor", tag = "admin", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = AdminUser), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn reset_two_factor(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let user = service::target(&state, &client.actor, id).await?;
+    newsroom::two_factor::reset(&state, &client.actor, user.id).await?;
     let user = accounts::user(&state.db, user.id)
         .await?
-        .ok_or_else(|| AppError::NotFound("gone".into()))?;
+        .ok_or_else(|| AppError::NotFound(format!("There is no user {id}.")))?;
     json(StatusCode::OK, &AdminUser::from(user))
 }
 
@@ -437,7 +453,7 @@ pub async fn tokens(
     client: ApiClient,
 ) -> Result<Response, AppError> {
     newsroom::require(&client.actor, Capability::ManageTokens)?;
-    let tokens = accounts::tokens(&state.db)
+    let tokens = token_store::tokens(&state.db)
         .await?
         .into_iter()
         .map(|t| TokenItem {
@@ -461,26 +477,8 @@ pub async fn create_token(
     client: ApiClient,
     JsonBody(body): JsonBody<NewTokenBody>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&client.actor, Capability::ManageTokens)?;
-    let name = body.name.trim();
     let owner = UserId(body.user_id.unwrap_or(client.user.id.0));
-    let owner_ok = accounts::user(&state.db, owner)
-        .await?
-        .is_some_and(|u| !u.disabled);
-    if name.is_empty() || name.chars().count() > 100 || !owner_ok {
-        let mut e = dateline_core::ValidationErrors::new();
-        if name.is_empty() || name.chars().count() > 100 {
-            e.add(
-                "name",
-                "Name the token after what will use it (at most 100 characters).",
-            );
-        }
-        if !owner_ok {
-            e.add("user_id", "The token must act as an active user.");
-        }
-        return Err(AppError::Invalid(e));
-    }
-    let (id, token) = issue(&state.db, name, owner, client.user.id).await?;
+    let (id, token) = service::issue_token(&state, &client.actor, &body.name, owner).await?;
     json(StatusCode::CREATED, &NewToken { id, token })
 }
 
@@ -491,8 +489,7 @@ pub async fn revoke_token(
     client: ApiClient,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    newsroom::require(&client.actor, Capability::ManageTokens)?;
-    if !accounts::revoke_token(&state.db, id, Utc::now()).await? {
+    if !service::revoke_token(&state, &client.actor, id).await? {
         return Err(AppError::NotFound(format!("There is no live token {id}.")));
     }
     Ok(StatusCode::NO_CONTENT.into_response())

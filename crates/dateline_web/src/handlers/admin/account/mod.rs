@@ -1,6 +1,8 @@
-//! One's own account: password and sessions.
+//! One's own account: password, two-factor sign-in and sessions.
 
-use crate::auth::{AdminForm, SignedIn, passwords};
+pub mod two_factor;
+
+use crate::auth::{AdminForm, SignedIn};
 use crate::error::AppError;
 use crate::extract::Q;
 use crate::handlers::admin::{Empty, NoticeParam, Screen, page, see_other};
@@ -9,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
-use dateline_db::accounts;
+use dateline_db::{sessions, two_factor as store};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize)]
@@ -26,6 +28,8 @@ struct SessionRow {
 struct AccountPage {
     sessions: Vec<SessionRow>,
     error: Option<String>,
+    two_factor: bool,
+    recovery_codes_left: i64,
 }
 
 async fn render(
@@ -35,7 +39,7 @@ async fn render(
     notice: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let sessions = accounts::sessions_of(&state.db, &who.user, Utc::now())
+    let sessions = sessions::sessions_of(&state.db, &who.user, Utc::now())
         .await?
         .into_iter()
         .map(|s| SessionRow {
@@ -56,7 +60,12 @@ async fn render(
             section: "account",
         },
         notice,
-        AccountPage { sessions, error },
+        AccountPage {
+            sessions,
+            error,
+            two_factor: who.user.two_factor(),
+            recovery_codes_left: store::recovery_codes_left(&state.db, who.user.id).await?,
+        },
         status,
     )
     .await
@@ -87,14 +96,14 @@ pub async fn change_password(
     State(state): State<AppState>,
     AdminForm { who, form }: AdminForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let problem =
-        if !passwords::verify(form.current.clone(), Some(who.user.password_hash.clone())).await {
-            Some("Your current password is not right.".to_owned())
-        } else if form.password != form.confirm {
-            Some("The two new passwords are not the same.".to_owned())
-        } else {
-            passwords::check_policy(&form.password, &who.user.email).err()
-        };
+    let problem = crate::newsroom::accounts::change_password(
+        &state,
+        &who,
+        &form.current,
+        &form.password,
+        &form.confirm,
+    )
+    .await?;
     if let Some(error) = problem {
         return render(
             &state,
@@ -105,15 +114,6 @@ pub async fn change_password(
         )
         .await;
     }
-    let hash = passwords::hash(form.password).await?;
-    accounts::set_password(
-        &state.db,
-        who.user.id,
-        &hash,
-        Some(&who.session.token_hash),
-        Utc::now(),
-    )
-    .await?;
     Ok(see_other("/admin/account", "saved"))
 }
 
@@ -128,7 +128,7 @@ pub async fn end_session(
     State(state): State<AppState>,
     AdminForm { who, form }: AdminForm<SessionForm>,
 ) -> Result<Response, AppError> {
-    accounts::end_session(&state.db, who.user.id, &form.token_hash).await?;
+    sessions::end_session(&state.db, who.user.id, &form.token_hash).await?;
     Ok(see_other("/admin/account", "revoked"))
 }
 
@@ -137,6 +137,13 @@ pub async fn end_others(
     State(state): State<AppState>,
     AdminForm { who, .. }: AdminForm<Empty>,
 ) -> Result<Response, AppError> {
-    accounts::end_other_sessions(&state.db, who.user.id, Some(&who.session.token_hash)).await?;
+    sessions::end_other_sessions(
+        &state.db,
+        who.user.id,
+        Some(&who.session.token_hash),
+        Utc::now(),
+        &who.actor.who,
+    )
+    .await?;
     Ok(see_other("/admin/account", "sessions-ended"))
 }
