@@ -28,10 +28,16 @@ async fn article(db: &Db) -> dateline_core::ArticleId {
         ..Default::default()
     };
     let draft = input.validate(&Language::english(), Utc::now()).unwrap();
-    articles::save(db, SaveTarget::New, &draft, Utc::now(), None)
-        .await
-        .unwrap()
-        .id
+    articles::save(
+        db,
+        SaveTarget::New,
+        &draft,
+        Utc::now(),
+        articles::SavedBy::operator(),
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 /// `n` confirmed readers `PREFIX0@example.org`…, an article, and its send
@@ -396,9 +402,15 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
             ..Default::default()
         };
         let draft = input.validate(&Language::english(), Utc::now()).unwrap();
-        articles::save(&db, SaveTarget::New, &draft, Utc::now(), None)
-            .await
-            .unwrap();
+        articles::save(
+            &db,
+            SaveTarget::New,
+            &draft,
+            Utc::now(),
+            articles::SavedBy::operator(),
+        )
+        .await
+        .unwrap();
     }
     let row = |email: &str, frequency, sections: &[&str]| ImportRow {
         email: email.into(),

@@ -63,7 +63,7 @@ pub async fn save_file(db: &Db, file: ArticleFile, now: DateTime<Utc>) -> Result
         },
         None => SaveTarget::New,
     };
-    articles::save(db, target, &draft, now, None)
+    articles::save(db, target, &draft, now, articles::SavedBy::operator())
         .await
         .map_err(|e| match e {
             DbError::NotFound => {

@@ -4,3 +4,4 @@
 
 mod accounts;
 mod articles;
+mod saving;

@@ -5,6 +5,7 @@
 pub mod articles;
 pub mod comments;
 pub mod images;
+pub mod preview;
 pub mod revisions;
 
 use crate::error::AppError;

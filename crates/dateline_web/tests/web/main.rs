@@ -4,6 +4,8 @@
 
 mod accounts;
 mod api;
+mod body_limits;
+mod body_safety;
 mod caching;
 mod comments;
 mod editor;
@@ -14,5 +16,6 @@ mod pages;
 mod passages;
 mod roles;
 mod safety;
+mod save_rights;
 mod support;
 mod validity;

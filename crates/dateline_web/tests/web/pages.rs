@@ -271,7 +271,7 @@ async fn a_changed_slug_answers_301(db: TestDb) {
         },
         &draft,
         chrono::Utc::now(),
-        None,
+        dateline_db::articles::SavedBy::operator(),
     )
     .await
     .unwrap();

@@ -129,10 +129,16 @@ impl TestApp {
         let draft = input
             .validate(&Language::english(), Utc::now())
             .unwrap_or_else(|e| panic!("invalid test article: {e}"));
-        let id = articles::save(&self.db.db, SaveTarget::New, &draft, Utc::now(), None)
-            .await
-            .expect("save")
-            .id;
+        let id = articles::save(
+            &self.db.db,
+            SaveTarget::New,
+            &draft,
+            Utc::now(),
+            articles::SavedBy::operator(),
+        )
+        .await
+        .expect("save")
+        .id;
         self.refresh().await;
         id
     }
