@@ -101,7 +101,7 @@ async fn render_view(
 pub(crate) async fn render_draft(
     state: &AppState,
     draft: &ArticleDraft,
-    rendered: &dateline_render::RenderedBody,
+    (rendered, body_html): (&dateline_render::RenderedBody, String),
     translations: &[ArticleSummary],
     now: DateTime<Utc>,
 ) -> Result<Response, AppError> {
@@ -161,9 +161,7 @@ pub(crate) async fn render_draft(
     let view = ArticleView {
         summary,
         body_markdown: draft.body_markdown.clone(),
-        body_html: rendered
-            .html(&[])
-            .map_err(crate::newsroom::preview::body_error)?,
+        body_html,
         translations: translations
             .iter()
             .map(|t| TranslationLink {

@@ -8,17 +8,32 @@ use dateline_db::articles;
 use dateline_db::views::ArticleSummary;
 use dateline_render::{RenderError, RenderedBody};
 
-/// A body rendered for a preview, off the serving threads and within the
-/// renderer's limits, like a save's.
-pub async fn body(markdown: &str) -> Result<RenderedBody, AppError> {
+/// A body rendered for the preview page, with its HTML; off the serving
+/// threads and within the renderer's limits, like a save's.
+pub async fn body(markdown: &str) -> Result<(RenderedBody, String), AppError> {
     let markdown = markdown.to_owned();
-    dateline_render::offload(move || dateline_render::render_article(&markdown))
-        .await
-        .map_err(body_error)
+    dateline_render::offload(move || {
+        let rendered = dateline_render::render_article(&markdown)?;
+        let html = rendered.html(&[])?;
+        Ok((rendered, html))
+    })
+    .await
+    .map_err(body_error)
+}
+
+/// A body rendered for the editor's live preview: its HTML with each
+/// editors' question shown where its paragraph's marker will be.
+pub async fn live_body(markdown: &str) -> Result<String, AppError> {
+    let markdown = markdown.to_owned();
+    dateline_render::offload(move || {
+        crate::views::article::with_questions(&dateline_render::render_article(&markdown)?)
+    })
+    .await
+    .map_err(body_error)
 }
 
 /// A refused render is the body field's problem; a failed one is ours.
-pub fn body_error(e: RenderError) -> AppError {
+fn body_error(e: RenderError) -> AppError {
     match e {
         RenderError::Failed => AppError::Internal(anyhow::anyhow!("rendering a body: {e}")),
         refused => {

@@ -42,12 +42,12 @@ pub async fn page(
         Ok(_) => return Err(AppError::Invalid(errors)),
         Err(e) => return Err(AppError::Invalid(e)),
     };
-    let rendered = newsroom::preview::body(&draft.body_markdown).await?;
+    let (rendered, html) = newsroom::preview::body(&draft.body_markdown).await?;
     let translations = newsroom::preview::translations(&state, &form.who.actor, &draft).await?;
     let mut response = crate::handlers::articles::render_draft(
         &state,
         &draft,
-        &rendered,
+        (&rendered, html),
         &translations,
         Utc::now(),
     )
@@ -66,13 +66,7 @@ pub struct BodyForm {
 /// live preview. A body the renderer refuses answers 422 with the reason,
 /// which the preview shows in place of the body.
 pub async fn body(AdminForm { form, .. }: AdminForm<BodyForm>) -> Result<Response, AppError> {
-    let shown = match newsroom::preview::body(&form.body).await {
-        Ok(rendered) => {
-            crate::views::article::with_questions(&rendered).map_err(newsroom::preview::body_error)
-        }
-        Err(e) => Err(e),
-    };
-    let mut response = match shown {
+    let mut response = match newsroom::preview::live_body(&form.body).await {
         Ok(html) => Html(html).into_response(),
         Err(AppError::Invalid(errors)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
