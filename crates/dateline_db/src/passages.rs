@@ -8,6 +8,7 @@
 //! are still there (`known_in`) and stores the result (`store_in`). The
 //! stored HTML carries the anchors as the paragraphs' ids.
 
+use crate::sql::Sql;
 use crate::{Db, Result, from_ts, ts};
 use chrono::{DateTime, Utc};
 use dateline_core::ArticleId;
@@ -15,6 +16,9 @@ use dateline_core::passage::{Anchoring, KnownPassage, assign};
 use dateline_render::Passage;
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
+
+/// Rows per multi-row INSERT: well under both databases' parameter limits.
+const INSERT_BATCH: usize = 100;
 
 /// A passage as readers and the Comments API see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -151,37 +155,58 @@ pub(crate) async fn store_in(
 ) -> Result<()> {
     let before: std::collections::HashMap<&str, &KnownRow> =
         known.iter().map(|r| (r.anchor.as_str(), r)).collect();
-    for (position, (anchor, passage)) in anchoring.anchors.iter().zip(passages).enumerate() {
-        let position = position as i64;
-        let question = passage.question.clone().unwrap_or_default();
-        let unchanged = before.get(anchor.as_str()).is_some_and(|r| {
-            r.position == Some(position) && r.text == passage.text && r.question == question
-        });
-        if unchanged {
-            continue;
+    let changed: Vec<(&String, i64, &Passage, String)> = anchoring
+        .anchors
+        .iter()
+        .zip(passages)
+        .enumerate()
+        .map(|(position, (anchor, passage))| {
+            let question = passage.question.clone().unwrap_or_default();
+            (anchor, position as i64, passage, question)
+        })
+        .filter(|(anchor, position, passage, question)| {
+            !before.get(anchor.as_str()).is_some_and(|r| {
+                r.position == Some(*position) && r.text == passage.text && r.question == *question
+            })
+        })
+        .collect();
+    // A long body has thousands of paragraphs: rows go in batches, so the
+    // write lock is held for a few statements, not one per paragraph.
+    for batch in changed.chunks(INSERT_BATCH) {
+        let mut sql = Sql::new(
+            "INSERT INTO article_passages (article_id, anchor, position, text, question, removed_at) VALUES ",
+        );
+        for (i, (anchor, position, passage, question)) in batch.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(article.0)
+                .push(", ")
+                .bind((*anchor).clone())
+                .push(", ")
+                .bind(*position)
+                .push(", ")
+                .bind(passage.text.clone())
+                .push(", ")
+                .bind(question.clone())
+                .push(", NULL)");
         }
-        sqlx::query(
-            "INSERT INTO article_passages (article_id, anchor, position, text, question, removed_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (article_id, anchor) DO UPDATE SET \
-             position = excluded.position, text = excluded.text, question = excluded.question, removed_at = NULL",
-        )
-        .bind(article.0)
-        .bind(anchor.clone())
-        .bind(position)
-        .bind(passage.text.clone())
-        .bind(question)
-        .execute(&mut *conn)
-        .await?;
+        sql.push(
+            " ON CONFLICT (article_id, anchor) DO UPDATE SET position = excluded.position, \
+             text = excluded.text, question = excluded.question, removed_at = NULL",
+        );
+        sql.query().execute(&mut *conn).await?;
     }
-    for anchor in &anchoring.removed {
-        sqlx::query(
-            "UPDATE article_passages SET position = NULL, removed_at = $1 WHERE article_id = $2 AND anchor = $3",
-        )
-        .bind(ts(now))
-        .bind(article.0)
-        .bind(anchor.clone())
-        .execute(&mut *conn)
-        .await?;
+    for batch in anchoring.removed.chunks(INSERT_BATCH) {
+        let mut sql = Sql::new("UPDATE article_passages SET position = NULL, removed_at = ");
+        sql.bind(ts(now))
+            .push(" WHERE article_id = ")
+            .bind(article.0)
+            .push(" AND anchor IN (")
+            .bind_list(batch.iter().cloned())
+            .push(")");
+        sql.query().execute(&mut *conn).await?;
     }
     Ok(())
 }
