@@ -68,7 +68,6 @@ const TAGS: &[&str] = &[
 fn base() -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.tags(TAGS.iter().copied().collect())
-        .generic_attributes(HashSet::new())
         .add_tag_attributes("img", ["src", "alt", "title", "width", "height"])
         .add_tag_attributes("a", ["href", "title"])
         .add_tag_attributes("th", ["colspan", "rowspan"])
@@ -201,6 +200,17 @@ mod tests {
         assert_eq!(
             STORED.clean(&out).to_string(),
             "<p>a</p><p>b</p><span>c</span>"
+        );
+    }
+
+    #[test]
+    fn languages_and_titles_stay() {
+        let out = STORED
+            .clean("<p lang=\"ar\" title=\"t\">نص <span lang=\"en\">text</span></p>")
+            .to_string();
+        assert_eq!(
+            out,
+            "<p lang=\"ar\" title=\"t\">نص <span lang=\"en\">text</span></p>"
         );
     }
 

@@ -32,8 +32,8 @@ fn assert_body(html: &str, context: &str) {
         for (name, value) in el.value().attrs() {
             assert!(
                 [
-                    "href", "src", "alt", "title", "rel", "width", "height", "colspan", "rowspan",
-                    "start", "class", "id"
+                    "href", "src", "alt", "title", "lang", "rel", "width", "height", "colspan",
+                    "rowspan", "start", "class", "id"
                 ]
                 .contains(&name),
                 "{context}: attribute {name}={value:?} on <{}> in {html}",
