@@ -7,6 +7,10 @@
 //! - An editor does all of that to anyone's articles, manages sections, tags
 //!   and authors, and moderates.
 //! - An admin also manages users, API tokens and the site's settings.
+//!
+//! What a save may do besides writing its own article (`SaveRights`) is
+//! decided here too, and storage takes it as a parameter: a writer without
+//! the editor role names only authors, sections and tags that exist.
 
 use crate::ArticleStatus;
 use serde::{Deserialize, Serialize};
@@ -107,7 +111,27 @@ pub enum Capability {
     ManageSettings,
 }
 
+/// What a save may do to records other articles share: the authors,
+/// sections and tags a draft names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveRights {
+    /// Create the ones that do not exist yet, and change an author's bio
+    /// (editors, admins, and operators on the command line).
+    ManageNames,
+    /// Only name ones that exist, as they are.
+    NameExisting,
+}
+
 impl Actor {
+    /// What this actor's saves may do besides writing the article.
+    pub fn save_rights(&self) -> SaveRights {
+        if self.can(Capability::ManageTaxonomy) {
+            SaveRights::ManageNames
+        } else {
+            SaveRights::NameExisting
+        }
+    }
+
     fn owns(&self, article: &ArticleAccess) -> bool {
         article.owner == Some(self.user)
     }
@@ -220,6 +244,7 @@ mod tests {
         }
         assert!(!c.can(Capability::ManageTaxonomy));
         assert!(!c.can(Capability::SeeAllArticles));
+        assert_eq!(c.save_rights(), SaveRights::NameExisting);
     }
 
     #[test]
@@ -238,6 +263,7 @@ mod tests {
         assert!(a.can_view(&theirs(Published)));
         assert!(!a.can_view(&theirs(Draft)));
         assert!(!a.can(Capability::ManageTaxonomy));
+        assert_eq!(a.save_rights(), SaveRights::NameExisting);
     }
 
     #[test]
@@ -246,6 +272,7 @@ mod tests {
         assert!(e.can_edit(&theirs(Published)));
         assert!(e.can_set_status(Some(&theirs(Draft)), Published));
         assert!(e.can(Capability::ManageTaxonomy) && e.can(Capability::Moderate));
+        assert_eq!(e.save_rights(), SaveRights::ManageNames);
         assert!(
             !e.can(Capability::ManageUsers)
                 && !e.can(Capability::ManageSettings)

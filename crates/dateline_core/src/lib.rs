@@ -24,7 +24,7 @@ pub mod validation;
 pub use article::{
     ArticleDraft, ArticleStatus, AuthorRef, FeaturedImage, Provenance, SectionRef, TagRef,
 };
-pub use auth::{Actor, Capability, Role, UserId};
+pub use auth::{Actor, Capability, Role, SaveRights, UserId};
 pub use ids::{ArticleId, AuthorId, SectionId, TagId};
 pub use language::{Direction, Language};
 pub use slug::Slug;

@@ -158,7 +158,7 @@ impl Db {
     /// once on PostgreSQL (an advisory lock serialises them).
     pub async fn migrate(&self) -> Result<()> {
         migrate::run(self).await?;
-        passages::anchor_older_articles(self).await
+        articles::render_older_bodies(self).await
     }
 
     pub fn backend(&self) -> Backend {

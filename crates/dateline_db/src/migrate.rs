@@ -42,6 +42,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts_security",
         include_str!("../migrations/0008_accounts_security.sql"),
     ),
+    (
+        9,
+        "render_bodies_again",
+        include_str!("../migrations/0009_render_bodies_again.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

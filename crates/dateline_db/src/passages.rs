@@ -2,18 +2,23 @@
 //! under anchors that outlive edits, the editors' questions on them, and how
 //! many approved comments each has.
 //!
-//! Anchors are given when an article is saved, in the save's transaction
-//! (`anchor_in`, called by `articles::save`), by matching the new paragraphs
-//! to the old ones (`dateline_core::passage::assign`); the stored HTML then
-//! carries them as the paragraphs' ids.
+//! Anchors are given when an article is saved, by matching the new
+//! paragraphs to the old ones (`dateline_core::passage::assign`) before the
+//! save's transaction; the transaction checks the rows it matched against
+//! are still there (`known_in`) and stores the result (`store_in`). The
+//! stored HTML carries the anchors as the paragraphs' ids.
 
+use crate::sql::Sql;
 use crate::{Db, Result, from_ts, ts};
 use chrono::{DateTime, Utc};
 use dateline_core::ArticleId;
-use dateline_core::passage::{KnownPassage, assign};
-use dateline_render::RenderedBody;
+use dateline_core::passage::{Anchoring, KnownPassage, assign};
+use dateline_render::Passage;
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
+
+/// Rows per multi-row INSERT: well under both databases' parameter limits.
+const INSERT_BATCH: usize = 100;
 
 /// A passage as readers and the Comments API see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -91,31 +96,42 @@ pub async fn get(db: &Db, article: ArticleId, anchor: &str) -> Result<Option<Pas
     Ok(row.map(PassageView::from))
 }
 
-#[derive(FromRow)]
-struct KnownRow {
+/// A passage as a save finds it: what its anchor is matched against, and
+/// what tells whether the save changes its row.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub(crate) struct KnownRow {
     anchor: String,
     position: Option<i64>,
     text: String,
     question: String,
 }
 
-/// Gives a body's paragraphs their anchors, matching them to the article's
-/// passages before this save, and stores what changed. Returns the HTML
-/// with the paragraphs' ids.
-pub(crate) async fn anchor_in(
+/// The passages an article has now: current ones in reading order, then
+/// removed ones.
+pub(crate) async fn known_in(
     conn: &mut AnyConnection,
     article: ArticleId,
-    rendered: &RenderedBody,
-    now: DateTime<Utc>,
-) -> Result<String> {
+) -> Result<Vec<KnownRow>> {
     let mut rows: Vec<KnownRow> = sqlx::query_as(
         "SELECT anchor, position, text, question FROM article_passages WHERE article_id = $1",
     )
     .bind(article.0)
     .fetch_all(&mut *conn)
     .await?;
-    rows.sort_by_key(|r| (r.position.is_none(), r.position));
-    let known: Vec<KnownPassage> = rows
+    rows.sort_by(|a, b| {
+        (a.position.is_none(), a.position, &a.anchor).cmp(&(
+            b.position.is_none(),
+            b.position,
+            &b.anchor,
+        ))
+    });
+    Ok(rows)
+}
+
+/// Which anchor each new paragraph keeps (pure work, done before the
+/// save's transaction).
+pub(crate) fn anchoring(known: &[KnownRow], passages: &[Passage]) -> Anchoring {
+    let known: Vec<KnownPassage> = known
         .iter()
         .map(|r| KnownPassage {
             anchor: r.anchor.clone(),
@@ -123,81 +139,74 @@ pub(crate) async fn anchor_in(
             current: r.position.is_some(),
         })
         .collect();
-    let texts: Vec<&str> = rendered.passages.iter().map(|p| p.text.as_str()).collect();
-    let anchoring = assign(&known, &texts);
-    let before: std::collections::HashMap<&str, &KnownRow> =
-        rows.iter().map(|r| (r.anchor.as_str(), r)).collect();
-    for (position, (anchor, passage)) in
-        anchoring.anchors.iter().zip(&rendered.passages).enumerate()
-    {
-        let position = position as i64;
-        let question = passage.question.clone().unwrap_or_default();
-        let unchanged = before.get(anchor.as_str()).is_some_and(|r| {
-            r.position == Some(position) && r.text == passage.text && r.question == question
-        });
-        if unchanged {
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO article_passages (article_id, anchor, position, text, question, removed_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (article_id, anchor) DO UPDATE SET \
-             position = excluded.position, text = excluded.text, question = excluded.question, removed_at = NULL",
-        )
-        .bind(article.0)
-        .bind(anchor.clone())
-        .bind(position)
-        .bind(passage.text.clone())
-        .bind(question)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for anchor in &anchoring.removed {
-        sqlx::query(
-            "UPDATE article_passages SET position = NULL, removed_at = $1 WHERE article_id = $2 AND anchor = $3",
-        )
-        .bind(ts(now))
-        .bind(article.0)
-        .bind(anchor.clone())
-        .execute(&mut *conn)
-        .await?;
-    }
-    sqlx::query("UPDATE articles SET anchored = 1 WHERE id = $1 AND anchored = 0")
-        .bind(article.0)
-        .execute(&mut *conn)
-        .await?;
-    Ok(dateline_render::with_anchors(
-        &rendered.html,
-        &anchoring.anchors,
-    ))
+    let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
+    assign(&known, &texts)
 }
 
-/// Anchors the paragraphs of articles saved before passages existed (run
-/// when the database is opened for use; nothing to do after the first time).
-pub(crate) async fn anchor_older_articles(db: &Db) -> Result<()> {
-    let pending: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT a.id, b.body_markdown FROM articles a JOIN article_bodies b ON b.article_id = a.id WHERE a.anchored = 0",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    if pending.is_empty() {
-        return Ok(());
+/// Stores what a save's anchoring changed, against the rows it was made
+/// from (`known`, which the caller checked are still the rows now).
+pub(crate) async fn store_in(
+    conn: &mut AnyConnection,
+    article: ArticleId,
+    anchoring: &Anchoring,
+    passages: &[Passage],
+    known: &[KnownRow],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let before: std::collections::HashMap<&str, &KnownRow> =
+        known.iter().map(|r| (r.anchor.as_str(), r)).collect();
+    let changed: Vec<(&String, i64, &Passage, String)> = anchoring
+        .anchors
+        .iter()
+        .zip(passages)
+        .enumerate()
+        .map(|(position, (anchor, passage))| {
+            let question = passage.question.clone().unwrap_or_default();
+            (anchor, position as i64, passage, question)
+        })
+        .filter(|(anchor, position, passage, question)| {
+            !before.get(anchor.as_str()).is_some_and(|r| {
+                r.position == Some(*position) && r.text == passage.text && r.question == *question
+            })
+        })
+        .collect();
+    // A long body has thousands of paragraphs: rows go in batches, so the
+    // write lock is held for a few statements, not one per paragraph.
+    for batch in changed.chunks(INSERT_BATCH) {
+        let mut sql = Sql::new(
+            "INSERT INTO article_passages (article_id, anchor, position, text, question, removed_at) VALUES ",
+        );
+        for (i, (anchor, position, passage, question)) in batch.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(article.0)
+                .push(", ")
+                .bind((*anchor).clone())
+                .push(", ")
+                .bind(*position)
+                .push(", ")
+                .bind(passage.text.clone())
+                .push(", ")
+                .bind(question.clone())
+                .push(", NULL)");
+        }
+        sql.push(
+            " ON CONFLICT (article_id, anchor) DO UPDATE SET position = excluded.position, \
+             text = excluded.text, question = excluded.question, removed_at = NULL",
+        );
+        sql.query().execute(&mut *conn).await?;
     }
-    let now = Utc::now();
-    let mut tx = db.write_tx().await?;
-    for (id, markdown) in &pending {
-        let rendered = dateline_render::render_article(markdown);
-        let html = anchor_in(&mut tx, ArticleId(*id), &rendered, now).await?;
-        sqlx::query("UPDATE article_bodies SET body_html = $1 WHERE article_id = $2")
-            .bind(html)
-            .bind(*id)
-            .execute(&mut *tx)
-            .await?;
+    for batch in anchoring.removed.chunks(INSERT_BATCH) {
+        let mut sql = Sql::new("UPDATE article_passages SET position = NULL, removed_at = ");
+        sql.bind(ts(now))
+            .push(" WHERE article_id = ")
+            .bind(article.0)
+            .push(" AND anchor IN (")
+            .bind_list(batch.iter().cloned())
+            .push(")");
+        sql.query().execute(&mut *conn).await?;
     }
-    crate::site::bump_content_version(&mut tx).await?;
-    tx.commit().await?;
-    tracing::info!(
-        articles = pending.len(),
-        "gave older articles' paragraphs their anchors"
-    );
     Ok(())
 }

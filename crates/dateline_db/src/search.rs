@@ -25,42 +25,59 @@ const DECK_WEIGHT: f64 = 2.0;
 const TAG_WEIGHT: f64 = 2.0;
 const BODY_WEIGHT: f64 = 1.0;
 
+/// An article's terms with their weights, made before the save's
+/// transaction (stemming a long body is work no write lock should wait on).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Terms {
+    weights: Vec<(String, f64)>,
+    length: i64,
+}
+
+impl Terms {
+    /// The terms of a draft whose body reads `body_text`.
+    pub(crate) fn of(draft: &ArticleDraft, body_text: &str) -> Self {
+        let analyzer = Analyzer::new(&draft.language);
+        let mut weights: HashMap<String, f64> = HashMap::new();
+        let mut length = 0i64;
+        let mut add = |text: &str, weight: f64| {
+            for term in analyzer.terms(text) {
+                length += 1;
+                *weights.entry(term).or_default() += weight;
+            }
+        };
+        add(&draft.headline, HEADLINE_WEIGHT);
+        add(&draft.deck, DECK_WEIGHT);
+        add(&draft.dateline, BODY_WEIGHT);
+        add(body_text, BODY_WEIGHT);
+        for tag in &draft.tags {
+            add(&tag.name, TAG_WEIGHT);
+        }
+        if let Some(section) = &draft.section {
+            add(&section.name, BODY_WEIGHT);
+        }
+        for author in &draft.authors {
+            add(&author.name, BODY_WEIGHT);
+        }
+        if let Some(p) = &draft.provenance {
+            add(&p.outlet, BODY_WEIGHT);
+            for t in &p.translators {
+                add(t, BODY_WEIGHT);
+            }
+        }
+        Self {
+            weights: weights.into_iter().collect(),
+            length,
+        }
+    }
+}
+
 /// Replaces an article's terms in the index.
 pub(crate) async fn index_article(
     conn: &mut AnyConnection,
     id: ArticleId,
     draft: &ArticleDraft,
-    body_text: &str,
+    terms: &Terms,
 ) -> Result<()> {
-    let analyzer = Analyzer::new(&draft.language);
-    let mut weights: HashMap<String, f64> = HashMap::new();
-    let mut length = 0i64;
-    let mut add = |text: &str, weight: f64| {
-        for term in analyzer.terms(text) {
-            length += 1;
-            *weights.entry(term).or_default() += weight;
-        }
-    };
-    add(&draft.headline, HEADLINE_WEIGHT);
-    add(&draft.deck, DECK_WEIGHT);
-    add(&draft.dateline, BODY_WEIGHT);
-    add(body_text, BODY_WEIGHT);
-    for tag in &draft.tags {
-        add(&tag.name, TAG_WEIGHT);
-    }
-    if let Some(section) = &draft.section {
-        add(&section.name, BODY_WEIGHT);
-    }
-    for author in &draft.authors {
-        add(&author.name, BODY_WEIGHT);
-    }
-    if let Some(p) = &draft.provenance {
-        add(&p.outlet, BODY_WEIGHT);
-        for t in &p.translators {
-            add(t, BODY_WEIGHT);
-        }
-    }
-
     sqlx::query("DELETE FROM search_terms WHERE article_id = $1")
         .bind(id.0)
         .execute(&mut *conn)
@@ -71,12 +88,11 @@ pub(crate) async fn index_article(
         .map(crate::ts);
     sqlx::query("INSERT INTO search_docs (article_id, length, published_at) VALUES ($1, $2, $3) ON CONFLICT (article_id) DO UPDATE SET length = excluded.length, published_at = excluded.published_at")
         .bind(id.0)
-        .bind(length)
+        .bind(terms.length)
         .bind(published_at)
         .execute(&mut *conn)
         .await?;
-    let terms: Vec<(String, f64)> = weights.into_iter().collect();
-    for chunk in terms.chunks(INSERT_BATCH) {
+    for chunk in terms.weights.chunks(INSERT_BATCH) {
         let mut sql = Sql::new("INSERT INTO search_terms (term, article_id, weight) VALUES ");
         for (i, (term, weight)) in chunk.iter().enumerate() {
             if i > 0 {
@@ -245,10 +261,11 @@ pub async fn reindex_all(db: &Db, mut progress: impl FnMut(u64, u64)) -> Result<
     let total = ids.len() as u64;
     for (done, id) in ids.into_iter().enumerate() {
         let revisions = crate::articles::revisions(db, ArticleId(id)).await?;
-        if let Some(latest) = revisions.into_iter().next() {
-            let text = dateline_render::render_article(&latest.draft.body_markdown).text;
+        let body = crate::articles::bodies(db, &[id]).await?;
+        if let (Some(latest), Some(html)) = (revisions.into_iter().next(), body.get(&id)) {
+            let terms = Terms::of(&latest.draft, &dateline_render::plain_text(html));
             let mut tx = db.write_tx().await?;
-            index_article(&mut tx, ArticleId(id), &latest.draft, &text).await?;
+            index_article(&mut tx, ArticleId(id), &latest.draft, &terms).await?;
             tx.commit().await?;
         }
         progress(done as u64 + 1, total);

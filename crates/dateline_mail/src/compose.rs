@@ -528,7 +528,7 @@ impl Composer {
                 .unwrap_or_default(),
             image_url,
             body_html: absolute_links(&v.body_html, self.links.base()),
-            text: dateline_render::render_article(&v.body_markdown).text,
+            text: dateline_render::plain_text(&v.body_html),
             credit: credit.unwrap_or_default(),
             lang: a.language.to_string(),
             dir: a.direction.to_string(),

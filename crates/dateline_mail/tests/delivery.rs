@@ -33,7 +33,7 @@ async fn article(db: &Db) -> dateline_core::ArticleId {
         SaveTarget::New,
         &draft,
         Utc::now(),
-        &dateline_core::audit::Who::cli(""),
+        &dateline_db::articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
     )
     .await
     .unwrap()
@@ -430,7 +430,7 @@ async fn digests_go_out_once_with_what_each_reader_follows(t: TestDb) {
             SaveTarget::New,
             &draft,
             Utc::now(),
-            &dateline_core::audit::Who::cli(""),
+            &dateline_db::articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
         )
         .await
         .unwrap();

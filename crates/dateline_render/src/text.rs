@@ -1,3 +1,43 @@
+//! Plain text for excerpts, search, passages and mail: the words a reader
+//! sees, without markup and without characters no reader means.
+
+/// The words of `raw` with whitespace collapsed to single spaces, without
+/// control characters (which break XML feeds) or private-use characters
+/// (which Dateline once used as internal markers, and no font shows
+/// readers the same way).
+pub(crate) fn clean(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut space = false;
+    for c in raw.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+        } else if !is_unseen(c) {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A character no reader means: a control character other than the
+/// whitespace ones (XML feeds cannot even carry them), or a private-use one.
+pub(crate) fn is_unseen(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_private_use(c)
+}
+
+fn is_private_use(c: char) -> bool {
+    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}')
+}
+
+/// The words of sanitized HTML (a stored body), as `RenderedBody::text`
+/// has them: what a reader sees, paragraphs separated by blank lines.
+pub fn plain_text(html: &str) -> String {
+    crate::tokens::plain_text(&crate::tokens::tokens(html))
+}
+
 /// A short summary of `text`: its first paragraph, cut at a word boundary so
 /// that it is at most `max_chars` characters long (an ellipsis marks a cut).
 pub fn excerpt(text: &str, max_chars: usize) -> String {
@@ -32,6 +72,14 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::excerpt;
+
+    #[test]
+    fn cleans_what_no_reader_means() {
+        assert_eq!(
+            super::clean("  a\u{1}b \u{E000}c\u{F0000}\n\t d\u{7f}  "),
+            "ab c d"
+        );
+    }
 
     #[test]
     fn takes_first_paragraph() {

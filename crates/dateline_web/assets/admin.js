@@ -29,7 +29,8 @@
       data.set("_csrf", csrfToken(form));
       data.set("body", body.value);
       fetch("/admin/preview/body", { method: "POST", body: data, signal: pending.signal, credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        // A body the renderer refuses comes back as the reason, shown in its place.
+        .then(function (r) { return r.ok || r.status === 422 ? r.text() : Promise.reject(r.status); })
         .then(function (html) { preview.innerHTML = html; setDirection(); })
         .catch(function () {});
     };

@@ -168,8 +168,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/articles/{id}/revisions/{rev}/restore",
             post(admin::articles::restore),
         )
-        .route("/admin/preview", post(admin::articles::preview))
-        .route("/admin/preview/body", post(admin::articles::preview_body))
+        .route("/admin/preview", post(admin::preview::page))
+        .route("/admin/preview/body", post(admin::preview::body))
         .route("/admin/media", get(media::library).post(media::upload))
         .route("/admin/taxonomy", get(taxonomy::overview))
         .route("/admin/sections", post(taxonomy::create_section))

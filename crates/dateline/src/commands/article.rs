@@ -63,16 +63,22 @@ pub async fn save_file(db: &Db, file: ArticleFile, now: DateTime<Utc>) -> Result
         },
         None => SaveTarget::New,
     };
-    articles::save(db, target, &draft, now, &crate::commands::operator())
-        .await
-        .map_err(|e| match e {
-            DbError::NotFound => {
-                format!("id: no article has the id {}", file.id.unwrap_or_default())
-            }
-            DbError::Invalid(errors) => errors.to_string(),
-            DbError::Conflict { field, message } => format!("{field}: {message}"),
-            other => other.to_string(),
-        })
+    articles::save(
+        db,
+        target,
+        &draft,
+        now,
+        &articles::SavedBy::operator(crate::commands::operator()),
+    )
+    .await
+    .map_err(|e| match e {
+        DbError::NotFound => {
+            format!("id: no article has the id {}", file.id.unwrap_or_default())
+        }
+        DbError::Invalid(errors) => errors.to_string(),
+        DbError::Conflict { field, message } => format!("{field}: {message}"),
+        other => other.to_string(),
+    })
 }
 
 pub async fn add(storage: &Storage, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {

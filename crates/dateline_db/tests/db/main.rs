@@ -5,3 +5,4 @@
 mod accounts;
 mod articles;
 mod limits;
+mod saving;

@@ -3,7 +3,7 @@ use crate::handlers::comments::{Filter, SectionParams};
 use crate::handlers::html_page;
 use crate::state::AppState;
 use crate::urls::Urls;
-use crate::views::article::{PassageMarker, og_locale, with_questions};
+use crate::views::article::{PassageMarker, og_locale};
 use crate::views::{ArticlePageView, Link, PageMeta};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -27,7 +27,7 @@ pub async fn article(
 ) -> Result<Response, AppError> {
     match articles::find_published(&state.db, &slug).await? {
         SlugLookup::Found(view) => {
-            render_view(&state, &view, Some((params.sort(), params.filter()))).await
+            render_view(&state, &view, Shown::Live(params.sort(), params.filter())).await
         }
         SlugLookup::Moved(new_slug) => {
             let location = state.urls.article(&new_slug);
@@ -41,22 +41,34 @@ pub async fn article(
     }
 }
 
-/// The reader page of an article; `comments` is the sort and filter of its
-/// comment section, none on a preview (whose body already shows the
-/// editors' questions where the markers will be).
+/// How an article page is shown.
+enum Shown {
+    /// To readers: its comment section sorted and filtered so, and a marker
+    /// at the end of each paragraph.
+    Live(CommentSort, Filter),
+    /// As a newsroom preview: no comments, and these markers (the editors'
+    /// questions where theirs will be).
+    Preview(Vec<PassageMarker>),
+}
+
+/// The reader page of an article.
 async fn render_view(
     state: &AppState,
     view: &ArticleView,
-    comments: Option<(CommentSort, Filter)>,
+    shown: Shown,
 ) -> Result<Response, AppError> {
     let site = crate::handlers::site(state).await?;
     let mut meta = article_meta(view, &site.settings, &state.urls);
     // Where comments are turned off, paragraphs take none either.
-    let passages = match comments.is_some() && site.comments.enabled {
-        true => dateline_db::passages::for_article(&state.db, view.summary.id).await?,
-        false => Vec::new(),
+    let (passages, markers, comments) = match shown {
+        Shown::Live(sort, filter) if site.comments.enabled => {
+            let passages = dateline_db::passages::for_article(&state.db, view.summary.id).await?;
+            let markers = PassageMarker::for_passages(&passages, &view.summary.slug, &state.urls);
+            (passages, markers, Some((sort, filter)))
+        }
+        Shown::Live(sort, filter) => (Vec::new(), Vec::new(), Some((sort, filter))),
+        Shown::Preview(markers) => (Vec::new(), markers, None),
     };
-    let markers = PassageMarker::for_passages(&passages, &view.summary.slug, &state.urls);
     let mut page = ArticlePageView::new(view, &state.urls, &markers);
     if let Some((sort, filter)) = comments {
         let target = dateline_db::comments::CommentTarget::from(&view.summary);
@@ -89,10 +101,10 @@ async fn render_view(
 pub(crate) async fn render_draft(
     state: &AppState,
     draft: &ArticleDraft,
+    (rendered, body_html): (&dateline_render::RenderedBody, String),
     translations: &[ArticleSummary],
     now: DateTime<Utc>,
 ) -> Result<Response, AppError> {
-    let rendered = dateline_render::render_article(&draft.body_markdown);
     let term = |name: &str, slug: &str| TermView {
         id: 0,
         slug: slug.to_owned(),
@@ -149,7 +161,7 @@ pub(crate) async fn render_draft(
     let view = ArticleView {
         summary,
         body_markdown: draft.body_markdown.clone(),
-        body_html: with_questions(&rendered),
+        body_html,
         translations: translations
             .iter()
             .map(|t| TranslationLink {
@@ -161,7 +173,12 @@ pub(crate) async fn render_draft(
             })
             .collect(),
     };
-    render_view(state, &view, None).await
+    render_view(
+        state,
+        &view,
+        Shown::Preview(PassageMarker::for_preview(&rendered.passages)),
+    )
+    .await
 }
 
 /// A 404 that offers the articles the mistyped slug's words find.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use dateline_core::article::{ArticleInput, AuthorInput};
 use dateline_core::auth::ArticleAccess;
 use dateline_core::{Actor, ArticleId, ArticleStatus, Capability};
-use dateline_db::articles::{self, SaveTarget, Saved};
+use dateline_db::articles::{self, SaveTarget, Saved, SavedBy};
 use dateline_db::views::ArticleView;
 use dateline_db::{DbError, people, site};
 
@@ -74,7 +74,14 @@ pub async fn create(
     if !actor.can_set_status(None, draft.status) {
         return Err(forbidden(status_verb(draft.status), actor));
     }
-    let saved = articles::save(&state.db, SaveTarget::New, &draft, now, &actor.who).await?;
+    let saved = articles::save(
+        &state.db,
+        SaveTarget::New,
+        &draft,
+        now,
+        &SavedBy::actor(actor),
+    )
+    .await?;
     state.content_changed().await;
     Ok(saved)
 }
@@ -102,7 +109,7 @@ pub async fn update(
     if !actor.can_set_status(Some(&current), draft.status) {
         return Err(forbidden(status_verb(draft.status), actor));
     }
-    let saved = articles::save(&state.db, SaveTarget::Existing { id, expected_revision }, &draft, now, &actor.who)
+    let saved = articles::save(&state.db, SaveTarget::Existing { id, expected_revision }, &draft, now, &SavedBy::actor(actor))
         .await
         .map_err(|e| match e {
             DbError::StaleRevision { expected, actual } => AppError::Conflict {
@@ -149,14 +156,15 @@ pub async fn restore(
     if !actor.can_edit(&view.summary.access()) {
         return Err(forbidden("change this article", actor));
     }
-    let saved = dateline_db::revisions::restore(&state.db, id, revision, now, &actor.who)
-        .await
-        .map_err(|e| match e {
-            DbError::NotFound => {
-                AppError::NotFound(format!("Article {id} has no revision {revision}."))
-            }
-            other => other.into(),
-        })?;
+    let saved =
+        dateline_db::revisions::restore(&state.db, id, revision, now, &SavedBy::actor(actor))
+            .await
+            .map_err(|e| match e {
+                DbError::NotFound => {
+                    AppError::NotFound(format!("Article {id} has no revision {revision}."))
+                }
+                other => other.into(),
+            })?;
     state.content_changed().await;
     Ok(saved)
 }

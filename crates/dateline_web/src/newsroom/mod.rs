@@ -8,6 +8,7 @@ pub mod audit;
 pub mod comments;
 mod image_work;
 pub mod images;
+pub mod preview;
 pub mod revisions;
 pub mod sign_in;
 pub mod two_factor;

@@ -221,32 +221,37 @@ impl PassageMarker {
     }
 }
 
-/// A body rendered for the newsroom's previews: each editors' question shown
-/// where its paragraph's marker will be.
-pub fn with_questions(rendered: &dateline_render::RenderedBody) -> String {
-    with_markers(
-        &rendered.html,
+/// A body rendered for the newsroom's live preview: each editors' question
+/// shown where its paragraph's marker will be.
+pub fn with_questions(
+    rendered: &dateline_render::RenderedBody,
+) -> Result<String, dateline_render::RenderError> {
+    Ok(page_body(
+        &rendered.html(&[])?,
+        "",
         &PassageMarker::for_preview(&rendered.passages),
-    )
+    ))
 }
 
-/// Puts each paragraph's marker at its end, and marks the paragraphs the
-/// editors asked about.
-pub fn with_markers(body_html: &str, markers: &[PassageMarker]) -> String {
-    if markers.is_empty() {
-        return body_html.to_owned();
-    }
-    dateline_render::paragraphs_mut(body_html, |i, open, inner| match markers.get(i) {
-        Some(m) => {
-            let open = if m.question.is_some() {
-                open.replacen("<p", "<p class=\"asked\"", 1)
-            } else {
-                open.to_owned()
-            };
-            (open, format!("{inner}{}", m.html()))
-        }
-        None => (open.to_owned(), inner.to_owned()),
-    })
+/// The body an article page shows: the stored body with the dateline at the
+/// head of the first paragraph, as newspapers do, each paragraph's marker
+/// at its end and the asked paragraphs marked. Sanitized again after
+/// (`dateline_render::page_body`), so nothing added is trusted as it is.
+fn page_body(body_html: &str, dateline: &str, markers: &[PassageMarker]) -> String {
+    let lead = (!dateline.is_empty()).then(|| {
+        format!(
+            "<span class=\"dateline\">{}</span> — ",
+            HtmlEscape(dateline)
+        )
+    });
+    let extras: Vec<dateline_render::ParagraphExtras> = markers
+        .iter()
+        .map(|m| dateline_render::ParagraphExtras {
+            class: m.question.is_some().then_some("asked"),
+            last: m.html(),
+        })
+        .collect();
+    dateline_render::page_body(body_html, lead.as_deref(), &extras)
 }
 
 impl ArticlePageView {
@@ -277,7 +282,7 @@ impl ArticlePageView {
         };
         Self {
             card: ArticleCard::new(a, urls),
-            body_html: with_dateline(&with_markers(&v.body_html, markers), &a.dateline),
+            body_html: page_body(&v.body_html, &a.dateline, markers),
             image_srcset: None,
             updated,
             credit,
@@ -310,24 +315,6 @@ impl ArticlePageView {
     }
 }
 
-/// Puts the dateline at the head of the first paragraph, as newspapers do.
-fn with_dateline(body_html: &str, dateline: &str) -> String {
-    if dateline.is_empty() {
-        return body_html.to_owned();
-    }
-    let span = format!(
-        "<span class=\"dateline\">{}</span> — ",
-        HtmlEscape(dateline)
-    );
-    let opens_with_paragraph = body_html.starts_with("<p>") || body_html.starts_with("<p ");
-    match body_html.find('>') {
-        Some(end) if opens_with_paragraph => {
-            format!("{}{span}{}", &body_html[..=end], &body_html[end + 1..])
-        }
-        _ => format!("<p class=\"dateline-alone\">{span}</p>\n{body_html}"),
-    }
-}
-
 /// The language code OpenGraph expects ("ar", "en_GB").
 pub fn og_locale(language: &Language) -> String {
     language.as_str().replace('-', "_")
@@ -340,19 +327,19 @@ mod tests {
     #[test]
     fn dateline_opens_the_first_paragraph_escaped() {
         assert_eq!(
-            with_dateline("<p>Text.</p>", "BAGHDAD, Iraq."),
+            page_body("<p>Text.</p>", "BAGHDAD, Iraq.", &[]),
             "<p><span class=\"dateline\">BAGHDAD, Iraq.</span> — Text.</p>"
         );
         assert_eq!(
-            with_dateline("<p>x</p>", "<b>A&B</b>"),
-            "<p><span class=\"dateline\">&lt;b&gt;A&amp;B&lt;&#x2f;b&gt;</span> — x</p>"
+            page_body("<p>x</p>", "<b>A&B</b>", &[]),
+            "<p><span class=\"dateline\">&lt;b&gt;A&amp;B&lt;/b&gt;</span> — x</p>"
         );
-        assert_eq!(with_dateline("<p>x</p>", ""), "<p>x</p>");
+        assert_eq!(page_body("<p>x</p>", "", &[]), "<p>x</p>");
         assert_eq!(
-            with_dateline("<p id=\"p1\">x</p>", "ROME"),
+            page_body("<p id=\"p1\">x</p>", "ROME", &[]),
             "<p id=\"p1\"><span class=\"dateline\">ROME</span> — x</p>"
         );
-        assert!(with_dateline("<h2>x</h2>", "ROME").starts_with("<p class=\"dateline-alone\">"));
+        assert!(page_body("<h2>x</h2>", "ROME", &[]).starts_with("<p class=\"dateline-alone\">"));
     }
 
     #[test]
@@ -371,20 +358,22 @@ mod tests {
                 question: None,
             },
         ];
-        let html = with_markers(
+        let html = page_body(
             "<p id=\"p1\">One.</p>\n<p id=\"p2\">Two.</p>\n<p>Three.</p>",
+            "",
             &markers,
         );
-        assert!(html.starts_with("<p class=\"asked\" id=\"p1\">One.\u{a0}<a class=\"passage-marker asked\" href=\"/a/passages/p1\""), "{html}");
+        assert!(html.starts_with("<p class=\"asked\" id=\"p1\">One.&nbsp;<a class=\"passage-marker asked\" href=\"/a/passages/p1\""), "{html}");
         assert!(html.contains("Is &lt;this&gt; fair?; 2 answers"), "{html}");
         assert!(
             html.contains("<span class=\"marker-count\" aria-hidden=\"true\">2</span>"),
             "{html}"
         );
         assert!(
-            html.contains("<p id=\"p2\">Two.\u{a0}<a class=\"passage-marker empty\""),
+            html.contains("<p id=\"p2\">Two.&nbsp;<a class=\"passage-marker empty\""),
             "{html}"
         );
         assert!(html.ends_with("<p>Three.</p>"), "{html}");
+        assert!(dateline_render::is_clean_page(&html));
     }
 }

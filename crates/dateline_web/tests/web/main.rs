@@ -5,6 +5,8 @@
 mod accounts;
 mod api;
 mod audit;
+mod body_limits;
+mod body_safety;
 mod caching;
 mod comment_rules;
 mod comments;
@@ -21,6 +23,7 @@ mod passages;
 mod reader;
 mod roles;
 mod safety;
+mod save_rights;
 mod sign_in_limits;
 mod support;
 mod two_factor;

@@ -278,7 +278,7 @@ async fn a_changed_slug_answers_301(db: TestDb) {
         },
         &draft,
         chrono::Utc::now(),
-        &dateline_core::audit::Who::cli(""),
+        &dateline_db::articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
     )
     .await
     .unwrap();

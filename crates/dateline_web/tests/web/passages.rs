@@ -96,7 +96,7 @@ async fn edit(app: &TestApp, id: i64, body: &str) {
         },
         &draft,
         Utc::now(),
-        &dateline_core::audit::Who::cli(""),
+        &dateline_db::articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
     )
     .await
     .unwrap();
@@ -532,7 +532,7 @@ async fn hostile_questions_stay_text(db: TestDb) {
     assert!(!page.contains("<script>window.pwned"), "{page}");
     assert!(!page.contains("<img src=x"), "{page}");
     assert!(
-        page.contains("&lt;script&gt;window.pwned=1&lt;&#x2f;script&gt;"),
+        page.contains("&lt;script&gt;window.pwned=1&lt;/script&gt;"),
         "{page}"
     );
     let passage = app.get("/hostile-question/passages/p1").await.text();

@@ -19,7 +19,7 @@ const PAYLOADS: &[&str] = &[
 /// Fails when the document could run script: a script element other than
 /// JSON-LD or our own script files, an event-handler attribute, or a
 /// javascript: URL.
-fn assert_inert(html: &str, context: &str) {
+pub fn assert_inert(html: &str, context: &str) {
     let doc = scraper::Html::parse_document(html);
     let all = scraper::Selector::parse("*").unwrap();
     for el in doc.select(&all) {

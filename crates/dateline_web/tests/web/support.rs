@@ -134,7 +134,7 @@ impl TestApp {
             SaveTarget::New,
             &draft,
             Utc::now(),
-            &dateline_core::audit::Who::cli(""),
+            &dateline_db::articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
         )
         .await
         .expect("save")

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::views::{ArticleCard, Link, PaginationView};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use dateline_core::article::{ArticleInput, AuthorInput, FeaturedImageInput, ProvenanceInput};
 use dateline_core::{ArticleId, ArticleStatus, Capability, ValidationErrors};
@@ -207,7 +207,7 @@ fn split_list(s: &str) -> Vec<String> {
 }
 
 impl ArticleFields {
-    fn from_multipart(m: &AdminMultipart) -> Self {
+    pub(super) fn from_multipart(m: &AdminMultipart) -> Self {
         Self {
             headline: m.text("headline"),
             deck: m.text("deck"),
@@ -287,7 +287,11 @@ impl ArticleFields {
 
     /// The input to validate, for the status asked for. A time that cannot
     /// be read is reported against its field.
-    fn to_input(&self, status: ArticleStatus, errors: &mut ValidationErrors) -> ArticleInput {
+    pub(super) fn to_input(
+        &self,
+        status: ArticleStatus,
+        errors: &mut ValidationErrors,
+    ) -> ArticleInput {
         let published_at = match self.published_at.trim() {
             "" => None,
             t => match parse_local_time(t) {
@@ -843,65 +847,6 @@ pub async fn update(
         }
         Err(other) => Err(other),
     }
-}
-
-/// `POST /admin/preview`: the editor's current fields as the reader page,
-/// exactly as it will look, without saving anything.
-pub async fn preview(
-    State(state): State<AppState>,
-    form: AdminMultipart,
-) -> Result<Response, AppError> {
-    let mut fields = ArticleFields::from_multipart(&form);
-    // An image chosen but not yet uploaded has no address to show; preview
-    // the report without it rather than refuse.
-    if fields.image_url.trim().is_empty() {
-        fields.image_alt.clear();
-        fields.image_caption.clear();
-        fields.image_credit.clear();
-    }
-    let mut errors = ValidationErrors::new();
-    let mut input = fields.to_input(ArticleStatus::Draft, &mut errors);
-    if input.authors.is_empty() {
-        input
-            .authors
-            .push(AuthorInput::Name(form.who.user.name.clone()));
-    }
-    let site = crate::handlers::site(&state).await?;
-    let draft = match input.validate(&site.settings.language, Utc::now()) {
-        Ok(d) if errors.is_empty() => d,
-        Ok(_) => return Err(AppError::Invalid(errors)),
-        Err(e) => return Err(AppError::Invalid(e)),
-    };
-    let translations = match &draft.translation_of {
-        Some(slug) => match store::id_for_slug(&state.db, slug.as_str(), None).await? {
-            Some(other) => store::find(&state.db, other)
-                .await?
-                .into_iter()
-                .map(|v| v.summary)
-                .collect(),
-            None => Vec::new(),
-        },
-        None => Vec::new(),
-    };
-    let mut response =
-        crate::handlers::articles::render_draft(&state, &draft, &translations, Utc::now()).await?;
-    crate::handlers::admin::private(&mut response);
-    Ok(response)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct BodyForm {
-    #[serde(default)]
-    body: String,
-}
-
-/// `POST /admin/preview/body`: Markdown to sanitized HTML, for the editor's
-/// live preview.
-pub async fn preview_body(AdminForm { form, .. }: AdminForm<BodyForm>) -> Response {
-    let html = crate::views::article::with_questions(&dateline_render::render_article(&form.body));
-    let mut response = Html(html).into_response();
-    crate::handlers::admin::private(&mut response);
-    response
 }
 
 #[derive(Serialize)]

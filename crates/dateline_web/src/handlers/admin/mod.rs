@@ -10,6 +10,7 @@ pub mod comments;
 pub mod login;
 pub mod media;
 pub mod newsletters;
+pub mod preview;
 pub mod settings;
 pub mod taxonomy;
 pub mod tokens;

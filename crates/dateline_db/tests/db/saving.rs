@@ -1,0 +1,321 @@
+//! Saving under load and under rules (issue 12): old addresses stay their
+//! article's, what a save may do is a parameter of the save, concurrent
+//! saves keep anchors and ids in step, and
+//! bodies stored by an older renderer are rendered again when the database
+//! is opened.
+
+use crate::articles::{add, draft, now};
+use dateline_core::article::AuthorInput;
+use dateline_db::articles::{self, SaveTarget, SlugLookup};
+use dateline_db::people::{self, TermKind};
+use dateline_db::testing::TestDb;
+use dateline_db::{DbError, both_databases, site};
+
+/// Concurrent saves of one article each anchor against the passages they
+/// read; a save whose passages changed meanwhile prepares again, so the
+/// stored ids and passages always agree.
+async fn concurrent_saves_keep_anchors_consistent(t: TestDb) {
+    let id = add(&t, &draft("Contested body", |_| {})).await;
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let db = t.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let body: String = (0..=n)
+                .map(|i| format!("Paragraph {i} of version {n}.\n\n"))
+                .collect();
+            let d = draft("Contested body", |i| i.body = body);
+            articles::save(
+                &db,
+                SaveTarget::Existing {
+                    id,
+                    expected_revision: None,
+                },
+                &d,
+                now(),
+                &articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
+            )
+            .await
+        }));
+    }
+    let mut saved = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => saved += 1,
+            // Under this much contention a save may give up, and say so.
+            Err(DbError::Conflict { field, .. }) if field == "body" => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert!(saved > 0);
+    let v = articles::find(&t.db, id).await.unwrap().unwrap();
+    let current: Vec<_> = dateline_db::passages::for_article(&t.db, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.current())
+        .collect();
+    let ids: Vec<String> = v
+        .body_html
+        .split("<p id=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids,
+        current.iter().map(|p| p.anchor.clone()).collect::<Vec<_>>()
+    );
+    assert!(dateline_render::is_clean(&v.body_html));
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "an anchor twice: {ids:?}");
+}
+
+/// A changed slug redirects, and no other article may take the old one
+/// (issue 12, finding 5).
+async fn a_changed_slug_redirects(t: TestDb) {
+    let d = draft("Old headline", |_| {});
+    let id = add(&t, &d).await;
+    let renamed = draft("New headline", |_| {});
+    articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id,
+            expected_revision: Some(1),
+        },
+        &renamed,
+        now(),
+        &articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        articles::find_published(&t.db, "old-headline")
+            .await
+            .unwrap(),
+        SlugLookup::Moved("new-headline".into())
+    );
+    assert!(matches!(
+        articles::find_published(&t.db, "new-headline")
+            .await
+            .unwrap(),
+        SlugLookup::Found(_)
+    ));
+    assert_eq!(
+        articles::find_published(&t.db, "never-was").await.unwrap(),
+        SlugLookup::NotFound
+    );
+
+    // No other article may take the old slug: it keeps redirecting.
+    let err = articles::save(
+        &t.db,
+        SaveTarget::New,
+        &draft("Old headline", |_| {}),
+        now(),
+        &articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, DbError::Conflict { ref field, ref message } if field == "slug" && message.contains("old address")),
+        "{err:?}"
+    );
+    assert_eq!(
+        articles::find_published(&t.db, "old-headline")
+            .await
+            .unwrap(),
+        SlugLookup::Moved("new-headline".into())
+    );
+    // The article itself may take it back.
+    articles::save(
+        &t.db,
+        SaveTarget::Existing {
+            id,
+            expected_revision: None,
+        },
+        &d,
+        now(),
+        &articles::SavedBy::operator(dateline_core::audit::Who::cli("")),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        articles::find_published(&t.db, "old-headline")
+            .await
+            .unwrap(),
+        SlugLookup::Found(_)
+    ));
+    assert_eq!(
+        articles::find_published(&t.db, "new-headline")
+            .await
+            .unwrap(),
+        SlugLookup::Moved("old-headline".into())
+    );
+}
+
+/// Storage holds the rule whoever calls it (issue 12, finding 5): a save
+/// without the right to manage names creates none and changes no bio.
+async fn rights_are_a_parameter_of_the_save(t: TestDb) {
+    add(
+        &t,
+        &draft("Existing names", |i| {
+            i.section = Some("World".into());
+            i.tags = vec!["Water".into()];
+            i.authors = vec![AuthorInput::Full {
+                name: "Rana Haddad".into(),
+                slug: None,
+                bio: Some("Covers water.".into()),
+            }];
+        }),
+    )
+    .await;
+    let writer = articles::SavedBy {
+        who: dateline_core::audit::Who::cli(""),
+        rights: dateline_core::SaveRights::NameExisting,
+    };
+    let version = site::content_version(&t.db).await.unwrap();
+    let err = articles::save(
+        &t.db,
+        SaveTarget::New,
+        &draft("New names", |i| {
+            i.section = Some("Sport".into());
+            i.tags = vec!["Water".into(), "Football".into(), "Tennis".into()];
+            i.authors = vec![
+                AuthorInput::Full {
+                    name: "Rana Haddad".into(),
+                    slug: None,
+                    bio: Some("Rewritten.".into()),
+                },
+                AuthorInput::Name("Omar Aziz".into()),
+            ];
+        }),
+        now(),
+        &writer,
+    )
+    .await
+    .unwrap_err();
+    let DbError::Invalid(errors) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        errors.for_field("section"),
+        Some("There is no section \u{201c}Sport\u{201d}; an editor can create it.")
+    );
+    assert_eq!(
+        errors.for_field("tags"),
+        Some(
+            "There are no tags \u{201c}Football\u{201d}, \u{201c}Tennis\u{201d}; an editor can create them."
+        )
+    );
+    assert_eq!(
+        errors.for_field("authors"),
+        Some(
+            "There is no author \u{201c}Omar Aziz\u{201d}; an editor can add them. Only an editor can change an author's bio (\u{201c}Rana Haddad\u{201d})."
+        )
+    );
+    assert_eq!(
+        site::content_version(&t.db).await.unwrap(),
+        version,
+        "nothing written"
+    );
+    assert!(
+        people::term(&t.db, TermKind::Section, "sport")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(people::author(&t.db, "omar-aziz").await.unwrap().is_none());
+    assert_eq!(
+        people::author(&t.db, "rana-haddad")
+            .await
+            .unwrap()
+            .unwrap()
+            .bio,
+        "Covers water."
+    );
+    // Naming what exists, as it is, is a save like any other.
+    let saved = articles::save(
+        &t.db,
+        SaveTarget::New,
+        &draft("Same names", |i| {
+            i.section = Some("World".into());
+            i.tags = vec!["Water".into()];
+        }),
+        now(),
+        &writer,
+    )
+    .await
+    .unwrap();
+    let v = articles::find(&t.db, saved.id).await.unwrap().unwrap();
+    assert_eq!(v.summary.section.unwrap().slug, "world");
+    assert_eq!(v.summary.authors[0].bio, "Covers water.");
+}
+
+/// A database written by the renderer before issue 12 may hold bodies cut
+/// after sanitizing; opening it renders every body again from its Markdown.
+async fn opening_renders_older_bodies_again(t: TestDb) {
+    let id = add(
+        &t,
+        &draft("Stored before", |i| {
+            i.body = "Intro ![&#xE000;](https://x.invalid/a.png) &#xE001;&quot; onerror=&quot;window.pwned=1&quot; x=\n\nSecond.\n{? Asked? }\n".into();
+        }),
+    )
+    .await;
+    let deep = add(&t, &draft("Too deep now", |_| {})).await;
+    let raw = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&t.child_url())
+        .await
+        .unwrap();
+    // What the old renderer stored, and a body no longer accepted.
+    sqlx::query("UPDATE article_bodies SET body_html = $1 WHERE article_id = $2")
+        .bind("<p id=\"p1\">Intro <img src=\"https://x.invalid/a.png\" alt=\"\" onerror=\"window.pwned=1\" x=</p>")
+        .bind(id.0)
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE article_bodies SET body_markdown = $1 WHERE article_id = $2")
+        .bind("<div>".repeat(5_000))
+        .bind(deep.0)
+        .execute(&raw)
+        .await
+        .unwrap();
+    // What migration 0009 does to such a database.
+    sqlx::raw_sql(include_str!(
+        "../../migrations/0009_render_bodies_again.sql"
+    ))
+    .execute(&raw)
+    .await
+    .unwrap();
+    raw.close().await;
+    // Opening it renders them again.
+    t.db.migrate().await.unwrap();
+    assert!(
+        site::content_version(&t.db).await.unwrap() >= 2,
+        "pages move on"
+    );
+    let v = articles::find(&t.db, id).await.unwrap().unwrap();
+    assert!(dateline_render::is_clean(&v.body_html), "{}", v.body_html);
+    assert!(!v.body_html.contains("alt=\"\" onerror"), "{}", v.body_html);
+    assert!(
+        v.body_html.starts_with("<p id=\"p1\">Intro <img"),
+        "{}",
+        v.body_html
+    );
+    let passages = dateline_db::passages::for_article(&t.db, id).await.unwrap();
+    assert_eq!(passages[1].question.as_deref(), Some("Asked?"));
+    assert_eq!(
+        articles::revisions(&t.db, id).await.unwrap().len(),
+        1,
+        "no revision"
+    );
+    let v = articles::find(&t.db, deep).await.unwrap().unwrap();
+    assert_eq!(v.body_html, "", "a body too deep to render shows empty");
+}
+
+both_databases!(
+    a_changed_slug_redirects,
+    rights_are_a_parameter_of_the_save,
+    concurrent_saves_keep_anchors_consistent,
+    opening_renders_older_bodies_again,
+);
