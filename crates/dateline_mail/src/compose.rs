@@ -93,12 +93,6 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'{')
     .add(b'}');
 
-/// Root-relative links and images made absolute, for a mail client.
-fn absolute_links(html: &str, base: &str) -> String {
-    html.replace("href=\"/", &format!("href=\"{base}/"))
-        .replace("src=\"/", &format!("src=\"{base}/"))
-}
-
 impl Composer {
     pub fn new(db: Db, links: Links, from: String, site_title: &str) -> Self {
         let list_id = format!(
@@ -527,7 +521,7 @@ impl Composer {
                 .map(|i| i.alt.clone())
                 .unwrap_or_default(),
             image_url,
-            body_html: absolute_links(&v.body_html, self.links.base()),
+            body_html: dateline_render::for_mail(&v.body_html, self.links.base()),
             text: dateline_render::plain_text(&v.body_html),
             credit: credit.unwrap_or_default(),
             lang: a.language.to_string(),
@@ -539,21 +533,5 @@ impl Composer {
             site_title,
             shared,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::absolute_links;
-
-    #[test]
-    fn makes_site_links_absolute() {
-        assert_eq!(
-            absolute_links(
-                r#"<a href="/tag/x">x</a><img src="/media/a.jpg"><a href="https://e.org/">e</a>"#,
-                "https://news.example"
-            ),
-            r#"<a href="https://news.example/tag/x">x</a><img src="https://news.example/media/a.jpg"><a href="https://e.org/">e</a>"#
-        );
     }
 }

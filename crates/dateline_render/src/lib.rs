@@ -25,7 +25,7 @@ pub use comment::{comment_text, render_comment, sanitize_comment_html};
 pub use markdown::{Passage, RenderedBody, render_article};
 pub use offload::offload;
 pub use page::{ParagraphExtras, page_body};
-pub use policy::{is_clean, is_clean_page};
+pub use policy::{for_mail, is_clean, is_clean_page};
 pub use questions::QUESTION_SYNTAX;
 pub use text::{excerpt, plain_text};
 

@@ -10,6 +10,8 @@
 //!   (the markers and the dateline of `views/article.rs`); the page is
 //!   sanitized with it after adding them.
 //!
+//! - `for_mail`: `STORED`, with the site's relative links made absolute.
+//!
 //! Every string that leaves this crate as HTML is the output of one of
 //! these; nothing edits HTML after that (`tokens::rewrite` copies go
 //! through a sanitizer again).
@@ -108,7 +110,9 @@ pub(crate) fn marking(nonce: &str) -> ammonia::Builder<'static> {
     b
 }
 
-pub(crate) static STORED: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+pub(crate) static STORED: LazyLock<ammonia::Builder<'static>> = LazyLock::new(stored);
+
+fn stored() -> ammonia::Builder<'static> {
     let mut b = base();
     b.add_tag_attributes("p", ["id"]);
     b.attribute_filter(|element, attribute, value| match (element, attribute) {
@@ -116,7 +120,7 @@ pub(crate) static STORED: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
         _ => Some(Cow::Borrowed(value)),
     });
     b
-});
+}
 
 /// Classes the article page's own markup uses, by element.
 const PAGE_CLASSES: &[(&str, &[&str])] = &[
@@ -154,6 +158,21 @@ pub(crate) static PAGE: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
+/// A stored body as a mail carries it: the stored policy, with links and
+/// images that point into the site (`/tag/…`, `/media/…`) made absolute
+/// against `base` by the sanitizer itself, so that no string edit runs over
+/// the HTML afterwards. A `base` that is not a URL leaves them relative.
+pub fn for_mail(body_html: &str, base: &str) -> String {
+    match ammonia::Url::parse(base) {
+        Ok(base) => {
+            let mut b = stored();
+            b.url_relative(ammonia::UrlRelative::RewriteWithBase(base));
+            b.clean(body_html).to_string()
+        }
+        Err(_) => STORED.clean(body_html).to_string(),
+    }
+}
+
 /// Sanitizes with `policy` until the output is what sanitizing it again
 /// gives. One pass can leave markup a browser reads differently
 /// (`<p>a<object><p>b</p></object></p>` loses its `object` and keeps the
@@ -186,6 +205,17 @@ pub fn is_clean_page(html: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mail_gets_the_sites_links_absolute() {
+        assert_eq!(
+            for_mail(
+                r#"<p id="p1"><a href="/tag/x">x</a><img src="/media/a.jpg"><a href="https://e.org/">e</a> href="/not-a-link"</p>"#,
+                "https://news.example"
+            ),
+            r#"<p id="p1"><a href="https://news.example/tag/x" rel="noopener">x</a><img src="https://news.example/media/a.jpg"><a href="https://e.org/" rel="noopener">e</a> href="/not-a-link"</p>"#
+        );
+    }
 
     #[test]
     fn only_the_nonce_marks_a_question() {
