@@ -29,7 +29,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     // into entities (and some spam filters read that as hiding links).
     env.set_formatter(|out, state, value| match value.as_str() {
         Some(text) if *state.auto_escape() != AutoEscape::None && !value.is_safe() => {
-            escape_html(out, text).map_err(minijinja::Error::from)
+            dateline_render::escape_html(out, text).map_err(minijinja::Error::from)
         }
         _ => minijinja::escape_formatter(out, state, value),
     });
@@ -112,24 +112,6 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
-
-fn escape_html(out: &mut minijinja::Output, text: &str) -> std::fmt::Result {
-    let mut last = 0;
-    for (i, c) in text.char_indices() {
-        let entity = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#39;",
-            _ => continue,
-        };
-        out.write_str(&text[last..i])?;
-        out.write_str(entity)?;
-        last = i + c.len_utf8();
-    }
-    out.write_str(&text[last..])
-}
 
 fn render<S: Serialize>(name: &str, ctx: &S) -> anyhow::Result<String> {
     Ok(TEMPLATES

@@ -27,7 +27,7 @@ pub use offload::offload;
 pub use page::{ParagraphExtras, page_body};
 pub use policy::{for_mail, is_clean, is_clean_page};
 pub use questions::QUESTION_SYNTAX;
-pub use text::{excerpt, plain_text};
+pub use text::{escape_html, excerpt, plain_text};
 
 use std::fmt;
 

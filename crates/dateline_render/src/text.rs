@@ -69,6 +69,27 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     format!("{trimmed}…")
 }
 
+/// Writes `text` escaped for HTML, as every Dateline template escapes it:
+/// `& < > " '` become entities, so the result is safe in text and in quoted
+/// attributes; slashes stay as they are, so links read as written.
+pub fn escape_html(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+    let mut last = 0;
+    for (i, c) in text.char_indices() {
+        let entity = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i])?;
+        out.write_str(entity)?;
+        last = i + c.len_utf8();
+    }
+    out.write_str(&text[last..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::excerpt;

@@ -223,7 +223,7 @@ fn xml_chars_only(text: String) -> String {
 }
 
 fn write_escaped(out: &mut minijinja::Output, text: &str) -> Result<(), minijinja::Error> {
-    escape_into(out, text).map_err(minijinja::Error::from)
+    dateline_render::escape_html(out, text).map_err(minijinja::Error::from)
 }
 
 /// Text escaped as templates escape it, for HTML built outside a template
@@ -231,26 +231,8 @@ fn write_escaped(out: &mut minijinja::Output, text: &str) -> Result<(), minijinj
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Writing to a String cannot fail.
-    let _ = escape_into(&mut out, text);
+    let _ = dateline_render::escape_html(&mut out, text);
     out
-}
-
-fn escape_into(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
-    let mut last = 0;
-    for (i, c) in text.char_indices() {
-        let entity = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#39;",
-            _ => continue,
-        };
-        out.write_str(&text[last..i])?;
-        out.write_str(entity)?;
-        last = i + c.len_utf8();
-    }
-    out.write_str(&text[last..])
 }
 
 /// A serializable value as a template value.

@@ -290,7 +290,7 @@ async fn violation_reports_are_read_counted_and_limited(db: TestDb) {
                  "blockedURL": "inline"}}]);
     let r = post("application/reports+json", report_to.to_string()).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    let metrics = app.get("/metrics").await.text();
+    let metrics = app.metrics().await;
     assert!(
         metrics
             .lines()

@@ -467,29 +467,12 @@ async fn operators_endpoints_answer(db: TestDb) {
     app.get("/").await;
     // Not on the public listener: only on the operator's own.
     assert_eq!(app.get("/metrics").await.status, StatusCode::NOT_FOUND);
-    let response = tower::ServiceExt::oneshot(
-        dateline_web::metrics_router(app.state.clone()),
-        axum::http::Request::get("/metrics")
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let metrics = crate::support::Resp {
-        status: StatusCode::OK,
-        headers: Default::default(),
-        body: body.to_vec(),
-    };
+    let metrics = app.metrics().await;
     assert!(
-        metrics.text().contains("dateline_http_requests_total"),
-        "{}",
-        metrics.text()
+        metrics.contains("dateline_http_requests_total"),
+        "{metrics}"
     );
-    assert!(metrics.text().contains("dateline_page_cache_bytes"));
+    assert!(metrics.contains("dateline_page_cache_bytes"));
 }
 
 both_databases!(

@@ -183,6 +183,23 @@ impl TestApp {
             .await
     }
 
+    /// What the operators' metrics listener (`--metrics-listen`) answers.
+    pub async fn metrics(&self) -> String {
+        let response = dateline_web::metrics_router(self.state.clone())
+            .oneshot(
+                Request::get("/metrics")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 22)
+            .await
+            .expect("body");
+        String::from_utf8_lossy(&body).into_owned()
+    }
+
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
         let mut req = Request::get(path);
         for (k, v) in headers {
