@@ -106,6 +106,7 @@ pub const ARTICLE_POLICY: Policy = Policy {
     everywhere: &["lang", "title"],
     link_rel: Some("noopener"),
     schemes: &["http", "https", "mailto"],
+    relative_urls: true,
 };
 
 /// Panics, saying what and where, if `html` parsed as a fragment holds an
@@ -150,24 +151,22 @@ pub fn assert_within_policy(html: &str, policy: &Policy, input: &str) {
     }
 }
 
-/// A URL's scheme as a browser reads it (letters, digits, `+-.` before the
-/// first `:`, and that `:` before any `/`, `?` or `#`), lower-cased; `None`
-/// for a relative URL.
+/// A URL's scheme as a browser reads it (the URL standard: tabs and line
+/// breaks removed anywhere, C0 controls and spaces trimmed from the ends,
+/// then an ASCII letter and letters, digits, `+-.` up to a `:`),
+/// lower-cased; `None` for a relative URL.
 fn scheme_of(url: &str) -> Option<String> {
-    let url = url.trim_start_matches(|c: char| c <= ' ');
-    let end = url.find([':', '/', '?', '#'])?;
-    let (scheme, rest) = url.split_at(end);
-    let is_scheme = rest.starts_with(':')
-        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+    let url: String = url
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let url = url.trim_matches(|c: char| c <= ' ');
+    let (scheme, _) = url.split_once(':')?;
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    if is_scheme {
-        return Some(scheme.to_ascii_lowercase());
-    }
-    // "java\tscript:" and the like: anything else before a colon that a
-    // browser might still read as a scheme counts as an unknown one.
-    rest.starts_with(':').then(|| scheme.to_ascii_lowercase())
+    is_scheme.then(|| scheme.to_ascii_lowercase())
 }
 
 /// Number of links (`<a href>` elements) in an HTML fragment.
