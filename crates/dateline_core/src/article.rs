@@ -3,7 +3,7 @@
 
 use crate::language::{Direction, Language};
 use crate::slug::{Slug, SlugError};
-use crate::validation::ValidationErrors;
+use crate::validation::{ValidationErrors, refuse_stray_control};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -177,6 +177,58 @@ pub struct ArticleInput {
 }
 
 impl ArticleInput {
+    /// Refuses control characters in every field a person types: nobody
+    /// means them, and they would break the feeds and mails the article goes
+    /// into. Tabs and line ends are whitespace (a one-line field folds them
+    /// into a space).
+    fn refuse_stray_controls(&self, errors: &mut ValidationErrors) {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        let mut lines: Vec<(&str, &str, String)> = vec![
+            ("headline", "The headline", self.headline.clone()),
+            ("deck", "The deck", opt(&self.deck)),
+            ("excerpt", "The excerpt", opt(&self.excerpt)),
+            ("dateline", "The dateline", opt(&self.dateline)),
+            ("section", "The section", opt(&self.section)),
+        ];
+        lines.extend(self.tags.iter().map(|t| ("tags", "A tag", t.clone())));
+        lines.push(("body", "The body", self.body.clone()));
+        for author in &self.authors {
+            match author {
+                AuthorInput::Name(name) => {
+                    lines.push(("authors", "An author's name", name.clone()))
+                }
+                AuthorInput::Full { name, bio, .. } => {
+                    lines.push(("authors", "An author's name", name.clone()));
+                    lines.push(("authors", "An author's bio", opt(bio)));
+                }
+            }
+        }
+        if let Some(img) = &self.featured_image {
+            lines.push((
+                "featured_image.alt",
+                "The image's description",
+                img.alt.clone(),
+            ));
+            lines.push(("featured_image.caption", "The caption", img.caption.clone()));
+            lines.push((
+                "featured_image.credit",
+                "The image credit",
+                img.credit.clone(),
+            ));
+        }
+        if let Some(p) = &self.original {
+            lines.push(("original.outlet", "The original outlet", p.outlet.clone()));
+            lines.extend(
+                p.translators
+                    .iter()
+                    .map(|t| ("original.translators", "A translator's name", t.clone())),
+            );
+        }
+        for (field, what, text) in lines {
+            refuse_stray_control(errors, field, what, &text.replace('\r', ""), true);
+        }
+    }
+
     /// Checks every field and returns a draft, or every problem found.
     /// `default_language` is the site's language; `now` decides whether a
     /// scheduled time has already passed.
@@ -186,6 +238,7 @@ impl ArticleInput {
         now: DateTime<Utc>,
     ) -> Result<ArticleDraft, ValidationErrors> {
         let mut errors = ValidationErrors::new();
+        self.refuse_stray_controls(&mut errors);
 
         let headline = clean_line(&self.headline);
         if headline.is_empty() {

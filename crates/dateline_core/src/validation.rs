@@ -84,6 +84,20 @@ pub fn stray_control_message(what: &str, c: char) -> String {
     )
 }
 
+/// Adds an error on `field` when `text` holds a stray control character
+/// (see [`stray_control`]); `what` names the text in the message.
+pub fn refuse_stray_control(
+    errors: &mut ValidationErrors,
+    field: &str,
+    what: &str,
+    text: &str,
+    line_breaks: bool,
+) {
+    if let Some(c) = stray_control(text, line_breaks) {
+        errors.add(field, stray_control_message(what, c));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,7 @@ pub fn check_new_user(
             "Give the person's name as it should appear in bylines.",
         );
     }
+    dateline_core::validation::refuse_stray_control(&mut errors, "name", "The name", &name, false);
     let email = email.trim().to_lowercase();
     let plausible = email.len() <= 254
         && !email.contains(char::is_whitespace)

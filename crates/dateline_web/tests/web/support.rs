@@ -117,6 +117,17 @@ impl TestApp {
     /// Saves an article (published an hour ago unless `f` says otherwise)
     /// and lets the site see it, as the refresh loop would.
     pub async fn add(&self, headline: &str, f: impl FnOnce(&mut ArticleInput)) -> ArticleId {
+        self.add_stored(headline, f, |_| {}).await
+    }
+
+    /// `add`, with the validated draft changed by `g` before it is saved:
+    /// data as an older version (or another program) could have stored it.
+    pub async fn add_stored(
+        &self,
+        headline: &str,
+        f: impl FnOnce(&mut ArticleInput),
+        g: impl FnOnce(&mut dateline_core::ArticleDraft),
+    ) -> ArticleId {
         let mut input = ArticleInput {
             headline: headline.into(),
             body: format!("First paragraph of “{headline}”.\n\nSecond paragraph."),
@@ -126,9 +137,10 @@ impl TestApp {
             ..Default::default()
         };
         f(&mut input);
-        let draft = input
+        let mut draft = input
             .validate(&Language::english(), Utc::now())
             .unwrap_or_else(|e| panic!("invalid test article: {e}"));
+        g(&mut draft);
         let id = articles::save(
             &self.db.db,
             SaveTarget::New,

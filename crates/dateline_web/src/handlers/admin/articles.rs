@@ -345,6 +345,8 @@ fn form_field(field: &str) -> &str {
     match field {
         "featured_image.url" => "image_url",
         "featured_image.alt" => "image_alt",
+        "featured_image.caption" => "image_caption",
+        "featured_image.credit" => "image_credit",
         "original.outlet" => "original_outlet",
         "original.url" => "original_url",
         "original.language" => "original_language",

@@ -122,6 +122,11 @@ pub(crate) fn checked(form: &TermForm) -> Result<(String, Slug), String> {
     if name.is_empty() {
         return Err("Give it a name.".into());
     }
+    if let Some(c) = dateline_core::validation::stray_control(&name, false) {
+        return Err(dateline_core::validation::stray_control_message(
+            "The name", c,
+        ));
+    }
     let slug = match form.slug.trim() {
         "" => Slug::from_text(&name, "section"),
         s => Slug::parse(s).map_err(|e| format!("The slug {e}."))?,

@@ -61,7 +61,9 @@ fn term_checked(form: &TermForm) -> Result<(String, dateline_core::Slug), AppErr
     checked(form).map_err(|message| {
         let mut e = dateline_core::ValidationErrors::new();
         e.add(
-            if form.name.trim().is_empty() {
+            if form.name.trim().is_empty()
+                || dateline_core::validation::stray_control(&form.name, false).is_some()
+            {
                 "name"
             } else {
                 "slug"
