@@ -5,7 +5,7 @@
 //! nothing a mistake here could do to the stored HTML, reaches the page
 //! unsanitized.
 
-use crate::policy::PAGE;
+use crate::policy::{PAGE, settle};
 use crate::tokens::{self, Change};
 
 /// What the page adds to one paragraph.
@@ -47,7 +47,11 @@ pub fn page_body(stored: &str, lead: Option<&str>, paragraphs: &[ParagraphExtras
         }
         _ => copy,
     };
-    PAGE.clean(&copy).to_string()
+    // Settled, not cleaned once: markup added inside a link the writer left
+    // open (`<a>` wrapping later blocks) nests links, which a browser reads
+    // another way; a second pass gives the tree it would build. Should it
+    // never settle, the page shows the body without its markers.
+    settle(&PAGE, &copy).unwrap_or_else(|| PAGE.clean(stored).to_string())
 }
 
 #[cfg(test)]
@@ -90,5 +94,33 @@ mod tests {
             html,
             "<p class=\"dateline-alone\"><span class=\"dateline\">ROME</span> — </p>\n<h2>x</h2>"
         );
+    }
+
+    /// Found by the `article_markdown` fuzz target: a raw `<a>` left open
+    /// wraps the paragraphs after it, so a marker added at a paragraph's
+    /// end lands inside a link, and a browser reads nested links another
+    /// way. The page body must still be what sanitizing it again gives.
+    #[test]
+    fn markers_inside_an_unclosed_link_settle() {
+        let rendered = crate::render_article("\0<a>\n>>>>>>>s").expect("renders");
+        let anchors: Vec<String> = (1..=rendered.passages.len())
+            .map(|i| format!("p{i}"))
+            .collect();
+        let stored = rendered.html(&anchors).expect("stored");
+        let extras: Vec<ParagraphExtras> = anchors
+            .iter()
+            .map(|a| ParagraphExtras {
+                class: None,
+                last: format!(
+                    "<a class=\"passage-marker\" href=\"/r/{a}\" data-anchor=\"{a}\">+</a>"
+                ),
+            })
+            .collect();
+        let html = page_body(
+            &stored,
+            Some("<span class=\"dateline\">ROME</span> "),
+            &extras,
+        );
+        assert!(is_clean_page(&html), "{stored}\n{html}");
     }
 }

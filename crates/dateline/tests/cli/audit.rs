@@ -9,7 +9,7 @@ use crate::browser::{
     accessibility_violations, axe_source, browser_with, click, csp_violations, fill, submit_sign_in,
 };
 use crate::comments::{wait_for, write};
-use crate::support::{Server, run, run_with_input, stderr};
+use crate::support::{Server, add_user, run, stderr};
 use fantoccini::{Client, Locator};
 
 const PASSWORD: &str = "saffron ledger harbour";
@@ -54,23 +54,13 @@ async fn every_kind_of_page_passes_the_audit() {
     let data = dir.path().to_str().unwrap();
     let o = run(&["demo", "--data-dir", data]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run_with_input(
-        &[
-            "user",
-            "add",
-            "--email",
-            "admin@newsroom.test",
-            "--name",
-            "Salma Idris",
-            "--role",
-            "admin",
-            "--password-stdin",
-            "--data-dir",
-            data,
-        ],
-        &format!("{PASSWORD}\n"),
+    add_user(
+        data,
+        "admin@newsroom.test",
+        "Salma Idris",
+        "admin",
+        PASSWORD,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let mut server = Server::start(dir.path(), None).await;
     let base = server.base.clone();
     let axe = axe_source().expect("axe-core is missing: run scripts/test");

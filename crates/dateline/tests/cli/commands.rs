@@ -394,27 +394,17 @@ fn user_accounts_from_the_command_line() {
 /// the command line; the audit log names the command line as who did it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_resets_two_factor_sign_in() {
-    use crate::support::run_with_input;
+    use crate::support::add_user;
     use dateline_db::audit::{self, Filter};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let o = run_with_input(
-        &[
-            "user",
-            "add",
-            "--email",
-            "rana@example.org",
-            "--name",
-            "Rana Haddad",
-            "--role",
-            "admin",
-            "--password-stdin",
-            "--data-dir",
-            data,
-        ],
-        "tigris morning bread\n",
+    add_user(
+        data,
+        "rana@example.org",
+        "Rana Haddad",
+        "admin",
+        "tigris morning bread",
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let url = format!("sqlite://{}/dateline.db", dir.path().display());
     let db = dateline_db::Db::connect(&url, Default::default())
         .await

@@ -7,7 +7,7 @@ use crate::browser::{
     accessibility_violations, axe_source, browser_with, click, fill, submit_sign_in, text,
 };
 use crate::comments::wait_for;
-use crate::support::{Server, run_with_input, stderr};
+use crate::support::{Server, add_user};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
 
@@ -45,23 +45,13 @@ fn a_photo(dir: &std::path::Path) -> std::path::PathBuf {
 async fn an_editor_writes_previews_and_publishes_and_a_reader_sees_it() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let o = run_with_input(
-        &[
-            "user",
-            "add",
-            "--email",
-            "editor@newsroom.test",
-            "--name",
-            "Rana Haddad",
-            "--role",
-            "editor",
-            "--password-stdin",
-            "--data-dir",
-            data,
-        ],
-        &format!("{PASSWORD}\n"),
+    add_user(
+        data,
+        "editor@newsroom.test",
+        "Rana Haddad",
+        "editor",
+        PASSWORD,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let photo = a_photo(dir.path());
     let mut server = Server::start(dir.path(), None).await;
     let base = server.base.clone();
@@ -229,23 +219,13 @@ async fn an_editor_writes_previews_and_publishes_and_a_reader_sees_it() {
 async fn the_newsroom_works_without_javascript() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let o = run_with_input(
-        &[
-            "user",
-            "add",
-            "--email",
-            "editor@newsroom.test",
-            "--name",
-            "Omar Aziz",
-            "--role",
-            "editor",
-            "--password-stdin",
-            "--data-dir",
-            data,
-        ],
-        &format!("{PASSWORD}\n"),
+    add_user(
+        data,
+        "editor@newsroom.test",
+        "Omar Aziz",
+        "editor",
+        PASSWORD,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let mut server = Server::start(dir.path(), None).await;
     let base = server.base.clone();
     let (_driver, client) = browser_with(false).await;

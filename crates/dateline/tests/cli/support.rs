@@ -45,6 +45,28 @@ pub fn run_with_input(args: &[&str], input: &str) -> Output {
     child.wait_with_output().expect("the binary ends")
 }
 
+/// Makes a newsroom account with `dateline user add` in the data directory
+/// `data`; fails the test if the command fails.
+pub fn add_user(data: &str, email: &str, name: &str, role: &str, password: &str) {
+    let o = run_with_input(
+        &[
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

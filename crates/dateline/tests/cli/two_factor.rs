@@ -7,7 +7,7 @@ use crate::browser::{
     accessibility_violations, axe_source, browser_with, click, fill, submit_sign_in, text,
 };
 use crate::comments::wait_for;
-use crate::support::{Server, run_with_input, stderr};
+use crate::support::{Server, add_user};
 use dateline_core::totp::{code_at, step_at};
 use fantoccini::Locator;
 
@@ -17,23 +17,13 @@ const PASSWORD: &str = "river lantern granite";
 async fn an_admin_turns_on_two_factor_sign_in_and_signs_in_with_a_code() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let o = run_with_input(
-        &[
-            "user",
-            "add",
-            "--email",
-            "admin@newsroom.test",
-            "--name",
-            "Rana Haddad",
-            "--role",
-            "admin",
-            "--password-stdin",
-            "--data-dir",
-            data,
-        ],
-        &format!("{PASSWORD}\n"),
+    add_user(
+        data,
+        "admin@newsroom.test",
+        "Rana Haddad",
+        "admin",
+        PASSWORD,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let mut server = Server::start(dir.path(), None).await;
     let base = server.base.clone();
     let (_driver, client) = browser_with(true).await;

@@ -11,7 +11,6 @@ use chrono::Utc;
 use dateline_db::both_databases;
 use dateline_db::follows::{self, FollowKind, FollowRequest};
 use dateline_db::sends::{self, SendMode};
-use dateline_db::subscribers;
 use dateline_db::testing::TestDb;
 use dateline_mail::test_smtp::{Received, TestSmtp};
 use mail_parser::{Message, MessageParser};
@@ -108,23 +107,8 @@ async fn a_newsletter_gives_each_reader_only_their_own_links(t: TestDb) {
     let article = app
         .add("Grain prices rise", |i| i.body = HOSTILE_BODY.into())
         .await;
-    let rows: Vec<_> = ["mariam@readers.test", "yusuf@readers.test"]
-        .iter()
-        .map(|e| subscribers::ImportRow {
-            email: (*e).into(),
-            name: String::new(),
-            frequency: dateline_core::newsletter::Frequency::Each,
-            sections: vec![],
-        })
-        .collect();
-    subscribers::import(
-        &app.db.db,
-        &rows,
-        Utc::now(),
-        &dateline_core::audit::Who::cli(""),
-    )
-    .await
-    .unwrap();
+    app.subscribe_confirmed(&["mariam@readers.test", "yusuf@readers.test"])
+        .await;
     sends::send_article(
         &app.db.db,
         article,

@@ -132,27 +132,6 @@ async fn queue_send(
     .unwrap()
 }
 
-/// Confirmed subscribers who want each report (as an import makes them).
-async fn readers(app: &TestApp, emails: &[&str]) {
-    let rows: Vec<_> = emails
-        .iter()
-        .map(|e| subscribers::ImportRow {
-            email: (*e).into(),
-            name: String::new(),
-            frequency: dateline_core::newsletter::Frequency::Each,
-            sections: vec![],
-        })
-        .collect();
-    subscribers::import(
-        &app.db.db,
-        &rows,
-        Utc::now(),
-        &dateline_core::audit::Who::cli(""),
-    )
-    .await
-    .unwrap();
-}
-
 async fn sign_up(app: &TestApp, email: &str, name: &str) -> crate::support::Resp {
     app.post_form("/subscribe", &[("email", email), ("name", name)], &[])
         .await
@@ -339,7 +318,7 @@ async fn signing_up_reveals_nothing_and_floods_nobody(t: TestDb) {
     let smtp = TestSmtp::start().await.unwrap();
     // A confirmed subscriber, a pending one, a suppressed one, a new one:
     // every answer is the same page.
-    readers(&app, &["known@example.org"]).await;
+    app.subscribe_confirmed(&["known@example.org"]).await;
     dateline_db::mail::suppress(
         &app.db.db,
         "bounced@example.org",
@@ -419,15 +398,12 @@ async fn signing_up_reveals_nothing_and_floods_nobody(t: TestDb) {
 async fn bounces_and_complaints_stop_mail(t: TestDb) {
     let app = TestApp::new(t).await;
     let smtp = TestSmtp::start().await.unwrap();
-    readers(
-        &app,
-        &[
-            "a@example.org",
-            "b@example.org",
-            "c@example.org",
-            "d@example.org",
-        ],
-    )
+    app.subscribe_confirmed(&[
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+        "d@example.org",
+    ])
     .await;
     let author = app.browser(Role::Author).await.user;
     let editor = app.browser(Role::Editor).await.user;
@@ -558,7 +534,7 @@ async fn bounces_and_complaints_stop_mail(t: TestDb) {
 
 async fn editors_send_from_the_newsroom(t: TestDb) {
     let app = TestApp::new(t).await;
-    readers(&app, &["reader@example.org"]).await;
+    app.subscribe_confirmed(&["reader@example.org"]).await;
     let b = app.browser(Role::Editor).await;
     let draft = app
         .add("Harvest figures are in", |a| {

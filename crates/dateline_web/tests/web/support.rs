@@ -155,6 +155,27 @@ impl TestApp {
         id
     }
 
+    /// Confirmed subscribers who want each report (as an import makes them).
+    pub async fn subscribe_confirmed(&self, emails: &[&str]) {
+        let rows: Vec<_> = emails
+            .iter()
+            .map(|e| dateline_db::subscribers::ImportRow {
+                email: (*e).into(),
+                name: String::new(),
+                frequency: dateline_core::newsletter::Frequency::Each,
+                sections: vec![],
+            })
+            .collect();
+        dateline_db::subscribers::import(
+            &self.db.db,
+            &rows,
+            Utc::now(),
+            &dateline_core::audit::Who::cli(""),
+        )
+        .await
+        .expect("import");
+    }
+
     /// A fresh comment-form token, as the page's script fetches it.
     pub async fn comment_token(&self) -> String {
         self.get("/comments/token").await.json()["token"]
