@@ -12,6 +12,7 @@ pub mod front_matter;
 pub mod i18n;
 pub mod ids;
 pub mod language;
+pub mod legacy;
 pub mod newsletter;
 pub mod passage;
 pub mod search_text;
