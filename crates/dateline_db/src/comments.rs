@@ -25,7 +25,7 @@ pub use writer::{MAIL_EVERY, OwnerEdit, banned, edit_by_owner, known_writer, mai
 /// Digits of each id in a comment's path; enough for ids below 10^12.
 const PATH_DIGITS: usize = 12;
 
-fn path_segment(id: i64) -> String {
+pub(crate) fn path_segment(id: i64) -> String {
     format!("{id:0width$}", width = PATH_DIGITS)
 }
 
@@ -290,7 +290,7 @@ async fn touch_article(conn: &mut AnyConnection, article_id: i64) -> Result<()> 
     count_change(conn, article_id, 0, 0).await
 }
 
-async fn next_comments_version(conn: &mut AnyConnection) -> Result<i64> {
+pub(crate) async fn next_comments_version(conn: &mut AnyConnection) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "UPDATE site_state SET value = value + 1 WHERE key = 'comments_version' RETURNING value",
     )

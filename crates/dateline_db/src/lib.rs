@@ -14,6 +14,7 @@ pub mod audit;
 pub mod comments;
 mod error;
 pub mod follows;
+pub mod imports;
 pub mod limits;
 pub mod mail;
 pub mod media;

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "render_bodies_again",
         include_str!("../migrations/0009_render_bodies_again.sql"),
     ),
+    (
+        10,
+        "imports",
+        include_str!("../migrations/0010_imports.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -90,6 +90,8 @@ pub struct ArticleSummary {
     pub inline_count: i64,
     /// Closed by an editor.
     pub comments_closed: bool,
+    /// The id feeds gave it on the site it was imported from.
+    pub feed_guid: Option<String>,
 }
 
 impl ArticleSummary {
@@ -154,6 +156,7 @@ impl ArticleSummary {
             comment_count: r.comment_count,
             inline_count: r.inline_count,
             comments_closed: r.comments_closed != 0,
+            feed_guid: Some(r.feed_guid).filter(|g| !g.is_empty()),
         }
     }
 }

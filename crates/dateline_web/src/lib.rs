@@ -14,6 +14,7 @@ mod handlers;
 mod mail_limit;
 pub mod metrics;
 mod newsroom;
+mod old_addresses;
 mod openapi;
 mod refresh;
 mod router;

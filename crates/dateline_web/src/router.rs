@@ -9,7 +9,7 @@ use crate::handlers::admin_api;
 use crate::handlers::feeds::{self, Format};
 use crate::handlers::{
     api, articles, commenter, comments, comments_api, csp_reports, follows, home, lists,
-    newsletter, ops, search, sitemaps, static_files,
+    newsletter, old_addresses, ops, search, sitemaps, static_files,
 };
 use crate::security_headers::SecurityHeaders;
 use crate::state::AppState;
@@ -466,6 +466,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/media", media)
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .fallback(old_addresses::fallback)
         // Innermost first: each `layer` wraps everything above it.
         .layer(middleware::from_fn_with_state(state.clone(), page_cache))
         .layer(DefaultBodyLimit::max(max_body))

@@ -117,6 +117,8 @@ pub struct ArticleFilter {
     pub text: Option<String>,
     /// Most recently changed first, instead of newest published first.
     pub recently_updated: bool,
+    /// Pinned articles first (the front page).
+    pub pinned_first: bool,
 }
 
 impl ArticleFilter {
@@ -140,10 +142,10 @@ pub async fn list(
 
     let mut ids = Sql::new("SELECT a.id FROM articles a");
     push_filter(&mut ids, filter);
-    ids.push(if filter.recently_updated {
-        " ORDER BY a.updated_at DESC, a.id DESC LIMIT "
-    } else {
-        " ORDER BY a.published_at DESC, a.id DESC LIMIT "
+    ids.push(match (filter.recently_updated, filter.pinned_first) {
+        (true, _) => " ORDER BY a.updated_at DESC, a.id DESC LIMIT ",
+        (false, true) => " ORDER BY a.pinned DESC, a.published_at DESC, a.id DESC LIMIT ",
+        (false, false) => " ORDER BY a.published_at DESC, a.id DESC LIMIT ",
     })
     .bind(i64::from(page.per_page))
     .push(" OFFSET ")

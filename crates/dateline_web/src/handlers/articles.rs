@@ -6,8 +6,8 @@ use crate::urls::Urls;
 use crate::views::article::{PassageMarker, og_locale};
 use crate::views::{ArticlePageView, Link, PageMeta};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use dateline_core::comment::CommentSort;
 use dateline_core::{ArticleDraft, ArticleId, AuthorId};
@@ -29,15 +29,15 @@ pub async fn article(
         SlugLookup::Found(view) => {
             render_view(&state, &view, Shown::Live(params.sort(), params.filter())).await
         }
-        SlugLookup::Moved(new_slug) => {
-            let location = state.urls.article(&new_slug);
-            let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
-            if let Ok(v) = HeaderValue::from_str(&location) {
-                response.headers_mut().insert(header::LOCATION, v);
+        SlugLookup::Moved(new_slug) => Ok(crate::old_addresses::moved_permanently(
+            &state.urls.article(&new_slug),
+        )),
+        SlugLookup::NotFound => {
+            match crate::old_addresses::moved_to(&state, &format!("/{slug}"), None).await? {
+                Some(location) => Ok(crate::old_addresses::moved_permanently(&location)),
+                None => Err(not_found_with_suggestions(&state, &slug).await),
             }
-            Ok(response)
         }
-        SlugLookup::NotFound => Err(not_found_with_suggestions(&state, &slug).await),
     }
 }
 
@@ -59,6 +59,7 @@ async fn render_view(
 ) -> Result<Response, AppError> {
     let site = crate::handlers::site(state).await?;
     let mut meta = article_meta(view, &site.settings, &state.urls);
+    let shown_live = matches!(shown, Shown::Live(..));
     // Where comments are turned off, paragraphs take none either.
     let (passages, markers, comments) = match shown {
         Shown::Live(sort, filter) if site.comments.enabled => {
@@ -82,6 +83,13 @@ async fn render_view(
             url: format!("{}/comments.atom", state.urls.article(&view.summary.slug)),
             mime: "application/atom+xml",
         });
+    }
+    if shown_live {
+        page.mentions = dateline_db::imports::mentions(&state.db, view.summary.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
     }
     if let Some(img) = &view.summary.featured_image {
         page.image_srcset = crate::newsroom::images::srcset(state, &img.url).await;
@@ -128,6 +136,7 @@ pub(crate) async fn render_draft(
         status: draft.status,
         published_at: Some(draft.published_at.unwrap_or(now)),
         created_at: now,
+        feed_guid: None,
         updated_at: draft.published_at.unwrap_or(now),
         section: draft
             .section

@@ -52,9 +52,14 @@ struct ItemView {
     image: Option<String>,
 }
 
-/// A stable id for an article in feeds: it survives slug changes.
+/// A stable id for an article in feeds: it survives slug changes. An
+/// imported article keeps the id the old site's feeds gave it, so feed
+/// readers do not show the archive again as new.
 fn entry_id(host: &str, a: &ArticleSummary) -> String {
-    format!("tag:{host},{}:article-{}", a.created_at.year(), a.id)
+    match &a.feed_guid {
+        Some(guid) => guid.clone(),
+        None => format!("tag:{host},{}:article-{}", a.created_at.year(), a.id),
+    }
 }
 
 async fn feed(

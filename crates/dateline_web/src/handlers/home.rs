@@ -3,7 +3,7 @@ use crate::extract::{PageParam, Q};
 use crate::handlers::{html_page, newest, past_the_end};
 use crate::state::AppState;
 use crate::views::{ArticleCard, PageMeta, PaginationView};
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use dateline_db::articles::{self, ArticleFilter};
 use dateline_db::views::PageRequest;
@@ -20,13 +20,25 @@ struct HomePage {
 pub async fn front_page(
     State(state): State<AppState>,
     Q(params): Q<PageParam>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
+    // WordPress's own links to an item (`/?p=10`), where an import kept them.
+    if let Some(q) = query
+        .as_deref()
+        .filter(|q| q.contains("p") && q.contains('='))
+        && let Some(location) = crate::old_addresses::moved_to(&state, "/", Some(q)).await?
+    {
+        return Ok(crate::old_addresses::moved_permanently(&location));
+    }
     let page = params.number()?;
     let site = crate::handlers::site(&state).await?;
     let settings = &site.settings;
     let list = articles::list(
         &state.db,
-        &ArticleFilter::published(),
+        &ArticleFilter {
+            pinned_first: true,
+            ..ArticleFilter::published()
+        },
         PageRequest::new(page, settings.per_page),
     )
     .await?;

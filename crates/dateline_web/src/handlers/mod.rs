@@ -14,6 +14,7 @@ pub mod follows;
 pub mod home;
 pub mod lists;
 pub mod newsletter;
+pub mod old_addresses;
 pub mod ops;
 pub mod search;
 pub mod sitemaps;

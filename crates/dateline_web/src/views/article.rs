@@ -133,6 +133,32 @@ pub struct ArticlePageView {
     pub image_credit_label: &'static str,
     /// The comment section (none on a newsroom preview).
     pub comments: Option<crate::views::comments::CommentSection>,
+    /// Other sites that linked to the report (pingbacks and trackbacks
+    /// kept by an import).
+    pub mentions: Vec<MentionView>,
+}
+
+/// A site that linked to the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MentionView {
+    pub name: String,
+    /// Only http(s) addresses; empty otherwise (the name is shown alone).
+    pub url: String,
+    pub excerpt: String,
+    pub date: String,
+}
+
+impl From<dateline_db::imports::Mention> for MentionView {
+    fn from(m: dateline_db::imports::Mention) -> Self {
+        let lower = m.source_url.to_ascii_lowercase();
+        let web = lower.starts_with("http://") || lower.starts_with("https://");
+        Self {
+            name: m.source_name,
+            url: if web { m.source_url } else { String::new() },
+            excerpt: m.excerpt,
+            date: m.created_at.format("%Y-%m-%d").to_string(),
+        }
+    }
 }
 
 /// What shows beside one paragraph: a link to comment on it with how many
@@ -311,6 +337,7 @@ impl ArticlePageView {
             tags_label: phrases.tags,
             image_credit_label: phrases.image_credit,
             comments: None,
+            mentions: Vec::new(),
         }
     }
 }
