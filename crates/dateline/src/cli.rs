@@ -51,8 +51,46 @@ pub enum Command {
     /// Import, export and erase newsletter subscribers.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+    /// Move a site in from another system (a WordPress export).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Create or update the database schema, then exit.
     Migrate(StorageArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a WordPress export (the .xml file Tools → Export writes): posts
+    /// with their authors, categories, tags and comments, and redirects from
+    /// the old site's addresses. Run it again with the same or a newer export:
+    /// what is already here is not duplicated, and articles edited in
+    /// Dateline since are kept unless --overwrite.
+    Wordpress {
+        /// The WXR file.
+        file: PathBuf,
+        /// Fill a Dateline field from a post meta key, e.g.
+        /// --map-meta source_outlet=outlet --map-meta translator=translators.
+        /// Fields: outlet, url, language, translators, dateline, deck.
+        #[arg(long = "map-meta", value_name = "KEY=FIELD", value_parser = parse_meta)]
+        map_meta: Vec<(String, dateline_wordpress::article::MetaField)>,
+        /// Leave pingbacks and trackbacks out (they are kept as mentions
+        /// under their report by default).
+        #[arg(long)]
+        skip_pingbacks: bool,
+        /// Replace articles edited in Dateline since they were imported.
+        #[arg(long)]
+        overwrite: bool,
+        /// Language of posts not written in Arabic script (BCP 47, e.g. en or
+        /// fr). Default: the export's language.
+        #[arg(long, value_name = "CODE")]
+        language: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn parse_meta(s: &str) -> Result<(String, dateline_wordpress::article::MetaField), String> {
+    dateline_wordpress::article::parse_meta_mapping(s)
 }
 
 /// Where Dateline keeps its data.

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod config;
+mod import;
 mod logging;
 
 use clap::Parser;

@@ -2,6 +2,7 @@
 
 mod article;
 mod demo;
+mod import;
 mod mail;
 mod search;
 pub(crate) mod serve;
@@ -9,8 +10,8 @@ mod subscribers;
 mod user;
 
 use crate::cli::{
-    ArticleCommand, Command, MailCommand, NewsletterCommand, SearchCommand, SubscribersCommand,
-    UserCommand,
+    ArticleCommand, Command, ImportCommand, MailCommand, NewsletterCommand, SearchCommand,
+    SubscribersCommand, UserCommand,
 };
 use crate::config::{Sender, Storage};
 use dateline_db::{Db, DbOptions, redact_url};
@@ -19,6 +20,23 @@ use std::process::ExitCode;
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => serve::run(&args).await,
+        Command::Import(ImportCommand::Wordpress {
+            file,
+            map_meta,
+            skip_pingbacks,
+            overwrite,
+            language,
+            storage,
+        }) => {
+            let options = crate::import::wordpress::Options {
+                file,
+                meta: map_meta,
+                skip_pingbacks,
+                overwrite,
+                language,
+            };
+            import::wordpress(&Storage::resolve(&storage)?, &options).await
+        }
         Command::Demo(args) => demo::run(&Storage::resolve(&args)?).await,
         Command::Article(ArticleCommand::Add { paths, storage }) => {
             article::add(&Storage::resolve(&storage)?, &paths).await

@@ -14,3 +14,4 @@ mod newsroom;
 mod serve;
 mod support;
 mod two_factor;
+mod wordpress;

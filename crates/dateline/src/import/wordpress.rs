@@ -1,0 +1,547 @@
+//! `dateline import wordpress`: a WXR export into Dateline. The file is
+//! read twice as a stream (first for what posts refer to: authors,
+//! categories, attachments; then the posts), on a blocking thread that
+//! hands entries over a short channel, so memory holds a few items at a
+//! time whatever the file's size. Each post is saved like any article
+//! (rendered, sanitized, revisioned), then its comments in one transaction,
+//! then its old addresses: an interrupted import leaves whole posts, and a
+//! second run finishes the job without duplicating anything.
+
+use super::summary::Summary;
+use chrono::Utc;
+use dateline_core::article::ArticleInput;
+use dateline_core::audit::Who;
+use dateline_core::comment::CommentStatus;
+use dateline_core::language::Language;
+use dateline_db::articles::{self, SaveTarget, SavedBy};
+use dateline_db::imports::{self, ImportedComment, ImportedMention, LegacyTarget};
+use dateline_db::{Db, DbError};
+use dateline_wordpress::article::{self as wp, Catalog, Disposition, MapOptions, MetaField};
+use dateline_wordpress::content::{self, Attachment};
+use dateline_wordpress::{Entry, Post, WxrReader};
+use std::path::{Path, PathBuf};
+use tokio::sync::mpsc;
+
+/// What the operator asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub file: PathBuf,
+    pub meta: Vec<(String, MetaField)>,
+    pub skip_pingbacks: bool,
+    pub overwrite: bool,
+    /// The language of posts not in Arabic script; default: the export's.
+    pub language: Option<String>,
+}
+
+/// Progress as bytes of the file read in the second pass.
+pub trait Progress: Send + Sync {
+    fn total(&self, bytes: u64);
+    fn at(&self, bytes: u64, summary: &Summary);
+}
+
+type Read = (Result<Entry, dateline_wordpress::WxrError>, u64);
+
+/// Streams the file's entries from a blocking thread.
+fn stream(file: &Path) -> anyhow::Result<mpsc::Receiver<Read>> {
+    let f = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let (tx, rx) = mpsc::channel(32);
+    tokio::task::spawn_blocking(move || {
+        let mut reader = WxrReader::new(std::io::BufReader::with_capacity(256 * 1024, f));
+        while let Some(entry) = reader.next() {
+            if tx.blocking_send((entry, reader.position())).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// Imports the export at `options.file` into `db`.
+pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow::Result<Summary> {
+    let size = std::fs::metadata(&options.file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", options.file.display()))?
+        .len();
+    progress.total(size);
+    let mut summary = Summary::default();
+    let catalog = catalog(&options.file, &mut summary).await?;
+    if !summary.fatal.is_empty() {
+        return Ok(summary);
+    }
+    let source = source_of(&catalog);
+    let map_options = MapOptions {
+        meta: options.meta.clone(),
+        language: options
+            .language
+            .clone()
+            .or_else(|| {
+                Language::parse(&catalog.site.language)
+                    .ok()
+                    .map(|l| l.to_string())
+            })
+            .unwrap_or_else(|| "en".into()),
+    };
+    if catalog.site.is_multisite() {
+        summary.note(
+            "the site",
+            format!(
+                "one site of a multisite network ({}): its own address {} is the one kept",
+                catalog.site.base_site_url, catalog.site.base_blog_url
+            ),
+        );
+    }
+    let importer = Importer {
+        db,
+        options,
+        catalog: &catalog,
+        map_options: &map_options,
+        source: &source,
+        site_language: Language::parse(&map_options.language)
+            .unwrap_or_else(|_| Language::english()),
+    };
+    importer.taxonomy_paths(&mut summary).await?;
+    let mut rx = stream(&options.file)?;
+    while let Some((entry, at)) = rx.recv().await {
+        match entry {
+            Ok(Entry::Post(post)) => importer.item(&post, &mut summary).await?,
+            Ok(_) => {}
+            Err(e) if e.fatal => {
+                summary.fatal.push(e.to_string());
+                break;
+            }
+            Err(e) => summary.fail(format!("line {}", e.line), e.message),
+        }
+        progress.at(at, &summary);
+    }
+    Ok(summary)
+}
+
+/// The first pass: the site, its authors, categories and attachments.
+async fn catalog(file: &Path, summary: &mut Summary) -> anyhow::Result<Catalog> {
+    let mut catalog = Catalog::default();
+    let mut rx = stream(file)?;
+    while let Some((entry, _)) = rx.recv().await {
+        match entry {
+            Ok(Entry::Site(site)) => catalog.site = site,
+            Ok(Entry::Author(a)) => {
+                catalog.authors.insert(a.login.clone(), a);
+            }
+            Ok(Entry::Term(t)) if t.taxonomy == "category" => {
+                catalog.categories.insert(t.slug.clone(), t);
+            }
+            Ok(Entry::Term(t)) if t.taxonomy == "post_tag" => summary.tags.push(t),
+            Ok(Entry::Term(_)) => {}
+            Ok(Entry::Post(p)) if p.post_type == "attachment" => {
+                let url = if p.attachment_url.is_empty() {
+                    p.guid.clone()
+                } else {
+                    p.attachment_url.clone()
+                };
+                catalog.attachments.insert(
+                    p.id,
+                    Attachment {
+                        url,
+                        parent: p.parent,
+                        alt: p
+                            .meta("_wp_attachment_image_alt")
+                            .unwrap_or_default()
+                            .to_string(),
+                        caption: p.excerpt.clone(),
+                    },
+                );
+            }
+            Ok(Entry::Post(_)) => {}
+            Err(e) if e.fatal => {
+                summary.fatal.push(e.to_string());
+                break;
+            }
+            // Reported in the second pass, with the post it concerns.
+            Err(_) => {}
+        }
+    }
+    Ok(catalog)
+}
+
+/// The exported site's address, which keys what was imported from it.
+fn source_of(catalog: &Catalog) -> String {
+    let site = &catalog.site;
+    [&site.base_blog_url, &site.link, &site.base_site_url]
+        .into_iter()
+        .find(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| "wordpress".into())
+}
+
+struct Importer<'a> {
+    db: &'a Db,
+    options: &'a Options,
+    catalog: &'a Catalog,
+    map_options: &'a MapOptions,
+    source: &'a str,
+    site_language: Language,
+}
+
+impl Importer<'_> {
+    fn saved_by() -> SavedBy {
+        SavedBy::operator(Who::cli("dateline import wordpress"))
+    }
+
+    /// Old addresses of categories, tags, authors and the site's feeds.
+    async fn taxonomy_paths(&self, summary: &mut Summary) -> anyhow::Result<()> {
+        let mut paths: Vec<(String, LegacyTarget)> = Vec::new();
+        let mut push = |list: Vec<(String, String)>| {
+            paths.extend(
+                list.into_iter()
+                    .map(|(from, to)| (from, LegacyTarget::Path(to))),
+            );
+        };
+        push(wp::site_paths());
+        for term in self.catalog.categories.values() {
+            if term.slug != "uncategorized" {
+                push(wp::category_paths(self.catalog, term));
+            }
+        }
+        for term in &summary.tags {
+            push(wp::tag_paths(term));
+        }
+        for author in self.catalog.authors.values() {
+            push(wp::author_paths(author));
+        }
+        let nested = self
+            .catalog
+            .categories
+            .values()
+            .filter(|t| !t.parent.is_empty())
+            .count();
+        if nested > 0 {
+            summary.note(
+                "categories",
+                format!(
+                    "{nested} categories had a parent category; Dateline's sections are flat, so each is a section of its own (its old address, with or without the parent, leads to it)"
+                ),
+            );
+        }
+        summary.addresses += imports::add_legacy_paths(self.db, &paths).await?;
+        Ok(())
+    }
+
+    async fn item(&self, post: &Post, summary: &mut Summary) -> anyhow::Result<()> {
+        match post.post_type.as_str() {
+            "post" => self.post(post, summary).await,
+            "attachment" => Ok(()),
+            "page" => {
+                summary.skip(item_name(post), "a page: Dateline has no static pages yet");
+                Ok(())
+            }
+            other => {
+                summary.skipped_types.push(other.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    async fn post(&self, post: &Post, summary: &mut Summary) -> anyhow::Result<()> {
+        let name = item_name(post);
+        let mapped = match wp::map_post(post, self.catalog, self.map_options) {
+            Disposition::Skip(why) => {
+                summary.skip(name, why);
+                return Ok(());
+            }
+            Disposition::Article(m) => m,
+        };
+        for n in &mapped.notes {
+            summary.note(&name, n.clone());
+        }
+        summary
+            .unknown_shortcodes
+            .extend(mapped.unknown_shortcodes.iter().cloned());
+        summary
+            .unmapped_meta
+            .extend(mapped.unmapped_meta.iter().cloned());
+        summary.controls_removed += mapped.controls_removed;
+        for img in &mapped.images {
+            if img.contains("/wp-content/uploads/") {
+                summary.missing_images.push(img.clone());
+            }
+        }
+        let digest = digest(&mapped.input, mapped.pinned, &mapped.guid);
+        let post_id = post.id.to_string();
+        let known = imports::find(self.db, self.source, "post", &post_id).await?;
+        let id = match known {
+            Some(k) if k.digest == digest => {
+                summary.unchanged += 1;
+                dateline_core::ArticleId(k.target_id)
+            }
+            Some(k) => {
+                let current =
+                    articles::find(self.db, dateline_core::ArticleId(k.target_id)).await?;
+                match current {
+                    None => {
+                        self.save(&name, post, &mapped.input, None, &digest, summary)
+                            .await?
+                    }
+                    Some(a) if a.summary.revision != k.revision && !self.options.overwrite => {
+                        summary.kept_edited.push(name.clone());
+                        a.summary.id
+                    }
+                    Some(a) => {
+                        let rev = a.summary.revision;
+                        self.save(
+                            &name,
+                            post,
+                            &mapped.input,
+                            Some((a.summary.id, rev)),
+                            &digest,
+                            summary,
+                        )
+                        .await?
+                    }
+                }
+            }
+            None => {
+                self.save(&name, post, &mapped.input, None, &digest, summary)
+                    .await?
+            }
+        };
+        if id.0 == 0 {
+            return Ok(());
+        }
+        imports::mark_article(self.db, id, &mapped.guid, mapped.pinned).await?;
+        let paths: Vec<_> = mapped
+            .old_paths
+            .iter()
+            .map(|p| (p.clone(), LegacyTarget::Article(id)))
+            .collect();
+        summary.addresses += imports::add_legacy_paths(self.db, &paths).await?;
+        self.comments(post, id, summary).await
+    }
+
+    /// Saves a mapped post; returns its id, or id 0 when it was refused
+    /// (and said so in the summary).
+    async fn save(
+        &self,
+        name: &str,
+        post: &Post,
+        input: &ArticleInput,
+        existing: Option<(dateline_core::ArticleId, i64)>,
+        digest: &str,
+        summary: &mut Summary,
+    ) -> anyhow::Result<dateline_core::ArticleId> {
+        let now = Utc::now();
+        let when = input
+            .published_at
+            .into_iter()
+            .chain(wp::utc(post.modified_gmt, None))
+            .chain(wp::utc(post.date_gmt, post.date_local))
+            .filter(|t| *t <= now)
+            .max()
+            .unwrap_or(now);
+        let mut attempt = input.clone();
+        for round in 0..2 {
+            let draft = match attempt.clone().validate(&self.site_language, now) {
+                Ok(d) => d,
+                Err(errors) => {
+                    summary.fail(name.to_string(), errors.to_string());
+                    return Ok(dateline_core::ArticleId(0));
+                }
+            };
+            let target = match existing {
+                Some((id, rev)) => SaveTarget::Existing {
+                    id,
+                    expected_revision: Some(rev),
+                },
+                None => SaveTarget::New,
+            };
+            match articles::save(self.db, target, &draft, when, &Self::saved_by()).await {
+                Ok(saved) => {
+                    if existing.is_some() {
+                        summary.updated += 1;
+                    } else {
+                        summary.articles += 1;
+                    }
+                    let item = imports::Imported {
+                        target_id: saved.id.0,
+                        digest: digest.to_string(),
+                        revision: saved.revision,
+                    };
+                    imports::remember(
+                        self.db,
+                        self.source,
+                        "post",
+                        &post.id.to_string(),
+                        &item,
+                        now,
+                    )
+                    .await?;
+                    return Ok(saved.id);
+                }
+                Err(DbError::Conflict { field, .. }) if field == "slug" && round == 0 => {
+                    let taken = draft.slug.as_str().to_string();
+                    let other = format!("{taken}-{}", post.id);
+                    summary.note(
+                        name,
+                        format!("its slug \"{taken}\" is taken by another article here: imported as \"{other}\""),
+                    );
+                    attempt.slug = Some(other);
+                }
+                Err(DbError::Invalid(errors)) => {
+                    summary.fail(name.to_string(), errors.to_string());
+                    return Ok(dateline_core::ArticleId(0));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        summary.fail(
+            name.to_string(),
+            "its slug is taken, even with its id added".into(),
+        );
+        Ok(dateline_core::ArticleId(0))
+    }
+
+    async fn comments(
+        &self,
+        post: &Post,
+        article: dateline_core::ArticleId,
+        summary: &mut Summary,
+    ) -> anyhow::Result<()> {
+        let mut comments = Vec::new();
+        let mut mentions = Vec::new();
+        for c in &post.comments {
+            let status = match c.approved.as_str() {
+                "1" | "approve" | "approved" => CommentStatus::Approved,
+                "0" | "hold" | "" => CommentStatus::Pending,
+                "spam" => CommentStatus::Spam,
+                "trash" | "post-trashed" => CommentStatus::Trash,
+                other => {
+                    summary.note(
+                        &item_name(post),
+                        format!(
+                            "comment {} had the status \"{other}\": held for review",
+                            c.id
+                        ),
+                    );
+                    CommentStatus::Pending
+                }
+            };
+            let created_at = wp::utc(c.date_gmt, c.date_local).unwrap_or_else(Utc::now);
+            let name = clip(&content::plain_text(&c.author), 100);
+            if matches!(c.kind.as_str(), "pingback" | "trackback") {
+                if self.options.skip_pingbacks {
+                    summary.pingbacks_skipped += 1;
+                    continue;
+                }
+                mentions.push(ImportedMention {
+                    source_id: c.id.to_string(),
+                    kind: c.kind.clone(),
+                    status,
+                    source_name: if name.is_empty() { c.url.clone() } else { name },
+                    source_url: web_url(&c.url).unwrap_or_default(),
+                    excerpt: clip(&content::plain_text(&c.content), 300),
+                    created_at,
+                });
+                continue;
+            }
+            let markdown = content::comment_markdown(&c.content);
+            let body_html = dateline_render::render_comment(&markdown);
+            let user_id = self.newsroom_user(c).await?;
+            comments.push(ImportedComment {
+                source_id: c.id.to_string(),
+                parent_source_id: (c.parent > 0).then(|| c.parent.to_string()),
+                keep_id: (c.id > 0).then_some(c.id),
+                status,
+                author_name: if name.is_empty() {
+                    "Anonymous".into()
+                } else {
+                    name
+                },
+                author_email: c.email.trim().to_lowercase(),
+                author_url: web_url(&c.url).unwrap_or_default(),
+                user_id,
+                body_markdown: markdown,
+                body_html,
+                created_at,
+            });
+        }
+        let now = Utc::now();
+        if !comments.is_empty() {
+            let added =
+                imports::add_comments(self.db, self.source, article, &comments, now).await?;
+            summary.comments += added.added;
+            summary.comments_unchanged += added.already_there;
+            summary.renumbered += added.renumbered;
+            for orphan in added.orphans {
+                summary.note(
+                    &item_name(post),
+                    format!("comment {orphan} answers a comment not in the export: it starts a thread of its own"),
+                );
+            }
+        }
+        if !mentions.is_empty() {
+            summary.mentions +=
+                imports::add_mentions(self.db, self.source, article, &mentions, now).await?;
+        }
+        Ok(())
+    }
+
+    /// The newsroom account of a comment written by one of the site's
+    /// authors (signed in on WordPress), found by the author's address.
+    async fn newsroom_user(
+        &self,
+        c: &dateline_wordpress::Comment,
+    ) -> anyhow::Result<Option<dateline_core::UserId>> {
+        if c.user_id <= 0 {
+            return Ok(None);
+        }
+        let Some(author) = self
+            .catalog
+            .authors
+            .values()
+            .find(|a| a.id == Some(c.user_id))
+        else {
+            return Ok(None);
+        };
+        let email = author.email.trim().to_lowercase();
+        if email.is_empty() {
+            return Ok(None);
+        }
+        Ok(dateline_db::accounts::user_by_email(self.db, &email)
+            .await?
+            .map(|u| u.id))
+    }
+}
+
+/// How the summary names a post.
+fn item_name(post: &Post) -> String {
+    let title = content::plain_text(&post.title);
+    format!(
+        "{} {} “{}” (line {})",
+        post.post_type,
+        post.id,
+        clip(&title, 60),
+        post.line
+    )
+}
+
+/// A commenter's web address, when it is one (`javascript:` is not).
+fn web_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    ((lower.starts_with("http://") || lower.starts_with("https://")) && url.len() <= 500)
+        .then(|| url.to_string())
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// What an item was imported from: equal digests, nothing to change.
+fn digest(input: &ArticleInput, pinned: bool, guid: &str) -> String {
+    let h = xxhash_rust::xxh3::xxh3_128(format!("{input:?}|{pinned}|{guid}").as_bytes());
+    format!("{h:032x}")
+}
