@@ -523,6 +523,9 @@ impl<R: BufRead> Iterator for WxrReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(pending) = self.pending.take() {
+            if matches!(&pending, Err(e) if e.fatal) {
+                self.state = State::Done;
+            }
             return Some(pending);
         }
         if self.state == State::Done {

@@ -140,3 +140,20 @@ fn dates() {
     assert!(date("2024-03-04 10:00:00").is_some());
     assert_eq!(date("yesterday"), None);
 }
+
+#[test]
+fn nothing_follows_a_fatal_error_in_the_first_entry() {
+    // The first entry is read while the site's header is handed out; a
+    // broken one ends the file there too (found by fuzzing).
+    let xml = FIXTURE.replacen(
+        "<wp:author_id>1</wp:author_id>",
+        "<wp:author_id>1</wp:author>",
+        1,
+    );
+    let entries = read(&xml);
+    let fatal = entries
+        .iter()
+        .position(|e| matches!(e, Err(e) if e.fatal))
+        .expect("a fatal error");
+    assert_eq!(fatal, entries.len() - 1, "{entries:?}");
+}
