@@ -84,6 +84,12 @@ pub enum ImportCommand {
         /// fr). Default: the export's language.
         #[arg(long, value_name = "CODE")]
         language: Option<String>,
+        /// A copy of the site's wp-content/uploads folder: the images posts
+        /// show are imported into Dateline's media (checked and resized like
+        /// uploads) and their old addresses redirect to them. Without it,
+        /// images keep their address on the old site.
+        #[arg(long, value_name = "DIR")]
+        uploads: Option<PathBuf>,
         #[command(flatten)]
         storage: StorageArgs,
     },

@@ -50,6 +50,9 @@ fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
     Ok(config)
 }
 
+/// The largest image upload when nothing else is set, in MiB.
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 10;
+
 /// Where data lives.
 #[derive(Debug, Clone)]
 pub struct Storage {
@@ -261,7 +264,10 @@ impl Serve {
             .unwrap_or_default();
         let trusted_proxies = dateline_web::auth::TrustedProxies::parse(&proxies)
             .map_err(|e| anyhow::anyhow!("trusted proxies (--trusted-proxies, DATELINE_TRUSTED_PROXIES or trusted_proxies): {e}"))?;
-        let max_upload_mb = args.max_upload_mb.or(file.max_upload_mb).unwrap_or(10);
+        let max_upload_mb = args
+            .max_upload_mb
+            .or(file.max_upload_mb)
+            .unwrap_or(DEFAULT_MAX_UPLOAD_MB);
         if !(1..=200).contains(&max_upload_mb) {
             bail!(
                 "max upload (--max-upload-mb, DATELINE_MAX_UPLOAD_MB or max_upload_mb): give a size between 1 and 200 MiB, not {max_upload_mb}"

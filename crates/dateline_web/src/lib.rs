@@ -27,6 +27,7 @@ mod views;
 pub use cache::PageCache;
 pub use error::AppError;
 pub use newsroom::accounts::{check_new_user, issue_operator_token};
+pub use newsroom::images::{ImageStore, store_image, work_turns};
 pub use refresh::{refresh_once, run_refresh_loop};
 pub use router::{metrics_router, router};
 pub use state::{AppState, WebConfig};

@@ -26,16 +26,21 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             skip_pingbacks,
             overwrite,
             language,
+            uploads,
             storage,
         }) => {
+            let storage = Storage::resolve(&storage)?;
             let options = crate::import::wordpress::Options {
                 file,
                 meta: map_meta,
                 skip_pingbacks,
                 overwrite,
                 language,
+                uploads,
+                data_dir: storage.data_dir.clone(),
+                max_upload_bytes: crate::config::DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
             };
-            import::wordpress(&Storage::resolve(&storage)?, &options).await
+            import::wordpress(&storage, &options).await
         }
         Command::Demo(args) => demo::run(&Storage::resolve(&args)?).await,
         Command::Article(ArticleCommand::Add { paths, storage }) => {

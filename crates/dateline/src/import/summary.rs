@@ -135,7 +135,7 @@ impl Summary {
         );
         counted(
             &mut out,
-            "Images still at the old site's address (their links keep working while it is up)",
+            "Images not imported (no --uploads, or no such file there): they keep their address on the old site",
             &self.missing_images,
         );
         for f in &self.fatal {

@@ -7,6 +7,7 @@
 //! then its old addresses: an interrupted import leaves whole posts, and a
 //! second run finishes the job without duplicating anything.
 
+use super::media::{Outcome, Uploads, uploads_path};
 use super::summary::Summary;
 use chrono::Utc;
 use dateline_core::article::ArticleInput;
@@ -31,6 +32,11 @@ pub struct Options {
     pub overwrite: bool,
     /// The language of posts not in Arabic script; default: the export's.
     pub language: Option<String>,
+    /// A copy of the site's `wp-content/uploads`, whose images are imported.
+    pub uploads: Option<PathBuf>,
+    /// Where media go (the data directory) and the largest image taken.
+    pub data_dir: PathBuf,
+    pub max_upload_bytes: u64,
 }
 
 /// Progress as bytes of the file read in the second pass.
@@ -90,8 +96,17 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
             ),
         );
     }
+    let uploads = match &options.uploads {
+        Some(dir) => Some(Uploads::new(
+            dir,
+            &options.data_dir,
+            options.max_upload_bytes,
+        )?),
+        None => None,
+    };
     let importer = Importer {
         db,
+        uploads,
         options,
         catalog: &catalog,
         map_options: &map_options,
@@ -174,6 +189,7 @@ fn source_of(catalog: &Catalog) -> String {
 
 struct Importer<'a> {
     db: &'a Db,
+    uploads: Option<Uploads>,
     options: &'a Options,
     catalog: &'a Catalog,
     map_options: &'a MapOptions,
@@ -259,11 +275,8 @@ impl Importer<'_> {
             .unmapped_meta
             .extend(mapped.unmapped_meta.iter().cloned());
         summary.controls_removed += mapped.controls_removed;
-        for img in &mapped.images {
-            if img.contains("/wp-content/uploads/") {
-                summary.missing_images.push(img.clone());
-            }
-        }
+        let mut mapped = mapped;
+        let media_paths = self.images(&name, &mut mapped, summary).await?;
         let digest = digest(&mapped.input, mapped.pinned, &mapped.guid);
         let post_id = post.id.to_string();
         let known = imports::find(self.db, self.source, "post", &post_id).await?;
@@ -307,13 +320,63 @@ impl Importer<'_> {
             return Ok(());
         }
         imports::mark_article(self.db, id, &mapped.guid, mapped.pinned).await?;
-        let paths: Vec<_> = mapped
+        let mut paths: Vec<_> = mapped
             .old_paths
             .iter()
             .map(|p| (p.clone(), LegacyTarget::Article(id)))
             .collect();
+        paths.extend(media_paths);
         summary.addresses += imports::add_legacy_paths(self.db, &paths).await?;
         self.comments(post, id, summary).await
+    }
+
+    /// Points the post's images (in its body and as its featured image)
+    /// at Dateline media when `--uploads` has their files; lists the
+    /// others. Returns the old addresses of the images imported.
+    async fn images(
+        &self,
+        name: &str,
+        mapped: &mut wp::Mapped,
+        summary: &mut Summary,
+    ) -> anyhow::Result<Vec<(String, LegacyTarget)>> {
+        let mut old = Vec::new();
+        let featured = mapped.input.featured_image.as_ref().map(|f| f.url.clone());
+        let mut urls = mapped.images.clone();
+        urls.extend(featured.clone());
+        urls.sort();
+        urls.dedup();
+        for url in urls {
+            let Some(path) = uploads_path(&url) else {
+                continue;
+            };
+            let outcome = match &self.uploads {
+                Some(u) => u.image(self.db, self.source, &path).await?,
+                None => Outcome::Missing,
+            };
+            match outcome {
+                Outcome::Stored(new) => {
+                    mapped.input.body = mapped.input.body.replace(&url, &new);
+                    if let Some(f) = mapped
+                        .input
+                        .featured_image
+                        .as_mut()
+                        .filter(|f| f.url == url)
+                    {
+                        f.url = new.clone();
+                    }
+                    old.push((
+                        dateline_core::legacy::path_key(&format!("/wp-content/uploads/{path}")),
+                        LegacyTarget::Path(new),
+                    ));
+                }
+                Outcome::Missing => summary.missing_images.push(url),
+                Outcome::Refused(why) => {
+                    summary.note(name, format!("the image {url} was refused: {why}"));
+                    summary.missing_images.push(url);
+                }
+            }
+        }
+        Ok(old)
     }
 
     /// Saves a mapped post; returns its id, or id 0 when it was refused

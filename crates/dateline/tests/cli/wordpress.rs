@@ -459,3 +459,78 @@ async fn a_reader_follows_an_old_link_to_an_imported_thread() {
     client.close().await.unwrap();
     assert!(server.terminate(), "{}", server.log());
 }
+
+/// `--uploads DIR`: images the posts show come in as Dateline media (the
+/// featured image and the body's, resized like uploads), their old
+/// addresses redirect to them, and a missing file is listed and keeps its
+/// old address. A second run stores nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_come_in_from_a_copy_of_uploads() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap().to_owned();
+    let uploads = dir.path().join("uploads");
+    std::fs::create_dir_all(uploads.join("2024/03")).unwrap();
+    let mut img = image::RgbImage::new(1600, 1000);
+    for (x, y, px) in img.enumerate_pixels_mut() {
+        *px = image::Rgb([(x % 256) as u8, (y % 200) as u8, 90]);
+    }
+    img.save_with_format(uploads.join("2024/03/well.jpg"), image::ImageFormat::Jpeg)
+        .unwrap();
+    let uploads_arg = uploads.to_str().unwrap().to_owned();
+    let o = import(
+        &export_fixture(),
+        &["--data-dir", &data],
+        &["--uploads", &uploads_arg],
+    );
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    let missing = &out[out.find("Images not imported").expect("a list")..];
+    assert!(missing.contains("2024/03/convoy.jpg"), "{out}");
+    assert!(!missing.contains("2024/03/well.jpg"), "{out}");
+    let media_files = || {
+        std::fs::read_dir(dir.path().join("data/media/uploads"))
+            .unwrap()
+            .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .count()
+    };
+    let stored = media_files();
+    assert!(stored >= 2, "the image at a few widths");
+
+    let server = Server::start(std::path::Path::new(&data), None).await;
+    let page = text(&server, "/wells-run-dry").await;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let srcs: Vec<String> = doc
+        .select(&sel("img"))
+        .filter_map(|i| i.value().attr("src").map(str::to_owned))
+        .collect();
+    assert!(!srcs.is_empty());
+    assert!(
+        srcs.iter().all(|s| s.starts_with("/media/uploads/")),
+        "{srcs:?}"
+    );
+    assert!(
+        !page.contains("oasis-ledger.example/wp-content"),
+        "no old image address left"
+    );
+    let (status, new) = location(&server, "/wp-content/uploads/2024/03/well.jpg").await;
+    assert_eq!(status, 301);
+    assert!(new.starts_with("/media/uploads/"), "{new}");
+    let image = server.get(&new).await;
+    assert_eq!(image.status(), 200);
+    assert_eq!(image.headers()["content-type"], "image/jpeg");
+    // The Arabic report's image was not in the folder: its old address stays.
+    let ar = text(&server, &enc("/قافلة-مياه")).await;
+    assert!(ar.contains("https://oasis-ledger.example/wp-content/uploads/2024/03/convoy.jpg"));
+
+    let o = import(
+        &export_fixture(),
+        &["--data-dir", &data],
+        &["--uploads", &uploads_arg],
+    );
+    let again = stdout(&o);
+    assert!(again.contains("(0 updated, 6 unchanged)"), "{again}");
+    assert_eq!(media_files(), stored, "nothing stored twice");
+}

@@ -75,23 +75,46 @@ async fn process_in_turn(
 /// Checks, resizes and stores an uploaded image; records it in the library.
 pub async fn store(state: &AppState, actor: &Actor, upload: Upload) -> Result<Media, AppError> {
     crate::newsroom::require(actor, Capability::UploadMedia)?;
-    if upload.bytes.len() as u64 > state.config.max_upload_bytes {
+    let to = ImageStore {
+        db: &state.db,
+        data_dir: &state.config.data_dir,
+        turns: &state.image_turns,
+        max_bytes: state.config.max_upload_bytes,
+    };
+    store_image(&to, &upload.file_name, upload.bytes, Some(actor.user)).await
+}
+
+/// Where images go, and the turns at the work they take.
+pub struct ImageStore<'a> {
+    pub db: &'a dateline_db::Db,
+    pub data_dir: &'a std::path::Path,
+    pub turns: &'a Arc<Semaphore>,
+    pub max_bytes: u64,
+}
+
+/// Checks, resizes and stores an image, within the same bounds whatever
+/// door it came through (an upload, an import on the command line), and
+/// records it in the library as `by`'s.
+pub async fn store_image(
+    to: &ImageStore<'_>,
+    file_name: &str,
+    bytes: axum::body::Bytes,
+    by: Option<dateline_core::UserId>,
+) -> Result<Media, AppError> {
+    if bytes.len() as u64 > to.max_bytes {
         return Err(AppError::PayloadTooLarge(format!(
             "That image is larger than {} MB; upload a smaller one.",
-            state.config.max_upload_bytes / (1024 * 1024)
+            to.max_bytes / (1024 * 1024)
         )));
     }
-    let processed = process_in_turn(&state.image_turns, &BOUNDS, upload.bytes.clone()).await?;
+    let processed = process_in_turn(to.turns, &BOUNDS, bytes).await?;
 
     let now = Utc::now();
     let folder = format!("uploads/{}/{:02}", now.year(), now.month());
-    let dir = state.config.data_dir.join("media").join(&folder);
+    let dir = to.data_dir.join("media").join(&folder);
     std::fs::create_dir_all(&dir)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
-    let stem = upload
-        .file_name
-        .rsplit_once('.')
-        .map_or(upload.file_name.as_str(), |(s, _)| s);
+    let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
     let name = Slug::from_text(stem, "image");
     let unique = &crate::auth::secrets::new_secret()[..8];
     let mut variants = Vec::new();
@@ -114,14 +137,14 @@ pub async fn store(state: &AppState, actor: &Actor, upload: Upload) -> Result<Me
     let path = variants.last().map(|v| v.path.clone()).unwrap_or_default();
     let record = NewMedia {
         path,
-        original_name: upload.file_name.chars().take(200).collect(),
+        original_name: file_name.chars().take(200).collect(),
         content_type: processed.content_type.to_owned(),
         width: processed.width,
         height: processed.height,
         bytes: total,
         variants,
     };
-    Ok(media::record(&state.db, &record, Some(actor.user), now).await?)
+    Ok(media::record(to.db, &record, by, now).await?)
 }
 
 /// `srcset` for an image URL that is one of our uploads.
