@@ -56,6 +56,35 @@ impl fmt::Display for ArticleStatus {
     }
 }
 
+/// What an article is: a report (dated, in lists, feeds and the
+/// newsletter), or a page (About, Contact, a corrections policy: at the
+/// site's root like a report, in the sitemap and the navigation when
+/// chosen, never in lists, feeds, archives or the newsletter).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleKind {
+    #[default]
+    Report,
+    Page,
+}
+
+impl ArticleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Report => "report",
+            Self::Page => "page",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "report" | "article" | "post" => Some(Self::Report),
+            "page" => Some(Self::Page),
+            _ => None,
+        }
+    }
+}
+
 /// An author as an article names them: found by slug, created when new.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorRef {
@@ -113,6 +142,11 @@ pub struct ArticleDraft {
     /// The slug of another article this one is a translation of (or that is a
     /// translation of this one); both end up in one translation group.
     pub translation_of: Option<Slug>,
+    #[serde(default)]
+    pub kind: ArticleKind,
+    /// A page listed in the site's navigation.
+    #[serde(default)]
+    pub in_navigation: bool,
 }
 
 /// An author as typed: a bare name, or a name with a slug and a bio.
@@ -174,6 +208,10 @@ pub struct ArticleInput {
     pub original: Option<ProvenanceInput>,
     pub translation_of: Option<String>,
     pub body: String,
+    /// `report` (the default) or `page`.
+    pub kind: Option<String>,
+    /// A page shown in the site's navigation.
+    pub in_navigation: bool,
 }
 
 impl ArticleInput {
@@ -360,6 +398,24 @@ impl ArticleInput {
         } else if body_markdown.trim().is_empty() && status != ArticleStatus::Draft {
             errors.add("body", "Only a draft may be saved without a body.");
         }
+        let kind = match self
+            .kind
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            None => ArticleKind::Report,
+            Some(k) => ArticleKind::parse(k).unwrap_or_else(|| {
+                errors.add(
+                    "kind",
+                    format!("\"{k}\" is not a kind of article: use report or page."),
+                );
+                ArticleKind::Report
+            }),
+        };
+        if self.in_navigation && kind != ArticleKind::Page {
+            errors.add("in_navigation", "Only a page can be in the navigation.");
+        }
 
         if !errors.is_empty() {
             return Err(errors);
@@ -384,6 +440,8 @@ impl ArticleInput {
             published_at,
             provenance,
             translation_of,
+            kind,
+            in_navigation: self.in_navigation,
         })
     }
 }
@@ -605,6 +663,31 @@ mod tests {
             status: Some("published".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn pages_and_the_navigation() {
+        let d = input().validate(&Language::english(), now()).unwrap();
+        assert_eq!((d.kind, d.in_navigation), (ArticleKind::Report, false));
+        let page = ArticleInput {
+            kind: Some("page".into()),
+            in_navigation: true,
+            ..input()
+        };
+        let d = page.validate(&Language::english(), now()).unwrap();
+        assert_eq!((d.kind, d.in_navigation), (ArticleKind::Page, true));
+        let report_in_nav = ArticleInput {
+            in_navigation: true,
+            ..input()
+        };
+        let e = report_in_nav.validate(&Language::english(), now()).unwrap_err();
+        assert!(e.to_string().contains("Only a page"), "{e}");
+        let odd = ArticleInput {
+            kind: Some("gallery".into()),
+            ..input()
+        };
+        let e = odd.validate(&Language::english(), now()).unwrap_err();
+        assert!(e.to_string().contains("report or page"), "{e}");
     }
 
     #[test]

@@ -53,6 +53,10 @@ struct FrontMatter {
     featured_image: Option<FeaturedImageInput>,
     original: Option<ProvenanceInput>,
     translation_of: Option<String>,
+    /// `report` or `page`.
+    kind: Option<String>,
+    #[serde(default)]
+    in_navigation: bool,
 }
 
 /// Splits and parses an article file.
@@ -116,6 +120,8 @@ pub fn parse(text: &str) -> Result<ArticleFile, FrontMatterError> {
             original: fm.original,
             translation_of: fm.translation_of,
             body: body.to_owned(),
+            kind: fm.kind,
+            in_navigation: fm.in_navigation,
         },
     })
 }

@@ -23,7 +23,8 @@ pub mod totp;
 pub mod validation;
 
 pub use article::{
-    ArticleDraft, ArticleStatus, AuthorRef, FeaturedImage, Provenance, SectionRef, TagRef,
+    ArticleDraft, ArticleKind, ArticleStatus, AuthorRef, FeaturedImage, Provenance, SectionRef,
+    TagRef,
 };
 pub use auth::{Actor, Capability, Role, SaveRights, UserId};
 pub use ids::{ArticleId, AuthorId, SectionId, TagId};

@@ -35,6 +35,10 @@ CREATE TABLE legacy_paths (
 ALTER TABLE articles ADD COLUMN feed_guid TEXT NOT NULL DEFAULT '';
 -- Kept at the top of the front page (WordPress's sticky posts).
 ALTER TABLE articles ADD COLUMN pinned BIGINT NOT NULL DEFAULT 0;
+-- report, or page (About, Contact: at the root, in the sitemap and, when
+-- chosen, the navigation; never in lists, feeds, archives or mail).
+ALTER TABLE articles ADD COLUMN kind TEXT NOT NULL DEFAULT 'report';
+ALTER TABLE articles ADD COLUMN in_navigation BIGINT NOT NULL DEFAULT 0;
 
 -- Pingbacks and trackbacks: other sites that linked to a report. Not
 -- readers' comments, so kept apart from threads and counts; shown under the

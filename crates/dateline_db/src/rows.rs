@@ -7,7 +7,7 @@ pub(crate) const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.deck, a.ex
      a.language, a.direction, a.section_id, a.status, a.published_at, a.created_at, a.updated_at, \
      a.image_url, a.image_alt, a.image_caption, a.image_credit, a.original_outlet, a.original_url, \
      a.original_language, a.translation_group, a.revision, a.owner_id, a.first_published_at, \
-     a.comment_count, a.inline_count, a.comments_closed, a.feed_guid";
+     a.comment_count, a.inline_count, a.comments_closed, a.feed_guid, a.kind, a.in_navigation";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ArticleRow {
@@ -39,6 +39,8 @@ pub struct ArticleRow {
     pub inline_count: i64,
     pub comments_closed: i64,
     pub feed_guid: String,
+    pub kind: String,
+    pub in_navigation: i64,
 }
 
 #[derive(Debug, Clone, FromRow)]

@@ -109,6 +109,8 @@ pub enum Refusal {
         sent: i64,
     },
     NotPublished,
+    /// A page (About, Contact) is never mailed to subscribers.
+    APage,
     /// `SendMode::Marked`, and the article is not marked (any more): another
     /// process made its send.
     NotMarked,
@@ -199,13 +201,17 @@ pub async fn send_article(
             return Ok(Err(Refusal::NotMarked));
         }
     }
-    let row = sqlx::query_as::<_, (String, Option<String>)>(
-        "SELECT a.status, s.slug FROM articles a LEFT JOIN sections s ON s.id = a.section_id WHERE a.id = $1",
+    let row = sqlx::query_as::<_, (String, Option<String>, String)>(
+        "SELECT a.status, s.slug, a.kind FROM articles a LEFT JOIN sections s ON s.id = a.section_id WHERE a.id = $1",
     )
     .bind(article.0)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(DbError::NotFound)?;
+    if row.2 == "page" {
+        tx.commit().await?;
+        return Ok(Err(Refusal::APage));
+    }
     if row.0 != "published" {
         tx.commit().await?;
         return Ok(Err(Refusal::NotPublished));

@@ -5,7 +5,8 @@ use crate::rows::{ArticleRow, AuthorRow, TermRow};
 use chrono::{DateTime, Utc};
 use dateline_core::auth::ArticleAccess;
 use dateline_core::{
-    ArticleId, ArticleStatus, AuthorId, Direction, FeaturedImage, Language, Provenance, UserId,
+    ArticleId, ArticleKind, ArticleStatus, AuthorId, Direction, FeaturedImage, Language,
+    Provenance, UserId,
 };
 use serde::Serialize;
 
@@ -92,6 +93,8 @@ pub struct ArticleSummary {
     pub comments_closed: bool,
     /// The id feeds gave it on the site it was imported from.
     pub feed_guid: Option<String>,
+    pub kind: ArticleKind,
+    pub in_navigation: bool,
 }
 
 impl ArticleSummary {
@@ -157,6 +160,8 @@ impl ArticleSummary {
             inline_count: r.inline_count,
             comments_closed: r.comments_closed != 0,
             feed_guid: Some(r.feed_guid).filter(|g| !g.is_empty()),
+            kind: ArticleKind::parse(&r.kind).unwrap_or_default(),
+            in_navigation: r.in_navigation != 0,
         }
     }
 }

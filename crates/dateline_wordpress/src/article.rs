@@ -24,6 +24,8 @@ pub struct Catalog {
     /// Categories by their (exported) slug.
     pub categories: HashMap<String, Term>,
     pub attachments: HashMap<i64, Attachment>,
+    /// Pages a navigation menu links to.
+    pub menu_pages: std::collections::HashSet<i64>,
 }
 
 impl Catalog {
@@ -156,9 +158,10 @@ pub struct MapOptions {
     pub language: String,
 }
 
-/// Maps a post of type `post` to an article, or says why it is skipped.
+/// Maps a post (or a page) to an article, or says why it is skipped.
 pub fn map_post(post: &Post, catalog: &Catalog, options: &MapOptions) -> Disposition {
     let mut notes = Vec::new();
+    let is_page = post.post_type == "page";
     let private = !post.password.trim().is_empty() || post.status == "private";
     let status = match post.status.as_str() {
         "publish" if private => "draft",
@@ -225,7 +228,11 @@ pub fn map_post(post: &Post, catalog: &Catalog, options: &MapOptions) -> Disposi
             }
         }
     };
-    let (section, tags, term_notes) = terms(post, catalog);
+    let (section, tags, term_notes) = if is_page {
+        (None, Vec::new(), Vec::new())
+    } else {
+        terms(post, catalog)
+    };
     notes.extend(term_notes);
     let (original, deck, dateline, unmapped_meta) = meta_fields(post, options, &mut notes);
     let featured_image = post
@@ -260,6 +267,8 @@ pub fn map_post(post: &Post, catalog: &Catalog, options: &MapOptions) -> Disposi
         original,
         translation_of: None,
         body: converted.html,
+        kind: Some(if is_page { "page" } else { "report" }.into()),
+        in_navigation: is_page && catalog.menu_pages.contains(&post.id),
     };
     Disposition::Article(Box::new(Mapped {
         input,
@@ -405,12 +414,20 @@ fn meta_fields(post: &Post, options: &MapOptions, notes: &mut Vec<String>) -> Me
 /// the usual permalink forms (sites change theirs over the years).
 fn old_paths(post: &Post, catalog: &Catalog) -> Vec<String> {
     let mut out = vec![format!("/?p={}", post.id)];
+    if post.post_type == "page" {
+        out.push(format!("/?page_id={}", post.id));
+    }
     if let Some(p) = catalog.old_path(&post.link) {
         out.push(p);
     }
     let slug = percent_decode_slug(&post.slug);
     if !slug.trim().is_empty() {
-        if let Some(d) = post.date_local.or(post.date_gmt) {
+        // Pages have no dates in their addresses.
+        if let Some(d) = post
+            .date_local
+            .or(post.date_gmt)
+            .filter(|_| post.post_type != "page")
+        {
             out.push(normalize_path(&format!("/{}/{slug}", d.format("%Y/%m/%d"))));
             out.push(normalize_path(&format!("/{}/{slug}", d.format("%Y/%m"))));
         }

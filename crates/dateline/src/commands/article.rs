@@ -174,6 +174,7 @@ pub async fn list(storage: &Storage, status: Option<&str>, limit: u32) -> anyhow
     let db = open(storage).await?;
     let filter = ArticleFilter {
         status,
+        with_pages: true,
         ..ArticleFilter::default()
     };
     let page = articles::list(&db, &filter, PageRequest::new(1, limit.clamp(1, 200))).await?;

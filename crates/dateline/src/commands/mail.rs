@@ -156,6 +156,10 @@ pub async fn send(
             "\"{}\" is not published; publish it first",
             view.summary.headline
         ),
+        Err(Refusal::APage) => anyhow::bail!(
+            "\"{}\" is a page, not a report: pages are not mailed to subscribers",
+            view.summary.headline
+        ),
         Err(Refusal::NotMarked) => anyhow::bail!("the send was made by another process meanwhile"),
     };
     eprintln!(

@@ -165,6 +165,15 @@ async fn catalog(file: &Path, summary: &mut Summary) -> anyhow::Result<Catalog> 
                     },
                 );
             }
+            Ok(Entry::Post(p)) if p.post_type == "nav_menu_item" => {
+                if p.meta("_menu_item_object") == Some("page")
+                    && let Some(id) = p
+                        .meta("_menu_item_object_id")
+                        .and_then(|v| v.trim().parse().ok())
+                {
+                    catalog.menu_pages.insert(id);
+                }
+            }
             Ok(Entry::Post(_)) => {}
             Err(e) if e.fatal => {
                 summary.fatal.push(e.to_string());
@@ -245,10 +254,10 @@ impl Importer<'_> {
         match post.post_type.as_str() {
             "post" => self.post(post, summary).await,
             "attachment" => Ok(()),
-            "page" => {
-                summary.skip(item_name(post), "a page: Dateline has no static pages yet");
-                Ok(())
-            }
+            "page" => self.post(post, summary).await,
+            // Menus are read in the first pass: they say which pages are in
+            // the navigation.
+            "nav_menu_item" => Ok(()),
             other => {
                 summary.skipped_types.push(other.to_string());
                 Ok(())

@@ -92,16 +92,15 @@ async fn a_wordpress_site_moves_in(backend: Backend) {
     let o = import(&export_fixture(), &db_args, &[]);
     let out = stdout(&o);
     assert!(o.status.success(), "{out}\n{}", stderr(&o));
-    // Six posts (published, Arabic, draft, scheduled, private, pending);
+    // Six posts (published, Arabic, draft, scheduled, private, pending), a page;
     // 9 readers' comments, one pingback kept as a mention.
     assert!(
         out.contains(
-            "Imported 6 articles (0 updated, 0 unchanged), 9 comments (0 already here), 1 mentions"
+            "Imported 7 articles (0 updated, 0 unchanged), 9 comments (0 already here), 1 mentions"
         ),
         "{out}"
     );
     for expected in [
-        "page 30 “Corrections policy”",
         "private in WordPress: imported as a draft",
         "comment 109 answers a comment not in the export",
         "\"Water & Wells\" became a tag",
@@ -109,7 +108,6 @@ async fn a_wordpress_site_moves_in(backend: Backend) {
         "pullquote (1×)",
         "contact-form-7 (1×)",
         "broken_meta (1×)",
-        "nav_menu_item: 1",
         "https://oasis-ledger.example/wp-content/uploads/2024/03/well.jpg",
         "categories had a parent category",
     ] {
@@ -233,6 +231,48 @@ async fn a_wordpress_site_moves_in(backend: Backend) {
     let first = home.find("Wells run dry").unwrap();
     assert!(first < home.find("بغداد تستقبل").unwrap());
 
+    // The page: at the root, in the navigation (its menu item), without a
+    // byline, dates or comments; in the sitemap, not in feeds or lists.
+    for old in ["/corrections-policy/", "/?page_id=30", "/?p=30"] {
+        assert_eq!(
+            location(&server, old).await,
+            (301, "/corrections-policy".into()),
+            "{old}"
+        );
+    }
+    let policy = text(&server, "/corrections-policy").await;
+    assert!(policy.contains("we say so at the top of the report"));
+    let pdoc = scraper::Html::parse_document(&policy);
+    assert_eq!(
+        pdoc.select(&sel(".story-meta, #comments, .newsletter-box"))
+            .count(),
+        0
+    );
+    assert!(policy.contains("\"@type\":\"WebPage\""));
+    let nav: Vec<String> = doc
+        .select(&sel("nav.sections a"))
+        .map(|a| a.text().collect())
+        .collect();
+    assert!(nav.contains(&"Corrections policy".to_string()), "{nav:?}");
+    assert!(
+        text(&server, "/sitemaps/articles-1.xml")
+            .await
+            .contains("/corrections-policy")
+    );
+    assert!(
+        !text(&server, "/sitemaps/news.xml")
+            .await
+            .contains("/corrections-policy")
+    );
+    for path in ["/feed.xml", "/", "/archive", "/api/v1/articles"] {
+        let body = text(&server, path).await;
+        let body = body.replace("href=\"/corrections-policy\">Corrections policy</a>", "");
+        assert!(
+            !body.contains("Corrections policy"),
+            "the page is listed in {path}"
+        );
+    }
+
     // Feeds keep the old GUIDs.
     let rss = text(&server, "/feed.xml").await;
     assert!(
@@ -288,7 +328,7 @@ async fn a_wordpress_site_moves_in(backend: Backend) {
     assert!(o.status.success(), "{again}");
     assert!(
         again.contains(
-            "Imported 0 articles (0 updated, 6 unchanged), 0 comments (9 already here), 0 mentions"
+            "Imported 0 articles (0 updated, 7 unchanged), 0 comments (9 already here), 0 mentions"
         ),
         "{again}"
     );
@@ -324,7 +364,7 @@ async fn a_wordpress_site_moves_in(backend: Backend) {
     let o = import(&newer, &db_args, &[]);
     let out = stdout(&o);
     assert!(
-        out.contains("Imported 0 articles (1 updated, 4 unchanged), 1 comments (8 already here)"),
+        out.contains("Imported 0 articles (1 updated, 5 unchanged), 1 comments (8 already here)"),
         "{out}"
     );
     assert!(
@@ -334,7 +374,7 @@ async fn a_wordpress_site_moves_in(backend: Backend) {
     assert!(out.contains("post 10 “Wells run dry"), "{out}");
     let o = import(&newer, &db_args, &["--overwrite"]);
     let out = stdout(&o);
-    assert!(out.contains("(1 updated, 5 unchanged)"), "{out}");
+    assert!(out.contains("(1 updated, 6 unchanged)"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -391,7 +431,7 @@ async fn bad_exports_are_refused_plainly() {
     let out = stdout(&o);
     assert!(o.status.success(), "{out}");
     assert!(
-        out.contains("Imported 6 articles (0 updated, 0 unchanged), 9 comments (0 already here)"),
+        out.contains("Imported 7 articles (0 updated, 0 unchanged), 9 comments (0 already here)"),
         "{out}"
     );
     // A missing file.
@@ -531,6 +571,6 @@ async fn images_come_in_from_a_copy_of_uploads() {
         &["--uploads", &uploads_arg],
     );
     let again = stdout(&o);
-    assert!(again.contains("(0 updated, 6 unchanged)"), "{again}");
+    assert!(again.contains("(0 updated, 7 unchanged)"), "{again}");
     assert_eq!(media_files(), stored, "nothing stored twice");
 }

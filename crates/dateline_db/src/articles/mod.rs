@@ -15,8 +15,8 @@ mod save;
 pub(crate) use read::load_summaries;
 pub use read::{
     ArticleFilter, Revision, SlugLookup, bodies, find, find_published, id_for_slug,
-    last_published_change, list, months_with_articles, published_count, published_since,
-    published_slugs, revisions,
+    last_published_change, list, months_with_articles, navigation_pages, published_count,
+    published_since, published_slugs, revisions,
 };
 pub(crate) use rerender::render_older_bodies;
 pub(crate) use save::save_restoring;

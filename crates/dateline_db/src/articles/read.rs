@@ -119,6 +119,8 @@ pub struct ArticleFilter {
     pub recently_updated: bool,
     /// Pinned articles first (the front page).
     pub pinned_first: bool,
+    /// Pages too (the newsroom's list); readers' lists hold reports only.
+    pub with_pages: bool,
 }
 
 impl ArticleFilter {
@@ -161,6 +163,9 @@ pub async fn list(
 
 fn push_filter(sql: &mut Sql, f: &ArticleFilter) {
     sql.push(" WHERE 1 = 1");
+    if !f.with_pages {
+        sql.push(" AND a.kind = 'report'");
+    }
     if let Some(status) = f.status {
         sql.push(" AND a.status = ")
             .bind(status.as_str().to_owned());
@@ -302,7 +307,7 @@ async fn terms_by_id(db: &Db, table: &'static str, ids: &[i64]) -> Result<HashMa
 pub async fn months_with_articles(db: &Db) -> Result<Vec<(i32, u32, i64)>> {
     // Grouping by month is done here rather than in SQL: the date functions of
     // the two databases differ, and one row per article's time is cheap.
-    let times: Vec<i64> = sqlx::query_scalar("SELECT published_at FROM articles WHERE status = 'published' AND published_at IS NOT NULL ORDER BY published_at DESC")
+    let times: Vec<i64> = sqlx::query_scalar("SELECT published_at FROM articles WHERE status = 'published' AND kind = 'report' AND published_at IS NOT NULL ORDER BY published_at DESC")
         .fetch_all(db.pool())
         .await?;
     let mut months: Vec<(i32, u32, i64)> = Vec::new();
@@ -390,7 +395,7 @@ pub async fn published_since(
     since: DateTime<Utc>,
     limit: u32,
 ) -> Result<Vec<ArticleSummary>> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE status = 'published' AND published_at >= $1 ORDER BY published_at DESC, id DESC LIMIT $2")
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE status = 'published' AND kind = 'report' AND published_at >= $1 ORDER BY published_at DESC, id DESC LIMIT $2")
         .bind(ts(since))
         .bind(i64::from(limit))
         .fetch_all(db.pool())
@@ -404,4 +409,14 @@ pub async fn published_count(db: &Db) -> Result<u64> {
         .fetch_one(db.pool())
         .await?;
     Ok(n as u64)
+}
+
+/// The published pages chosen for the site's navigation: (slug, headline),
+/// by headline.
+pub async fn navigation_pages(db: &Db) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT slug, headline FROM articles WHERE kind = 'page' AND in_navigation = 1 AND status = 'published' ORDER BY headline, id LIMIT 20",
+    )
+    .fetch_all(db.pool())
+    .await?)
 }

@@ -431,7 +431,7 @@ struct Columns<'a> {
     original_language: String,
 }
 
-const COLUMN_LIST: &str = "slug, headline, deck, excerpt, dateline, language, direction, section_id, status, published_at, image_url, image_alt, image_caption, image_credit, original_outlet, original_url, original_language, translation_group";
+const COLUMN_LIST: &str = "slug, headline, deck, excerpt, dateline, language, direction, section_id, status, published_at, image_url, image_alt, image_caption, image_credit, original_outlet, original_url, original_language, translation_group, kind, in_navigation";
 
 impl<'a> Columns<'a> {
     fn new(draft: &'a ArticleDraft, excerpt: String, section_id: Option<i64>) -> Self {
@@ -484,7 +484,9 @@ impl<'a> Columns<'a> {
         sql.bind(self.outlet.clone()).push(", ");
         sql.bind(self.original_url.clone()).push(", ");
         sql.bind(self.original_language.clone()).push(", ");
-        sql.bind(group);
+        sql.bind(group).push(", ");
+        sql.bind(d.kind.as_str().to_owned()).push(", ");
+        sql.bind(i64::from(d.in_navigation));
     }
 }
 

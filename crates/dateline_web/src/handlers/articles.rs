@@ -60,8 +60,11 @@ async fn render_view(
     let site = crate::handlers::site(state).await?;
     let mut meta = article_meta(view, &site.settings, &state.urls);
     let shown_live = matches!(shown, Shown::Live(..));
+    let is_page = view.summary.kind == dateline_core::ArticleKind::Page;
     // Where comments are turned off, paragraphs take none either.
     let (passages, markers, comments) = match shown {
+        // Pages take no comments.
+        Shown::Live(..) if is_page => (Vec::new(), Vec::new(), None),
         Shown::Live(sort, filter) if site.comments.enabled => {
             let passages = dateline_db::passages::for_article(&state.db, view.summary.id).await?;
             let markers = PassageMarker::for_passages(&passages, &view.summary.slug, &state.urls);
@@ -137,6 +140,8 @@ pub(crate) async fn render_draft(
         published_at: Some(draft.published_at.unwrap_or(now)),
         created_at: now,
         feed_guid: None,
+        kind: draft.kind,
+        in_navigation: draft.in_navigation,
         updated_at: draft.published_at.unwrap_or(now),
         section: draft
             .section
@@ -272,7 +277,7 @@ fn article_meta(v: &ArticleView, settings: &SiteSettings, urls: &Urls) -> PageMe
     };
     let mut ld = json!({
         "@context": "https://schema.org",
-        "@type": "NewsArticle",
+        "@type": if a.kind == dateline_core::ArticleKind::Page { "WebPage" } else { "NewsArticle" },
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "url": canonical,
         "headline": a.headline,

@@ -63,6 +63,15 @@ async fn build_site(state: &AppState) -> Result<SiteContext, AppError> {
             label: s.name,
         })
         .collect();
+    nav.extend(
+        dateline_db::articles::navigation_pages(&state.db)
+            .await?
+            .into_iter()
+            .map(|(slug, headline)| Link {
+                url: state.urls.article(&slug),
+                label: headline,
+            }),
+    );
     nav.extend(settings.navigation.iter().map(|n| Link {
         url: n.url.clone(),
         label: n.label.clone(),

@@ -136,6 +136,8 @@ pub struct ArticlePageView {
     /// Other sites that linked to the report (pingbacks and trackbacks
     /// kept by an import).
     pub mentions: Vec<MentionView>,
+    /// A page (About, Contact): no byline, dates, sign-up box or comments.
+    pub is_page: bool,
 }
 
 /// A site that linked to the report.
@@ -338,6 +340,7 @@ impl ArticlePageView {
             image_credit_label: phrases.image_credit,
             comments: None,
             mentions: Vec::new(),
+            is_page: a.kind == dateline_core::ArticleKind::Page,
         }
     }
 }

@@ -86,6 +86,7 @@ pub async fn list(
         text: p.q.clone(),
         owner: only_mine.then_some(who.user.id),
         recently_updated: true,
+        with_pages: true,
         ..ArticleFilter::default()
     };
     let page_no = p.page.unwrap_or(1).max(1);
@@ -196,6 +197,9 @@ pub struct ArticleFields {
     pub original_language: String,
     pub translators: String,
     pub translation_of: String,
+    /// "report" or "page".
+    pub kind: String,
+    pub in_navigation: bool,
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -230,6 +234,8 @@ impl ArticleFields {
             original_language: m.text("original_language"),
             translators: m.text("translators"),
             translation_of: m.text("translation_of"),
+            kind: m.text("kind"),
+            in_navigation: !m.text("in_navigation").is_empty(),
         }
     }
 
@@ -282,6 +288,8 @@ impl ArticleFields {
                 .map(|p| p.translators.join(", "))
                 .unwrap_or_default(),
             translation_of: String::new(),
+            kind: a.kind.as_str().to_owned(),
+            in_navigation: a.in_navigation,
         }
     }
 
@@ -336,6 +344,8 @@ impl ArticleFields {
             }),
             translation_of: opt(&self.translation_of),
             body: self.body.clone(),
+            kind: opt(&self.kind),
+            in_navigation: self.in_navigation,
         }
     }
 }

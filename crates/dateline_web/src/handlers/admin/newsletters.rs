@@ -162,6 +162,10 @@ pub(crate) async fn send_article(
                 "“{}” is not published yet; publish it first, or tick “email subscribers” in the editor to send it when it is.",
                 v.summary.headline
             )),
+            Err(Refusal::APage) => Err(format!(
+                "“{}” is a page, not a report: pages are not mailed to subscribers.",
+                v.summary.headline
+            )),
             Err(Refusal::NotMarked) => Err("Another process sent it meanwhile.".into()),
         },
     )

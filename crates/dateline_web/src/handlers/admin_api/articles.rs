@@ -89,6 +89,12 @@ pub struct ArticleBody {
     /// Markdown.
     #[serde(default)]
     pub body: String,
+    /// "report" (default) or "page": a page is at the site's root, in the
+    /// sitemap, never in lists, feeds or the newsletter.
+    pub kind: Option<String>,
+    /// A page listed in the site's navigation.
+    #[serde(default)]
+    pub in_navigation: bool,
     /// On a change: the revision the change was made from. When someone
     /// saved since, the answer is 409 and nothing is written.
     pub revision: Option<i64>,
@@ -145,6 +151,8 @@ impl ArticleBody {
             }),
             translation_of: self.translation_of,
             body: self.body,
+            kind: self.kind,
+            in_navigation: self.in_navigation,
         };
         Ok((input, self.revision))
     }
@@ -281,6 +289,7 @@ pub async fn list(
         text: p.q,
         owner: (!client.actor.can(Capability::SeeAllArticles)).then_some(client.user.id),
         recently_updated: true,
+        with_pages: true,
         ..ArticleFilter::default()
     };
     let page = store::list(
