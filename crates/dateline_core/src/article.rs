@@ -680,7 +680,9 @@ mod tests {
             in_navigation: true,
             ..input()
         };
-        let e = report_in_nav.validate(&Language::english(), now()).unwrap_err();
+        let e = report_in_nav
+            .validate(&Language::english(), now())
+            .unwrap_err();
         assert!(e.to_string().contains("Only a page"), "{e}");
         let odd = ArticleInput {
             kind: Some("gallery".into()),
