@@ -7,7 +7,7 @@
 //! whole items behind and a second run finishes the job.
 
 use crate::comments::{next_comments_version, path_segment};
-use crate::{Backend, Db, Result, from_ts, ts};
+use crate::{Backend, Db, DbError, Result, from_ts, ts};
 use chrono::{DateTime, Utc};
 use dateline_core::comment::CommentStatus;
 use dateline_core::{ArticleId, UserId};
@@ -74,24 +74,46 @@ async fn remember_in(
     Ok(())
 }
 
-/// Marks an imported article with the id feeds gave it on the old site
-/// and whether it stays at the top of the front page.
-pub async fn mark_article(db: &Db, id: ArticleId, feed_guid: &str, pinned: bool) -> Result<()> {
+/// What follows an imported article's save: what the source item became,
+/// the old site's feed id and pin, and its old addresses.
+#[derive(Debug)]
+pub struct ArticleImport<'a> {
+    pub source: &'a str,
+    pub source_id: &'a str,
+    pub item: &'a Imported,
+    pub feed_guid: &'a str,
+    pub pinned: bool,
+    pub paths: &'a [(String, LegacyTarget)],
+}
+
+/// Stores an `ArticleImport` in one transaction. Returns how many old
+/// addresses were new or changed.
+pub async fn finish_article(db: &Db, a: &ArticleImport<'_>, now: DateTime<Utc>) -> Result<u64> {
+    let (source, source_id, item, feed_guid, pinned, paths) = (
+        a.source,
+        a.source_id,
+        a.item,
+        a.feed_guid,
+        a.pinned,
+        a.paths,
+    );
     let mut tx = db.write_tx().await?;
+    remember_in(&mut tx, source, "post", source_id, item, now).await?;
     let changed = sqlx::query(
         "UPDATE articles SET feed_guid = $1, pinned = $2 WHERE id = $3 AND (feed_guid <> $1 OR pinned <> $2)",
     )
     .bind(feed_guid)
     .bind(i64::from(pinned))
-    .bind(id.0)
+    .bind(item.target_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if changed > 0 {
         crate::site::bump_content_version(&mut tx).await?;
     }
+    let added = add_legacy_paths_in(&mut tx, paths).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(added)
 }
 
 /// Where an old address goes.
@@ -108,6 +130,15 @@ pub enum LegacyTarget {
 /// or changed.
 pub async fn add_legacy_paths(db: &Db, paths: &[(String, LegacyTarget)]) -> Result<u64> {
     let mut tx = db.write_tx().await?;
+    let changed = add_legacy_paths_in(&mut tx, paths).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+async fn add_legacy_paths_in(
+    conn: &mut AnyConnection,
+    paths: &[(String, LegacyTarget)],
+) -> Result<u64> {
     let mut changed = 0;
     for (path, target) in paths {
         let (article, target) = match target {
@@ -122,11 +153,10 @@ pub async fn add_legacy_paths(db: &Db, paths: &[(String, LegacyTarget)]) -> Resu
         .bind(path)
         .bind(article)
         .bind(target)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     }
-    tx.commit().await?;
     Ok(changed)
 }
 
@@ -214,14 +244,42 @@ pub async fn add_comments(
     now: DateTime<Utc>,
 ) -> Result<CommentsAdded> {
     let mut out = CommentsAdded::default();
-    let mut tx = db.write_tx().await?;
+    // What of this article's comments came from this source before, in
+    // one query: a second run of the same file writes nothing here.
+    let before: Vec<(String, i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT i.source_id, c.id, c.thread_id, c.depth, c.path FROM imported_items i \
+         JOIN comments c ON c.id = i.target_id \
+         WHERE i.source = $1 AND i.kind = 'comment' AND c.article_id = $2",
+    )
+    .bind(source)
+    .bind(article.0)
+    .fetch_all(db.pool())
+    .await?;
+    let before: HashMap<String, Place> = before
+        .into_iter()
+        .map(|(sid, id, thread_id, depth, path)| {
+            (
+                sid,
+                Place {
+                    id,
+                    thread_id,
+                    depth,
+                    path,
+                },
+            )
+        })
+        .collect();
     let mut placed: HashMap<&str, Place> = HashMap::new();
     for c in comments {
-        if let Some(place) = imported_place(&mut tx, source, &c.source_id).await? {
-            placed.insert(&c.source_id, place);
+        if let Some(place) = before.get(&c.source_id) {
+            placed.insert(&c.source_id, place.clone());
             out.already_there += 1;
         }
     }
+    if placed.len() == comments.len() {
+        return Ok(out);
+    }
+    let mut tx = db.write_tx().await?;
     let known: HashMap<&str, &ImportedComment> =
         comments.iter().map(|c| (c.source_id.as_str(), c)).collect();
     let mut explicit_ids = false;
@@ -242,28 +300,27 @@ pub async fn add_comments(
                 },
             },
         };
-        let free = match c.keep_id {
-            Some(id) => {
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM comments WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    == 0
-            }
-            None => false,
+        let kept = match c.keep_id {
+            Some(id) => insert_comment(&mut tx, article, c, parent.as_ref(), Some(id)).await?,
+            None => None,
         };
-        if c.keep_id.is_some() && !free {
-            out.renumbered += 1;
-        }
-        let place = insert_comment(
-            &mut tx,
-            article,
-            c,
-            parent.as_ref(),
-            c.keep_id.filter(|_| free),
-        )
-        .await?;
-        explicit_ids |= free;
+        let place = match kept {
+            Some(place) => {
+                explicit_ids = true;
+                place
+            }
+            None => {
+                if c.keep_id.is_some() {
+                    out.renumbered += 1;
+                }
+                if explicit_ids {
+                    catch_up_sequence(&mut tx, db.backend()).await?;
+                }
+                insert_comment(&mut tx, article, c, parent.as_ref(), None)
+                    .await?
+                    .ok_or(DbError::NotFound)?
+            }
+        };
         remember_in(
             &mut tx,
             source,
@@ -280,20 +337,28 @@ pub async fn add_comments(
         placed.insert(&c.source_id, place);
         out.added += 1;
     }
-    if explicit_ids && db.backend() == Backend::Postgres {
-        // Ids given by hand do not move PostgreSQL's sequence; the next
-        // reader's comment must not be handed one of them.
-        sqlx::query(
-            "SELECT setval(pg_get_serial_sequence('comments', 'id'), (SELECT MAX(id) FROM comments))",
-        )
-        .execute(&mut *tx)
-        .await?;
+    if explicit_ids {
+        catch_up_sequence(&mut tx, db.backend()).await?;
     }
     if out.added > 0 {
         recount(&mut tx, article).await?;
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// Ids given by hand do not move PostgreSQL's sequence (SQLite's
+/// AUTOINCREMENT follows by itself): the next comment must not be handed
+/// one of them.
+async fn catch_up_sequence(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query(
+            "SELECT setval(pg_get_serial_sequence('comments', 'id'), (SELECT MAX(id) FROM comments))",
+        )
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Comments ordered so that each comes after its parent (when its parent
@@ -341,32 +406,44 @@ async fn imported_place(
     .await?)
 }
 
+/// Stores one comment under `parent`. With `id`, under that number when it
+/// is free (None when it is taken); else under the sequence's next.
 async fn insert_comment(
     conn: &mut AnyConnection,
     article: ArticleId,
     c: &ImportedComment,
     parent: Option<&Place>,
     id: Option<i64>,
-) -> Result<Place> {
+) -> Result<Option<Place>> {
     let created = ts(c.created_at);
     let depth = parent.map_or(0, |p| p.depth + 1);
-    // With the old number when it is free, else the next of the sequence.
-    let (id_column, first) = if id.is_some() { ("id, ", 1) } else { ("", 0) };
-    let values: Vec<String> = (1..=11 + first).map(|n| format!("${n}")).collect();
-    let (head, tail) = values.split_at(4 + first);
-    let sql = format!(
-        "INSERT INTO comments ({id_column}article_id, parent_id, depth, status, thread_id, path, \
-         author_name, author_email, author_url, user_id, body_markdown, body_html, created_at, updated_at) \
-         VALUES ({}, 0, '', {}, ${})  RETURNING id",
-        head.join(", "),
-        tail.join(", "),
-        11 + first
-    );
+    let place = |id: i64| match parent {
+        Some(p) => (p.thread_id, format!("{}/{}", p.path, path_segment(id))),
+        None => (id, path_segment(id)),
+    };
+    let columns = "article_id, parent_id, depth, status, author_name, author_email, author_url, \
+                   user_id, body_markdown, body_html, created_at, updated_at, thread_id, path";
+    let (sql, known) = match id {
+        // Its place in the thread is known before it is stored: one statement.
+        Some(id) => (
+            format!(
+                "INSERT INTO comments (id, {columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) \
+                 ON CONFLICT (id) DO NOTHING RETURNING id"
+            ),
+            Some((id, place(id))),
+        ),
+        None => (
+            format!(
+                "INSERT INTO comments ({columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 0, '') RETURNING id"
+            ),
+            None,
+        ),
+    };
     let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-    if let Some(id) = id {
-        q = q.bind(id);
+    if let Some((id, _)) = &known {
+        q = q.bind(*id);
     }
-    let id: i64 = q
+    q = q
         .bind(article.0)
         .bind(parent.map(|p| p.id))
         .bind(depth)
@@ -377,25 +454,32 @@ async fn insert_comment(
         .bind(c.user_id.map(|u| u.0))
         .bind(&c.body_markdown)
         .bind(&c.body_html)
-        .bind(created)
-        .fetch_one(&mut *conn)
-        .await?;
-    let (thread_id, path) = match parent {
-        Some(p) => (p.thread_id, format!("{}/{}", p.path, path_segment(id))),
-        None => (id, path_segment(id)),
+        .bind(created);
+    if let Some((_, (thread, path))) = &known {
+        q = q.bind(*thread).bind(path.clone());
+    }
+    let Some(stored): Option<i64> = q.fetch_optional(&mut *conn).await? else {
+        return Ok(None);
     };
-    sqlx::query("UPDATE comments SET thread_id = $1, path = $2 WHERE id = $3")
-        .bind(thread_id)
-        .bind(&path)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(Place {
-        id,
+    let (thread_id, path) = match known {
+        Some((_, tp)) => tp,
+        None => {
+            let (thread_id, path) = place(stored);
+            sqlx::query("UPDATE comments SET thread_id = $1, path = $2 WHERE id = $3")
+                .bind(thread_id)
+                .bind(&path)
+                .bind(stored)
+                .execute(&mut *conn)
+                .await?;
+            (thread_id, path)
+        }
+    };
+    Ok(Some(Place {
+        id: stored,
         thread_id,
         depth,
         path,
-    })
+    }))
 }
 
 /// Sets the article's counts from its comments and marks them changed.

@@ -286,56 +286,71 @@ impl Importer<'_> {
         summary.controls_removed += mapped.controls_removed;
         let mut mapped = mapped;
         let media_paths = self.images(&name, &mut mapped, summary).await?;
-        let digest = digest(&mapped.input, mapped.pinned, &mapped.guid);
+        // Everything the post leaves in storage, its old addresses included:
+        // the same digest means nothing to write.
+        let digest = digest(&format!(
+            "{:?}|{}|{}|{:?}|{:?}",
+            mapped.input, mapped.pinned, mapped.guid, mapped.old_paths, media_paths
+        ));
         let post_id = post.id.to_string();
         let known = imports::find(self.db, self.source, "post", &post_id).await?;
-        let id = match known {
+        let (known_digest, known_revision) = known
+            .as_ref()
+            .map_or((String::new(), 0), |k| (k.digest.clone(), k.revision));
+        // The article, and the revision this import saved (None: kept).
+        let id: Option<(dateline_core::ArticleId, Option<i64>)> = match known {
             Some(k) if k.digest == digest => {
                 summary.unchanged += 1;
-                dateline_core::ArticleId(k.target_id)
+                return self
+                    .comments(post, dateline_core::ArticleId(k.target_id), summary)
+                    .await;
             }
             Some(k) => {
                 let current =
                     articles::find(self.db, dateline_core::ArticleId(k.target_id)).await?;
                 match current {
-                    None => {
-                        self.save(&name, post, &mapped.input, None, &digest, summary)
-                            .await?
-                    }
+                    None => self.save(&name, post, &mapped.input, None, summary).await?,
                     Some(a) if a.summary.revision != k.revision && !self.options.overwrite => {
                         summary.kept_edited.push(name.clone());
-                        a.summary.id
+                        Some((a.summary.id, None))
                     }
                     Some(a) => {
-                        let rev = a.summary.revision;
-                        self.save(
-                            &name,
-                            post,
-                            &mapped.input,
-                            Some((a.summary.id, rev)),
-                            &digest,
-                            summary,
-                        )
-                        .await?
+                        let at = Some((a.summary.id, a.summary.revision));
+                        self.save(&name, post, &mapped.input, at, summary).await?
                     }
                 }
             }
-            None => {
-                self.save(&name, post, &mapped.input, None, &digest, summary)
-                    .await?
-            }
+            None => self.save(&name, post, &mapped.input, None, summary).await?,
         };
-        if id.0 == 0 {
+        let Some((id, revision)) = id else {
             return Ok(());
-        }
-        imports::mark_article(self.db, id, &mapped.guid, mapped.pinned).await?;
+        };
         let mut paths: Vec<_> = mapped
             .old_paths
             .iter()
             .map(|p| (p.clone(), LegacyTarget::Article(id)))
             .collect();
         paths.extend(media_paths);
-        summary.addresses += imports::add_legacy_paths(self.db, &paths).await?;
+        // An article kept as edited in Dateline keeps the digest it had, so
+        // that the next run still sees the difference.
+        let item = imports::Imported {
+            target_id: id.0,
+            digest: if revision.is_some() {
+                digest
+            } else {
+                known_digest
+            },
+            revision: revision.unwrap_or(known_revision),
+        };
+        let finished = imports::ArticleImport {
+            source: self.source,
+            source_id: &post_id,
+            item: &item,
+            feed_guid: &mapped.guid,
+            pinned: mapped.pinned,
+            paths: &paths,
+        };
+        summary.addresses += imports::finish_article(self.db, &finished, Utc::now()).await?;
         self.comments(post, id, summary).await
     }
 
@@ -388,17 +403,16 @@ impl Importer<'_> {
         Ok(old)
     }
 
-    /// Saves a mapped post; returns its id, or id 0 when it was refused
-    /// (and said so in the summary).
+    /// Saves a mapped post; returns its id and the revision saved, or None
+    /// when it was refused (and said so in the summary).
     async fn save(
         &self,
         name: &str,
         post: &Post,
         input: &ArticleInput,
         existing: Option<(dateline_core::ArticleId, i64)>,
-        digest: &str,
         summary: &mut Summary,
-    ) -> anyhow::Result<dateline_core::ArticleId> {
+    ) -> anyhow::Result<Option<(dateline_core::ArticleId, Option<i64>)>> {
         let now = Utc::now();
         let when = input
             .published_at
@@ -414,7 +428,7 @@ impl Importer<'_> {
                 Ok(d) => d,
                 Err(errors) => {
                     summary.fail(name.to_string(), errors.to_string());
-                    return Ok(dateline_core::ArticleId(0));
+                    return Ok(None);
                 }
             };
             let target = match existing {
@@ -431,21 +445,7 @@ impl Importer<'_> {
                     } else {
                         summary.articles += 1;
                     }
-                    let item = imports::Imported {
-                        target_id: saved.id.0,
-                        digest: digest.to_string(),
-                        revision: saved.revision,
-                    };
-                    imports::remember(
-                        self.db,
-                        self.source,
-                        "post",
-                        &post.id.to_string(),
-                        &item,
-                        now,
-                    )
-                    .await?;
-                    return Ok(saved.id);
+                    return Ok(Some((saved.id, Some(saved.revision))));
                 }
                 Err(DbError::Conflict { field, .. }) if field == "slug" && round == 0 => {
                     let taken = draft.slug.as_str().to_string();
@@ -458,7 +458,7 @@ impl Importer<'_> {
                 }
                 Err(DbError::Invalid(errors)) => {
                     summary.fail(name.to_string(), errors.to_string());
-                    return Ok(dateline_core::ArticleId(0));
+                    return Ok(None);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -467,7 +467,7 @@ impl Importer<'_> {
             name.to_string(),
             "its slug is taken, even with its id added".into(),
         );
-        Ok(dateline_core::ArticleId(0))
+        Ok(None)
     }
 
     async fn comments(
@@ -613,7 +613,6 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// What an item was imported from: equal digests, nothing to change.
-fn digest(input: &ArticleInput, pinned: bool, guid: &str) -> String {
-    let h = xxhash_rust::xxh3::xxh3_128(format!("{input:?}|{pinned}|{guid}").as_bytes());
-    format!("{h:032x}")
+fn digest(made_from: &str) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(made_from.as_bytes()))
 }
