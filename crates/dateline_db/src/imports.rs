@@ -244,17 +244,20 @@ pub async fn add_comments(
     now: DateTime<Utc>,
 ) -> Result<CommentsAdded> {
     let mut out = CommentsAdded::default();
-    // What of this article's comments came from this source before, in
-    // one query: a second run of the same file writes nothing here.
-    let before: Vec<(String, i64, i64, i64, String)> = sqlx::query_as(
-        "SELECT i.source_id, c.id, c.thread_id, c.depth, c.path FROM imported_items i \
-         JOIN comments c ON c.id = i.target_id \
-         WHERE i.source = $1 AND i.kind = 'comment' AND c.article_id = $2",
-    )
-    .bind(source)
-    .bind(article.0)
-    .fetch_all(db.pool())
-    .await?;
+    // Which of these comments came from this source before, found by the
+    // primary key (in chunks): a second run of the same file writes nothing.
+    let mut before: Vec<(String, i64, i64, i64, String)> = Vec::new();
+    for chunk in comments.chunks(500) {
+        let mut q = crate::sql::Sql::new(
+            "SELECT i.source_id, c.id, c.thread_id, c.depth, c.path FROM imported_items i \
+             JOIN comments c ON c.id = i.target_id WHERE i.source = ",
+        );
+        q.bind(source.to_owned())
+            .push(" AND i.kind = 'comment' AND i.source_id IN (")
+            .bind_list(chunk.iter().map(|c| c.source_id.clone()))
+            .push(")");
+        before.extend(q.query_as().fetch_all(db.pool()).await?);
+    }
     let before: HashMap<String, Place> = before
         .into_iter()
         .map(|(sid, id, thread_id, depth, path)| {
