@@ -246,17 +246,35 @@ pub async fn add_comments(
     let mut out = CommentsAdded::default();
     // Which of these comments came from this source before, found by the
     // primary key (in chunks): a second run of the same file writes nothing.
+    // Two lookups by primary key, so that no database's planner can choose
+    // to scan every comment for each post.
     let mut before: Vec<(String, i64, i64, i64, String)> = Vec::new();
     for chunk in comments.chunks(500) {
-        let mut q = crate::sql::Sql::new(
-            "SELECT i.source_id, c.id, c.thread_id, c.depth, c.path FROM imported_items i \
-             JOIN comments c ON c.id = i.target_id WHERE i.source = ",
-        );
+        let mut q =
+            crate::sql::Sql::new("SELECT source_id, target_id FROM imported_items WHERE source = ");
         q.bind(source.to_owned())
-            .push(" AND i.kind = 'comment' AND i.source_id IN (")
+            .push(" AND kind = 'comment' AND source_id IN (")
             .bind_list(chunk.iter().map(|c| c.source_id.clone()))
             .push(")");
-        before.extend(q.query_as().fetch_all(db.pool()).await?);
+        let found: Vec<(String, i64)> = q.query_as().fetch_all(db.pool()).await?;
+        if found.is_empty() {
+            continue;
+        }
+        let mut q =
+            crate::sql::Sql::new("SELECT id, thread_id, depth, path FROM comments WHERE id IN (");
+        q.bind_list(found.iter().map(|(_, id)| *id)).push(")");
+        let places: HashMap<i64, (i64, i64, String)> = q
+            .query_as::<(i64, i64, i64, String)>()
+            .fetch_all(db.pool())
+            .await?
+            .into_iter()
+            .map(|(id, t, d, p)| (id, (t, d, p)))
+            .collect();
+        before.extend(found.into_iter().filter_map(|(sid, id)| {
+            places
+                .get(&id)
+                .map(|(t, d, p)| (sid, id, *t, *d, p.clone()))
+        }));
     }
     let before: HashMap<String, Place> = before
         .into_iter()
