@@ -34,6 +34,12 @@ pub fn path_key(raw: &str) -> String {
     key
 }
 
+/// Whether a query names an item the way WordPress does (`p=10`…): only
+/// then can the front page's address be an old one.
+pub fn names_item(query: &str) -> bool {
+    item_query(query).is_some()
+}
+
 /// `p=10`, `page_id=30` or `attachment_id=20` from a query, the first found.
 fn item_query(query: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
@@ -82,6 +88,8 @@ mod tests {
         assert_eq!(path_key("/slug/?replytocom=5"), "/slug");
         assert_eq!(path_key("/%ff/"), "/\u{FFFD}");
         assert_eq!(path_key(""), "/");
+        assert!(names_item("p=10") && names_item("utm_source=x&page_id=3"));
+        assert!(!names_item("page=2") && !names_item("p=") && !names_item("q=p"));
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Catalog {
     /// Categories by their (exported) slug.
     pub categories: HashMap<String, Term>,
     pub attachments: HashMap<i64, Attachment>,
+    /// The export's tags.
+    pub tags: Vec<Term>,
     /// Pages a navigation menu links to.
     pub menu_pages: std::collections::HashSet<i64>,
 }
@@ -231,7 +233,7 @@ pub fn map_post(post: &Post, catalog: &Catalog, options: &MapOptions) -> Disposi
     let (section, tags, term_notes) = if is_page {
         (None, Vec::new(), Vec::new())
     } else {
-        terms(post, catalog)
+        terms(post)
     };
     notes.extend(term_notes);
     let (original, deck, dateline, unmapped_meta) = meta_fields(post, options, &mut notes);
@@ -325,7 +327,7 @@ pub fn author_input(a: &Author) -> AuthorInput {
 
 /// The section (the first category that is not "Uncategorized"), and the
 /// tags: the post's tags and its further categories.
-fn terms(post: &Post, catalog: &Catalog) -> (Option<String>, Vec<String>, Vec<String>) {
+fn terms(post: &Post) -> (Option<String>, Vec<String>, Vec<String>) {
     let mut notes = Vec::new();
     let mut section = None;
     let mut tags: Vec<String> = Vec::new();
@@ -347,7 +349,6 @@ fn terms(post: &Post, catalog: &Catalog) -> (Option<String>, Vec<String>, Vec<St
             _ => {}
         }
     }
-    let _ = catalog;
     tags.dedup();
     tags.truncate(50);
     (section, tags, notes)
@@ -543,7 +544,7 @@ fn mostly_arabic(text: &str) -> bool {
 }
 
 /// `text` cut at a word boundary to at most `max` characters.
-fn clip(text: &str, max: usize) -> String {
+pub fn clip(text: &str, max: usize) -> String {
     let text = text.trim();
     if text.chars().count() <= max {
         return text.to_string();

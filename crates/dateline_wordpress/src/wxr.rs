@@ -28,7 +28,7 @@ struct Lines<R> {
 impl<R: BufRead> std::io::Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.line += memchr_count(&buf[..n]);
+        self.line += newlines(&buf[..n]);
         Ok(n)
     }
 }
@@ -40,13 +40,13 @@ impl<R: BufRead> BufRead for Lines<R> {
     fn consume(&mut self, amt: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
             let n = amt.min(buf.len());
-            self.line += memchr_count(&buf[..n]);
+            self.line += newlines(&buf[..n]);
         }
         self.inner.consume(amt);
     }
 }
 
-fn memchr_count(bytes: &[u8]) -> u64 {
+fn newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 

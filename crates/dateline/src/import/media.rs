@@ -112,7 +112,7 @@ impl Uploads {
                 return Ok(Outcome::Stored(before.digest));
             }
             let file = self.dir.join(candidate);
-            let Ok(bytes) = std::fs::read(&file) else {
+            let Ok(bytes) = tokio::fs::read(&file).await else {
                 self.note(candidate, None);
                 continue;
             };

@@ -1,7 +1,6 @@
 //! What an import did, and why it did not do the rest: the report printed
 //! at the end of `dateline import …`.
 
-use dateline_wordpress::Term;
 use dateline_wordpress::article::tally;
 use std::fmt::Write as _;
 
@@ -29,8 +28,6 @@ pub struct Summary {
     pub missing_images: Vec<String>,
     /// Why the file could not be read to its end.
     pub fatal: Vec<String>,
-    /// The export's tags, read in the first pass.
-    pub tags: Vec<Term>,
 }
 
 /// Lines of one kind shown before "… and N more".

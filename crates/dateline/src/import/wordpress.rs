@@ -20,6 +20,7 @@ use dateline_db::{Db, DbError};
 use dateline_wordpress::article::{self as wp, Catalog, Disposition, MapOptions, MetaField};
 use dateline_wordpress::content::{self, Attachment};
 use dateline_wordpress::{Entry, Post, WxrReader};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio::sync::mpsc;
 
@@ -106,6 +107,7 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
     };
     let importer = Importer {
         db,
+        newsroom_users: newsroom_users(db, &catalog).await?,
         uploads,
         options,
         catalog: &catalog,
@@ -144,7 +146,7 @@ async fn catalog(file: &Path, summary: &mut Summary) -> anyhow::Result<Catalog> 
             Ok(Entry::Term(t)) if t.taxonomy == "category" => {
                 catalog.categories.insert(t.slug.clone(), t);
             }
-            Ok(Entry::Term(t)) if t.taxonomy == "post_tag" => summary.tags.push(t),
+            Ok(Entry::Term(t)) if t.taxonomy == "post_tag" => catalog.tags.push(t),
             Ok(Entry::Term(_)) => {}
             Ok(Entry::Post(p)) if p.post_type == "attachment" => {
                 let url = if p.attachment_url.is_empty() {
@@ -198,6 +200,8 @@ fn source_of(catalog: &Catalog) -> String {
 
 struct Importer<'a> {
     db: &'a Db,
+    /// WordPress author id → Dateline account, for the newsroom's comments.
+    newsroom_users: HashMap<i64, dateline_core::UserId>,
     uploads: Option<Uploads>,
     options: &'a Options,
     catalog: &'a Catalog,
@@ -226,7 +230,7 @@ impl Importer<'_> {
                 push(wp::category_paths(self.catalog, term));
             }
         }
-        for term in &summary.tags {
+        for term in &self.catalog.tags {
             push(wp::tag_paths(term));
         }
         for author in self.catalog.authors.values() {
@@ -496,7 +500,7 @@ impl Importer<'_> {
                 }
             };
             let created_at = wp::utc(c.date_gmt, c.date_local).unwrap_or_else(Utc::now);
-            let name = clip(&content::plain_text(&c.author), 100);
+            let name = wp::clip(&content::plain_text(&c.author), 100);
             if matches!(c.kind.as_str(), "pingback" | "trackback") {
                 if self.options.skip_pingbacks {
                     summary.pingbacks_skipped += 1;
@@ -508,14 +512,14 @@ impl Importer<'_> {
                     status,
                     source_name: if name.is_empty() { c.url.clone() } else { name },
                     source_url: web_url(&c.url).unwrap_or_default(),
-                    excerpt: clip(&content::plain_text(&c.content), 300),
+                    excerpt: wp::clip(&content::plain_text(&c.content), 300),
                     created_at,
                 });
                 continue;
             }
             let markdown = content::comment_markdown(&c.content);
             let body_html = dateline_render::render_comment(&markdown);
-            let user_id = self.newsroom_user(c).await?;
+            let user_id = self.newsroom_user(c);
             comments.push(ImportedComment {
                 source_id: c.id.to_string(),
                 parent_source_id: (c.parent > 0).then(|| c.parent.to_string()),
@@ -556,30 +560,30 @@ impl Importer<'_> {
     }
 
     /// The newsroom account of a comment written by one of the site's
-    /// authors (signed in on WordPress), found by the author's address.
-    async fn newsroom_user(
-        &self,
-        c: &dateline_wordpress::Comment,
-    ) -> anyhow::Result<Option<dateline_core::UserId>> {
-        if c.user_id <= 0 {
-            return Ok(None);
-        }
-        let Some(author) = self
-            .catalog
-            .authors
-            .values()
-            .find(|a| a.id == Some(c.user_id))
-        else {
-            return Ok(None);
-        };
-        let email = author.email.trim().to_lowercase();
-        if email.is_empty() {
-            return Ok(None);
-        }
-        Ok(dateline_db::accounts::user_by_email(self.db, &email)
-            .await?
-            .map(|u| u.id))
+    /// authors (signed in on WordPress).
+    fn newsroom_user(&self, c: &dateline_wordpress::Comment) -> Option<dateline_core::UserId> {
+        (c.user_id > 0)
+            .then(|| self.newsroom_users.get(&c.user_id).copied())
+            .flatten()
     }
+}
+
+/// The Dateline accounts of the export's authors, by their WordPress id,
+/// found by address once for the whole import.
+async fn newsroom_users(
+    db: &Db,
+    catalog: &Catalog,
+) -> anyhow::Result<HashMap<i64, dateline_core::UserId>> {
+    let mut out = HashMap::new();
+    for author in catalog.authors.values() {
+        let email = author.email.trim().to_lowercase();
+        if let (Some(id), false) = (author.id, email.is_empty())
+            && let Some(user) = dateline_db::accounts::user_by_email(db, &email).await?
+        {
+            out.insert(id, user.id);
+        }
+    }
+    Ok(out)
 }
 
 /// How the summary names a post.
@@ -589,7 +593,7 @@ fn item_name(post: &Post) -> String {
         "{} {} “{}” (line {})",
         post.post_type,
         post.id,
-        clip(&title, 60),
+        wp::clip(&title, 60),
         post.line
     )
 }
@@ -600,16 +604,6 @@ fn web_url(url: &str) -> Option<String> {
     let lower = url.to_ascii_lowercase();
     ((lower.starts_with("http://") || lower.starts_with("https://")) && url.len() <= 500)
         .then(|| url.to_string())
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
 }
 
 /// What an item was imported from: equal digests, nothing to change.

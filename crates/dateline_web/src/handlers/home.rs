@@ -25,7 +25,7 @@ pub async fn front_page(
     // WordPress's own links to an item (`/?p=10`), where an import kept them.
     if let Some(q) = query
         .as_deref()
-        .filter(|q| q.contains("p") && q.contains('='))
+        .filter(|q| dateline_core::legacy::names_item(q))
         && let Some(location) = crate::old_addresses::moved_to(&state, "/", Some(q)).await?
     {
         return Ok(crate::old_addresses::moved_permanently(&location));

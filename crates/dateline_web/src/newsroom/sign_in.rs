@@ -157,6 +157,9 @@ pub enum PasswordStep {
     Refused,
 }
 
+/// What a client over its limit of sign-in attempts is told.
+const TOO_MANY_FROM_NETWORK: &str = "Too many failed sign-ins from your network";
+
 /// Checks an address and password, counted first.
 pub async fn password_step(
     state: &AppState,
@@ -166,13 +169,7 @@ pub async fn password_step(
     next: &str,
 ) -> Result<PasswordStep, AppError> {
     let now = Utc::now();
-    count_client(
-        state,
-        client,
-        "Too many failed sign-ins from your network",
-        now,
-    )
-    .await?;
+    count_client(state, client, TOO_MANY_FROM_NETWORK, now).await?;
     let password: String = password.chars().take(MAX_PASSWORD_CHARS + 1).collect();
     let user = accounts::user_by_email(&state.db, email).await?;
     let who = client.who(state);
@@ -236,13 +233,7 @@ pub async fn code_step(
     code: &str,
 ) -> Result<CodeStep, AppError> {
     let now = Utc::now();
-    count_client(
-        state,
-        client,
-        "Too many failed sign-ins from your network",
-        now,
-    )
-    .await?;
+    count_client(state, client, TOO_MANY_FROM_NETWORK, now).await?;
     let step_hash = hash_secret(step);
     let Some(challenge) =
         sessions::count_challenge_attempt(&state.db, &step_hash, CODE_STEP_ATTEMPTS, now).await?
