@@ -51,9 +51,45 @@ pub enum Command {
     /// Import, export and erase newsletter subscribers.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
-    /// Move a site in from another system (a WordPress export).
+    /// Move a site in: from a WordPress export, or from a Dateline archive.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write the whole site to one archive file (a .tar.gz of JSON Lines and
+    /// media), to move it to another database or another system. Password
+    /// hashes, API tokens, sessions and the site's signing key stay out
+    /// unless --include-secrets.
+    Export {
+        /// The archive to write, e.g. site.tar.gz.
+        file: PathBuf,
+        /// Include password hashes, API tokens, sessions, two-factor secrets
+        /// and the key mail links are signed with: needed for the same people
+        /// to sign in, and old links to work, on the new database. Keep such
+        /// an archive as safe as the database.
+        #[arg(long)]
+        include_secrets: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Copy the whole site, secrets included, to one archive file while it
+    /// serves (a consistent snapshot). Put it back with `dateline restore`.
+    Backup {
+        /// The archive to write, e.g. backup-2026-12-01.tar.gz.
+        file: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Put a backup (or an export) back: the database then holds exactly
+    /// what the archive holds. Stop `dateline serve` first.
+    Restore {
+        /// The archive written by `dateline backup` or `dateline export`.
+        file: PathBuf,
+        /// Replace the site the database holds now (without it, restore goes
+        /// only into an empty database).
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Create or update the database schema, then exit.
     Migrate(StorageArgs),
 }
@@ -90,6 +126,18 @@ pub enum ImportCommand {
         /// images keep their address on the old site.
         #[arg(long, value_name = "DIR")]
         uploads: Option<PathBuf>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Load a Dateline archive (from `dateline export` or `backup`) into an
+    /// empty database of either kind: this is how a site moves from SQLite to
+    /// PostgreSQL. Ids, slugs and addresses stay the same.
+    Dateline {
+        /// The archive, e.g. site.tar.gz.
+        file: PathBuf,
+        /// Replace the site the database holds now.
+        #[arg(long)]
+        replace: bool,
         #[command(flatten)]
         storage: StorageArgs,
     },

@@ -1,6 +1,7 @@
 //! The `dateline` binary: command line, configuration and wiring. Everything
 //! else lives in the library crates.
 
+mod archive;
 mod cli;
 mod commands;
 mod config;

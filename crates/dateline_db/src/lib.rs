@@ -9,6 +9,7 @@
 //! This crate knows nothing of HTTP or templates.
 
 pub mod accounts;
+pub mod archive;
 pub mod articles;
 pub mod audit;
 pub mod comments;

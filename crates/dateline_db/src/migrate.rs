@@ -82,6 +82,19 @@ fn migrator(backend: Backend) -> Migrator {
     )
 }
 
+/// The newest migration this build knows.
+pub(crate) fn newest() -> i64 {
+    MIGRATIONS.iter().map(|(v, _, _)| *v).max().unwrap_or(0)
+}
+
+/// The newest migration applied to the database (0 for none).
+pub(crate) async fn applied(conn: &mut sqlx::AnyConnection) -> Result<i64> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(conn)
+        .await?;
+    Ok(v.unwrap_or(0))
+}
+
 pub(crate) async fn run(db: &Db) -> Result<()> {
     migrator(db.backend()).run(db.pool()).await?;
     Ok(())

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod archive;
 mod article;
 mod demo;
 mod import;
@@ -41,6 +42,24 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 max_upload_bytes: crate::config::DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
             };
             import::wordpress(&storage, &options).await
+        }
+        Command::Import(ImportCommand::Dateline {
+            file,
+            replace,
+            storage,
+        }) => archive::load(&Storage::resolve(&storage)?, &file, replace).await,
+        Command::Restore {
+            file,
+            replace,
+            storage,
+        } => archive::load(&Storage::resolve(&storage)?, &file, replace).await,
+        Command::Export {
+            file,
+            include_secrets,
+            storage,
+        } => archive::write(&Storage::resolve(&storage)?, &file, include_secrets).await,
+        Command::Backup { file, storage } => {
+            archive::write(&Storage::resolve(&storage)?, &file, true).await
         }
         Command::Demo(args) => demo::run(&Storage::resolve(&args)?).await,
         Command::Article(ArticleCommand::Add { paths, storage }) => {

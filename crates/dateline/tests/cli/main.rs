@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api_contract;
+mod archive;
 mod audit;
 mod browser;
 mod commands;

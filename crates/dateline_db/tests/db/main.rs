@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod archive;
 mod articles;
 mod limits;
 mod saving;
