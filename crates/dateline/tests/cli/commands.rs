@@ -18,6 +18,11 @@ fn every_command_has_help() {
         vec!["user", "passwd", "--help"],
         vec!["user", "token", "--help"],
         vec!["user", "two-factor-reset", "--help"],
+        vec!["export", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
+        vec!["import", "dateline", "--help"],
+        vec!["import", "wordpress", "--help"],
     ] {
         let o = run(&args);
         assert!(o.status.success(), "{args:?}");
