@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a WordPress export (WXR 1.2) of an invented site for the import
 benchmark: POSTS posts (a tenth in Arabic, percent-encoded slugs, tags and
-two categories), COMMENTS comments spread over them in threads up to depth
+two categories; one in 500 with a rare word, sandstorm or عاصفة), COMMENTS comments spread over them in threads up to depth
 6, streamed to FILE so that any size fits in memory.
 
     bench/wxr_generate.py FILE POSTS COMMENTS
@@ -61,6 +61,9 @@ def main():
             when = start + timedelta(minutes=97 * p)
             gmt = when.strftime("%Y-%m-%d %H:%M:%S")
             body = "\n\n".join(sentence(rng, words, 30) for _ in range(12))
+            # A rare word in one post of 500, for searches that find few.
+            if p % 500 == 7:
+                body += "\n\n" + ("هبت عاصفة رملية." if arabic else "A sandstorm closed the road.")
             w(f"<item><title>{cdata(title)}</title>"
               f"<link>{base}/{when:%Y/%m/%d}/{enc}/</link>"
               f"<dc:creator>{cdata(f'writer{p % 5 + 1}')}</dc:creator>"

@@ -377,6 +377,17 @@ pub enum SearchCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Search as readers do and print the first page of results, with how
+    /// long the search took (--runs repeats it and prints p50 and p99).
+    Query {
+        /// What a reader would type, e.g. "water prices".
+        text: String,
+        /// How many times to run the search, for timing.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        runs: u32,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

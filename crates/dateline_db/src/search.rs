@@ -174,82 +174,112 @@ pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<Art
     let avg_len: Option<f64> = stats.try_get("avg_len")?;
     let avg_len = avg_len.unwrap_or(1.0).max(1.0);
 
-    // One query per term: the term need not travel back with every row.
-    struct Posting {
-        term: usize,
-        article: i64,
-        weight: f64,
-        length: i64,
-    }
-    let mut postings = Vec::new();
-    let mut published_at: HashMap<i64, i64> = HashMap::new();
-    let mut doc_freq = vec![0.0f64; all_terms.len()];
-    for (term, text) in all_terms.iter().enumerate() {
-        let rows = sqlx::query("SELECT t.article_id, t.weight, d.length, d.published_at FROM search_terms t JOIN search_docs d ON d.article_id = t.article_id WHERE t.term = $1 AND d.published_at IS NOT NULL")
-            .bind(text.clone())
-            .fetch_all(db.pool())
-            .await?;
-        doc_freq[term] = rows.len() as f64;
-        for row in rows {
-            let article: i64 = row.try_get(0)?;
-            published_at.insert(article, row.try_get(3)?);
-            postings.push(Posting {
-                term,
-                article,
-                weight: row.try_get(1)?,
-                length: row.try_get(2)?,
-            });
-        }
-    }
-    // Which query words each term stands for.
-    let words_of_term: Vec<Vec<usize>> = all_terms
-        .iter()
-        .map(|t| (0..words.len()).filter(|w| words[*w].contains(t)).collect())
+    // How many published articles hold each term, for its idf.
+    let mut sql = Sql::new(
+        "SELECT t.term, COUNT(*) FROM search_terms t JOIN search_docs d ON d.article_id = t.article_id \
+         WHERE d.published_at IS NOT NULL AND t.term IN (",
+    );
+    sql.bind_list(all_terms.iter().cloned())
+        .push(") GROUP BY t.term");
+    let doc_freq: HashMap<String, i64> = sql
+        .query_as::<(String, i64)>()
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
         .collect();
 
-    // Per article, the best score each query word reached through any of its
-    // variants.
-    let mut per_word: HashMap<i64, Vec<f64>> = HashMap::new();
-    for p in &postings {
-        let df = doc_freq[p.term].max(1.0);
-        let idf = (1.0 + (docs as f64 - df + 0.5) / (df + 0.5)).ln();
-        let norm = K1 * (1.0 - B + B * p.length as f64 / avg_len);
-        let score = idf * p.weight * (K1 + 1.0) / (p.weight + norm);
-        let scores = per_word
-            .entry(p.article)
-            .or_insert_with(|| vec![0.0; words.len()]);
-        for &w in &words_of_term[p.term] {
-            if score > scores[w] {
-                scores[w] = score;
-            }
-        }
-    }
-    let mut ranked: Vec<(i64, usize, f64)> = per_word
-        .into_iter()
-        .map(|(article, scores)| {
-            let matched = scores.iter().filter(|s| **s > 0.0).count();
-            (article, matched, scores.iter().sum())
-        })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then(b.2.total_cmp(&a.2))
-            .then(published_at.get(&b.0).cmp(&published_at.get(&a.0)))
-            .then(b.0.cmp(&a.0))
-    });
-    let total = ranked.len() as u64;
-    let ids: Vec<i64> = ranked
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.per_page as usize)
-        .map(|(id, _, _)| id)
-        .collect();
+    let bm25 = Bm25 {
+        docs,
+        avg_len,
+        doc_freq,
+    };
+    let mut rows = ranked(db, &words, &bm25, i64::from(page.per_page), page.offset()).await?;
+    let total = match rows.first() {
+        Some((_, total)) => *total as u64,
+        // Past the last page: how many there are, for the message.
+        None if page.offset() > 0 => ranked(db, &words, &bm25, 1, 0)
+            .await?
+            .first()
+            .map_or(0, |(_, total)| *total as u64),
+        None => 0,
+    };
+    let ids: Vec<i64> = rows.drain(..).map(|(id, _)| id).collect();
     Ok(Paged {
         items: load_summaries(db, &ids).await?,
         total,
         page: page.page,
         per_page: page.per_page,
     })
+}
+
+struct Bm25 {
+    docs: i64,
+    avg_len: f64,
+    /// Published articles holding each term.
+    doc_freq: HashMap<String, i64>,
+}
+
+/// One page of matching articles, best first, each with the number of all
+/// matches. The ranking runs in the database and only the page travels
+/// back: per article, the best score each query word reached through any of
+/// its variants (BM25), then articles holding more of the words first, then
+/// the higher score, then the newest.
+async fn ranked(
+    db: &Db,
+    words: &[Vec<String>],
+    bm25: &Bm25,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let mut sql = Sql::new("WITH q (term, word, idf) AS (VALUES ");
+    let mut first = true;
+    for (w, variants) in words.iter().enumerate() {
+        for term in variants {
+            let df = bm25.doc_freq.get(term).copied().unwrap_or(0) as f64;
+            if df == 0.0 {
+                continue;
+            }
+            let idf = (1.0 + (bm25.docs as f64 - df + 0.5) / (df + 0.5)).ln();
+            sql.push(if first { "(" } else { ", (" });
+            first = false;
+            sql.bind(term.clone())
+                .push(", ")
+                .bind(w as i64)
+                .push(", ")
+                .bind(idf)
+                .push(")");
+        }
+    }
+    if first {
+        return Ok(Vec::new());
+    }
+    sql.push("), per_word AS (SELECT t.article_id, q.word, MAX(q.idf * t.weight * ")
+        .bind(K1 + 1.0)
+        .push(" / (t.weight + ")
+        .bind(K1)
+        .push(" * (")
+        .bind(1.0 - B)
+        .push(" + ")
+        .bind(B)
+        .push(" * d.length / ")
+        .bind(bm25.avg_len)
+        .push(
+            "))) AS score \
+             FROM q JOIN search_terms t ON t.term = q.term \
+             JOIN search_docs d ON d.article_id = t.article_id \
+             WHERE d.published_at IS NOT NULL \
+             GROUP BY t.article_id, q.word), \
+             ranked AS (SELECT article_id, COUNT(*) AS matched, SUM(score) AS score \
+             FROM per_word GROUP BY article_id) \
+             SELECT r.article_id, COUNT(*) OVER () FROM ranked r \
+             JOIN search_docs d ON d.article_id = r.article_id \
+             ORDER BY r.matched DESC, r.score DESC, d.published_at DESC, r.article_id DESC \
+             LIMIT ",
+        )
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
+    Ok(sql.query_as().fetch_all(db.pool()).await?)
 }
 
 /// Rebuilds the index of every article, calling `progress(done, total)` as it

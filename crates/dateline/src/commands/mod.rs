@@ -73,6 +73,11 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Search(SearchCommand::Reindex { storage }) => {
             search::reindex(&Storage::resolve(&storage)?).await
         }
+        Command::Search(SearchCommand::Query {
+            text,
+            runs,
+            storage,
+        }) => search::query(&Storage::resolve(&storage)?, &text, runs).await,
         Command::User(UserCommand::Add {
             email,
             name,

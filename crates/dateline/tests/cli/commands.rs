@@ -12,6 +12,7 @@ fn every_command_has_help() {
         vec!["article", "add", "--help"],
         vec!["article", "list", "--help"],
         vec!["search", "reindex", "--help"],
+        vec!["search", "query", "--help"],
         vec!["migrate", "--help"],
         vec!["user", "add", "--help"],
         vec!["user", "list", "--help"],
