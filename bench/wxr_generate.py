@@ -62,7 +62,7 @@ def main():
             gmt = when.strftime("%Y-%m-%d %H:%M:%S")
             body = "\n\n".join(sentence(rng, words, 30) for _ in range(12))
             # A rare word in one post of 500, for searches that find few.
-            if p % 500 == 7:
+            if p % 500 == (10 if arabic else 7):
                 body += "\n\n" + ("هبت عاصفة رملية." if arabic else "A sandstorm closed the road.")
             w(f"<item><title>{cdata(title)}</title>"
               f"<link>{base}/{when:%Y/%m/%d}/{enc}/</link>"

@@ -223,7 +223,12 @@ async fn a_site_moves_from_sqlite_to_postgresql_and_reads_the_same() {
     assert!(listed.len() > 40, "{listed:?}");
     assert_eq!(listed, paths(&after).await, "the same pages are listed");
     for path in &listed {
-        let (a, b) = (page(&before, path).await, page(&after, path).await);
+        let (mut a, mut b) = (page(&before, path).await, page(&after, path).await);
+        if a != b {
+            // A page that depends on the clock (the news sitemap's last two
+            // days) may have changed between the two requests: ask again.
+            (a, b) = (page(&before, path).await, page(&after, path).await);
+        }
         assert_eq!(a.0, b.0, "{path}");
         assert!(
             a.1 == b.1,
