@@ -126,6 +126,15 @@ pub enum ImportCommand {
         /// images keep their address on the old site.
         #[arg(long, value_name = "DIR")]
         uploads: Option<PathBuf>,
+        /// The WordPress site's database (mysql://USER:PASSWORD@HOST/DB),
+        /// read only, for what an export leaves out: wpDiscuz's confirmed
+        /// "Notify of" subscriptions (they stay confirmed) and votes, spam
+        /// comments (kept as spam) and authors' bios.
+        #[arg(long, value_name = "URL", env = "DATELINE_WORDPRESS_DB")]
+        wordpress_db: Option<String>,
+        /// The prefix of the WordPress database's tables.
+        #[arg(long, value_name = "PREFIX", default_value = "wp_")]
+        table_prefix: String,
         #[command(flatten)]
         storage: StorageArgs,
     },

@@ -13,7 +13,9 @@ use dateline_core::comment::CommentStatus;
 use sqlx::{AnyConnection, FromRow};
 
 mod comments;
+mod wpdiscuz;
 pub use comments::{CommentsAdded, ImportedComment, add_comments};
+pub use wpdiscuz::{FollowsAdded, ImportedFollow, ImportedVote, add_follows, add_votes, set_bio};
 
 /// The Dateline row a source item became, and what it was made from.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]

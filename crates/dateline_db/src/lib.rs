@@ -33,6 +33,7 @@ pub mod subscribers;
 pub mod tokens;
 pub mod two_factor;
 pub mod views;
+pub mod wordpress;
 
 pub use error::DbError;
 

@@ -28,6 +28,8 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             overwrite,
             language,
             uploads,
+            wordpress_db,
+            table_prefix,
             storage,
         }) => {
             let storage = Storage::resolve(&storage)?;
@@ -40,6 +42,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 uploads,
                 data_dir: storage.data_dir.clone(),
                 max_upload_bytes: crate::config::DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
+                wordpress_db: wordpress_db.map(|url| {
+                    crate::import::wordpress_db::WordpressDbOptions { url, table_prefix }
+                }),
             };
             import::wordpress(&storage, &options).await
         }

@@ -4,3 +4,4 @@
 pub mod media;
 pub mod summary;
 pub mod wordpress;
+pub mod wordpress_db;

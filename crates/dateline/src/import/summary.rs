@@ -28,6 +28,8 @@ pub struct Summary {
     pub missing_images: Vec<String>,
     /// Why the file could not be read to its end.
     pub fatal: Vec<String>,
+    /// What `--wordpress-db` added.
+    pub from_db: super::wordpress_db::FromDatabase,
 }
 
 /// Lines of one kind shown before "… and N more".
@@ -80,6 +82,43 @@ impl Summary {
             self.mentions,
             self.addresses
         );
+        let db = &self.from_db;
+        if db.spam
+            + db.bios
+            + db.follows
+            + db.follows_already
+            + db.unconfirmed
+            + db.votes
+            + db.orphaned
+            > 0
+        {
+            let _ = writeln!(
+                out,
+                "From the WordPress database: {} spam comments (kept as spam), {} author bios, {} confirmed \"Notify of\" subscriptions ({} already here), {} votes.",
+                db.spam, db.bios, db.follows, db.follows_already, db.votes
+            );
+        }
+        if db.unconfirmed > 0 {
+            let _ = writeln!(
+                out,
+                "Left out {} subscriptions never confirmed on WordPress: no one is followed without having confirmed it.",
+                db.unconfirmed
+            );
+        }
+        if db.stopped > 0 {
+            let _ = writeln!(
+                out,
+                "Left out the subscriptions of {} addresses that stopped all notifications here.",
+                db.stopped
+            );
+        }
+        if db.orphaned > 0 {
+            let _ = writeln!(
+                out,
+                "Left out {} subscriptions, votes and spam comments on posts or comments the export did not bring.",
+                db.orphaned
+            );
+        }
         if self.pingbacks_skipped > 0 {
             let _ = writeln!(
                 out,

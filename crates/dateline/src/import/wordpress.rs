@@ -38,6 +38,8 @@ pub struct Options {
     /// Where media go (the data directory) and the largest image taken.
     pub data_dir: PathBuf,
     pub max_upload_bytes: u64,
+    /// The site's database, for what the export leaves out.
+    pub wordpress_db: Option<super::wordpress_db::WordpressDbOptions>,
 }
 
 /// Progress as bytes of the file read in the second pass.
@@ -130,6 +132,9 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
         }
         progress.at(at, &summary);
     }
+    if let (Some(wp), true) = (&options.wordpress_db, summary.fatal.is_empty()) {
+        super::wordpress_db::carry_over(&importer, wp, &mut summary).await?;
+    }
     Ok(summary)
 }
 
@@ -198,15 +203,15 @@ fn source_of(catalog: &Catalog) -> String {
         .unwrap_or_else(|| "wordpress".into())
 }
 
-struct Importer<'a> {
-    db: &'a Db,
+pub(super) struct Importer<'a> {
+    pub(super) db: &'a Db,
     /// WordPress author id → Dateline account, for the newsroom's comments.
     newsroom_users: HashMap<i64, dateline_core::UserId>,
     uploads: Option<Uploads>,
-    options: &'a Options,
+    pub(super) options: &'a Options,
     catalog: &'a Catalog,
     map_options: &'a MapOptions,
-    source: &'a str,
+    pub(super) source: &'a str,
     site_language: Language,
 }
 
@@ -474,7 +479,7 @@ impl Importer<'_> {
         Ok(None)
     }
 
-    async fn comments(
+    pub(super) async fn comments(
         &self,
         post: &Post,
         article: dateline_core::ArticleId,

@@ -16,3 +16,4 @@ mod serve;
 mod support;
 mod two_factor;
 mod wordpress;
+mod wordpress_db;

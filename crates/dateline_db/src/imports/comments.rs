@@ -461,7 +461,7 @@ async fn insert_comment(
 }
 
 /// Sets the article's counts from its comments and marks them changed.
-async fn recount(conn: &mut AnyConnection, article: ArticleId) -> Result<()> {
+pub(super) async fn recount(conn: &mut AnyConnection, article: ArticleId) -> Result<()> {
     let version = next_comments_version(conn).await?;
     sqlx::query(
         "UPDATE articles SET \
