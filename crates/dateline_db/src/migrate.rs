@@ -52,6 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "imports",
         include_str!("../migrations/0010_imports.sql"),
     ),
+    (
+        11,
+        "unrendered_index",
+        include_str!("../migrations/0011_unrendered_index.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
