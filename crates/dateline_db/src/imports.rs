@@ -289,3 +289,19 @@ pub async fn mentions(db: &Db, article: ArticleId) -> Result<Vec<Mention>> {
         })
         .collect())
 }
+
+/// Brings the planner's statistics up to date after many rows went in:
+/// PostgreSQL plans an import's lookups from what it last measured, and a
+/// table measured empty at the start is scanned whole for each item once it
+/// holds thousands. (SQLite's lookups here are by key whatever it knows.)
+pub async fn refresh_statistics(db: &Db) -> Result<()> {
+    if db.backend() == crate::Backend::Postgres {
+        sqlx::query(
+            "ANALYZE imported_items, legacy_paths, articles, article_bodies, article_revisions, \
+             comments, mentions, authors, tags, sections, slug_redirects, search_docs, search_terms",
+        )
+        .execute(db.pool())
+        .await?;
+    }
+    Ok(())
+}

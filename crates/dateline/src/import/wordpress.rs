@@ -12,10 +12,9 @@ use super::summary::Summary;
 use chrono::Utc;
 use dateline_core::article::ArticleInput;
 use dateline_core::audit::Who;
-use dateline_core::comment::CommentStatus;
 use dateline_core::language::Language;
 use dateline_db::articles::{self, SaveTarget, SavedBy};
-use dateline_db::imports::{self, ImportedComment, ImportedMention, LegacyTarget};
+use dateline_db::imports::{self, LegacyTarget};
 use dateline_db::{Db, DbError};
 use dateline_wordpress::article::{self as wp, Catalog, Disposition, MapOptions, MetaField};
 use dateline_wordpress::content::{self, Attachment};
@@ -23,6 +22,9 @@ use dateline_wordpress::{Entry, Post, WxrReader};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio::sync::mpsc;
+
+mod comments;
+use comments::newsroom_users;
 
 /// What the operator asked for.
 #[derive(Debug, Clone, Default)]
@@ -120,9 +122,18 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
     };
     importer.taxonomy_paths(&mut summary).await?;
     let mut rx = stream(&options.file)?;
+    let mut items = 0u64;
+    imports::refresh_statistics(db).await?;
     while let Some((entry, at)) = rx.recv().await {
         match entry {
-            Ok(Entry::Post(post)) => importer.item(&post, &mut summary).await?,
+            Ok(Entry::Post(post)) => {
+                importer.item(&post, &mut summary).await?;
+                items += 1;
+                // The tables grow by orders of magnitude in a large import.
+                if items.is_power_of_two() && items >= 256 {
+                    imports::refresh_statistics(db).await?;
+                }
+            }
             Ok(_) => {}
             Err(e) if e.fatal => {
                 summary.fatal.push(e.to_string());
@@ -478,118 +489,8 @@ impl Importer<'_> {
         );
         Ok(None)
     }
-
-    pub(super) async fn comments(
-        &self,
-        post: &Post,
-        article: dateline_core::ArticleId,
-        summary: &mut Summary,
-    ) -> anyhow::Result<()> {
-        let mut comments = Vec::new();
-        let mut mentions = Vec::new();
-        for c in &post.comments {
-            let status = match c.approved.as_str() {
-                "1" | "approve" | "approved" => CommentStatus::Approved,
-                "0" | "hold" | "" => CommentStatus::Pending,
-                "spam" => CommentStatus::Spam,
-                "trash" | "post-trashed" => CommentStatus::Trash,
-                other => {
-                    summary.note(
-                        &item_name(post),
-                        format!(
-                            "comment {} had the status \"{other}\": held for review",
-                            c.id
-                        ),
-                    );
-                    CommentStatus::Pending
-                }
-            };
-            let created_at = wp::utc(c.date_gmt, c.date_local).unwrap_or_else(Utc::now);
-            let name = wp::clip(&content::plain_text(&c.author), 100);
-            if matches!(c.kind.as_str(), "pingback" | "trackback") {
-                if self.options.skip_pingbacks {
-                    summary.pingbacks_skipped += 1;
-                    continue;
-                }
-                mentions.push(ImportedMention {
-                    source_id: c.id.to_string(),
-                    kind: c.kind.clone(),
-                    status,
-                    source_name: if name.is_empty() { c.url.clone() } else { name },
-                    source_url: web_url(&c.url).unwrap_or_default(),
-                    excerpt: wp::clip(&content::plain_text(&c.content), 300),
-                    created_at,
-                });
-                continue;
-            }
-            let markdown = content::comment_markdown(&c.content);
-            let body_html = dateline_render::render_comment(&markdown);
-            let user_id = self.newsroom_user(c);
-            comments.push(ImportedComment {
-                source_id: c.id.to_string(),
-                parent_source_id: (c.parent > 0).then(|| c.parent.to_string()),
-                keep_id: (c.id > 0).then_some(c.id),
-                status,
-                author_name: if name.is_empty() {
-                    "Anonymous".into()
-                } else {
-                    name
-                },
-                author_email: c.email.trim().to_lowercase(),
-                author_url: web_url(&c.url).unwrap_or_default(),
-                user_id,
-                body_markdown: markdown,
-                body_html,
-                created_at,
-            });
-        }
-        let now = Utc::now();
-        if !comments.is_empty() {
-            let added =
-                imports::add_comments(self.db, self.source, article, &comments, now).await?;
-            summary.comments += added.added;
-            summary.comments_unchanged += added.already_there;
-            summary.renumbered += added.renumbered;
-            for orphan in added.orphans {
-                summary.note(
-                    &item_name(post),
-                    format!("comment {orphan} answers a comment not in the export: it starts a thread of its own"),
-                );
-            }
-        }
-        if !mentions.is_empty() {
-            summary.mentions +=
-                imports::add_mentions(self.db, self.source, article, &mentions, now).await?;
-        }
-        Ok(())
-    }
-
-    /// The newsroom account of a comment written by one of the site's
-    /// authors (signed in on WordPress).
-    fn newsroom_user(&self, c: &dateline_wordpress::Comment) -> Option<dateline_core::UserId> {
-        (c.user_id > 0)
-            .then(|| self.newsroom_users.get(&c.user_id).copied())
-            .flatten()
-    }
 }
 
-/// The Dateline accounts of the export's authors, by their WordPress id,
-/// found by address once for the whole import.
-async fn newsroom_users(
-    db: &Db,
-    catalog: &Catalog,
-) -> anyhow::Result<HashMap<i64, dateline_core::UserId>> {
-    let mut out = HashMap::new();
-    for author in catalog.authors.values() {
-        let email = author.email.trim().to_lowercase();
-        if let (Some(id), false) = (author.id, email.is_empty())
-            && let Some(user) = dateline_db::accounts::user_by_email(db, &email).await?
-        {
-            out.insert(id, user.id);
-        }
-    }
-    Ok(out)
-}
 
 /// How the summary names a post.
 fn item_name(post: &Post) -> String {
@@ -603,13 +504,6 @@ fn item_name(post: &Post) -> String {
     )
 }
 
-/// A commenter's web address, when it is one (`javascript:` is not).
-fn web_url(url: &str) -> Option<String> {
-    let url = url.trim();
-    let lower = url.to_ascii_lowercase();
-    ((lower.starts_with("http://") || lower.starts_with("https://")) && url.len() <= 500)
-        .then(|| url.to_string())
-}
 
 /// What an item was imported from: equal digests, nothing to change.
 fn digest(made_from: &str) -> String {
