@@ -157,10 +157,9 @@ impl WordpressDb {
              FROM {} ORDER BY id",
             self.table("wc_comments_subscription")
         );
-        let rows: Vec<(String, i64, i64, String, Option<i64>, Option<String>)> =
-            sqlx::query_as(AssertSqlSafe(sql))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<SubscriptionRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
             .map(
@@ -206,6 +205,9 @@ impl WordpressDb {
         self.pool.close().await;
     }
 }
+
+/// email, post, subscribed object, kind, confirm, date.
+type SubscriptionRow = (String, i64, i64, String, Option<i64>, Option<String>);
 
 /// WordPress's ids are BIGINT UNSIGNED.
 fn unsigned(row: &sqlx::mysql::MySqlRow, i: usize) -> Result<i64> {

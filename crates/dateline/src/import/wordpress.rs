@@ -491,7 +491,6 @@ impl Importer<'_> {
     }
 }
 
-
 /// How the summary names a post.
 fn item_name(post: &Post) -> String {
     let title = content::plain_text(&post.title);
@@ -503,7 +502,6 @@ fn item_name(post: &Post) -> String {
         post.line
     )
 }
-
 
 /// What an item was imported from: equal digests, nothing to change.
 fn digest(made_from: &str) -> String {
