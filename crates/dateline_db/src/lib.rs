@@ -87,6 +87,9 @@ pub struct Db {
     /// connection, instead of each holding one of the pool's few connections
     /// while SQLite makes it wait (readers would then wait for a connection).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// What ranking needs to know of the whole search index, kept for the
+    /// content version it was read at (`search::IndexStats`).
+    search_stats: std::sync::Arc<std::sync::Mutex<Option<search::IndexStats>>>,
 }
 
 /// A write transaction; on SQLite it also holds this process's writer turn.
@@ -154,6 +157,7 @@ impl Db {
             pool,
             backend,
             writer: Default::default(),
+            search_stats: Default::default(),
         })
     }
 

@@ -145,12 +145,50 @@ pub async fn published_languages(db: &Db) -> Result<Vec<Language>> {
     Ok(langs)
 }
 
+/// What ranking needs to know of the whole index: how many published
+/// articles, their average length, the languages they are written in.
+/// Reading it scans the index, so it is read again only when the content
+/// version (raised by every change a reader can see, on any process) moved.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexStats {
+    version: i64,
+    docs: i64,
+    avg_len: f64,
+    languages: Vec<Language>,
+}
+
+async fn index_stats(db: &Db) -> Result<IndexStats> {
+    let version = crate::site::content_version(db).await?;
+    let cached = db
+        .search_stats
+        .lock()
+        .ok()
+        .and_then(|s| s.as_ref().filter(|s| s.version == version).cloned());
+    if let Some(stats) = cached {
+        return Ok(stats);
+    }
+    let row = sqlx::query("SELECT COUNT(*) AS n, CAST(AVG(length) AS DOUBLE PRECISION) AS avg_len FROM search_docs WHERE published_at IS NOT NULL")
+        .fetch_one(db.pool())
+        .await?;
+    let avg_len: Option<f64> = row.try_get("avg_len")?;
+    let stats = IndexStats {
+        version,
+        docs: row.try_get("n")?,
+        avg_len: avg_len.unwrap_or(1.0).max(1.0),
+        languages: published_languages(db).await?,
+    };
+    if let Ok(mut slot) = db.search_stats.lock() {
+        *slot = Some(stats.clone());
+    }
+    Ok(stats)
+}
+
 /// Published articles matching `query`, best first: articles containing more
 /// of the query's words rank above those with fewer, then by BM25 score, then
 /// the newest.
 pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<ArticleSummary>> {
-    let languages = published_languages(db).await?;
-    let words = query_terms(query, &languages);
+    let stats = index_stats(db).await?;
+    let words = query_terms(query, &stats.languages);
     let empty = || Paged {
         items: Vec::new(),
         total: 0,
@@ -167,12 +205,7 @@ pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<Art
         t
     };
 
-    let stats = sqlx::query("SELECT COUNT(*) AS n, CAST(AVG(length) AS DOUBLE PRECISION) AS avg_len FROM search_docs WHERE published_at IS NOT NULL")
-        .fetch_one(db.pool())
-        .await?;
-    let docs: i64 = stats.try_get("n")?;
-    let avg_len: Option<f64> = stats.try_get("avg_len")?;
-    let avg_len = avg_len.unwrap_or(1.0).max(1.0);
+    let (docs, avg_len) = (stats.docs, stats.avg_len);
 
     // How many published articles hold each term, for its idf.
     let mut sql = Sql::new(
