@@ -173,18 +173,34 @@ mod tests {
 
     #[tokio::test]
     async fn a_long_wait_is_busy_too() {
-        let hashing = Arc::new(Hashing::new(1, 5, Duration::from_millis(1)));
+        let hashing = Arc::new(Hashing::new(1, 5, Duration::from_millis(100)));
+        // The hashing thread is up: a job of ours ran (one queued before the
+        // thread was scheduled may have waited past the limit itself).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while hashing.run(|| ()).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the hashing thread never ran a job"
+            );
+        }
+        // Hold the only turn until told.
+        let (release, held) = std::sync::mpsc::channel::<()>();
         let first = {
             let h = hashing.clone();
-            tokio::spawn(async move { h.hash("the first one".into()).await })
+            tokio::spawn(async move { h.run(move || held.recv().is_ok()).await })
         };
-        while hashing.peak() == 0 {
+        while hashing.running.load(Ordering::SeqCst) == 0 {
+            assert!(Instant::now() < deadline, "the first job never started");
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        assert!(matches!(
-            hashing.hash("the second one".into()).await,
-            Err(Busy)
-        ));
-        assert!(first.await.unwrap().is_ok());
+        // A second one waits past its 100 ms for the turn: busy.
+        let second = {
+            let h = hashing.clone();
+            tokio::spawn(async move { h.hash("the second one".into()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        release.send(()).unwrap();
+        assert!(matches!(second.await.unwrap(), Err(Busy)));
+        assert_eq!(first.await.unwrap(), Ok(true));
     }
 }
