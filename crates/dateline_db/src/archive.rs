@@ -192,9 +192,8 @@ fn decode(row: &sqlx::any::AnyRow, columns: &[Column]) -> Result<Vec<serde_json:
 }
 
 /// After a load: every body is rendered again from its Markdown (stored HTML
-/// from an archive is never trusted) and the search index is rebuilt.
-pub async fn settle(db: &Db, mut progress: impl FnMut(&str, u64, u64)) -> Result<()> {
-    crate::articles::render_older_bodies(db).await?;
-    crate::search::reindex_all(db, |done, total| progress("search", done, total)).await?;
-    Ok(())
+/// from an archive is never trusted), which also makes each article's search
+/// terms again (the load left the index empty).
+pub async fn settle(db: &Db, progress: impl FnMut(u64, u64)) -> Result<()> {
+    crate::articles::render_older_bodies(db, progress).await
 }

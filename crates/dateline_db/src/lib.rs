@@ -165,7 +165,7 @@ impl Db {
     /// once on PostgreSQL (an advisory lock serialises them).
     pub async fn migrate(&self) -> Result<()> {
         migrate::run(self).await?;
-        articles::render_older_bodies(self).await
+        articles::render_older_bodies(self, |_, _| {}).await
     }
 
     pub fn backend(&self) -> Backend {

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
 
 /// The largest chunk of rows read at once (writers make ~4 MB ones).
-const LARGEST_CHUNK: u64 = 256 << 20;
+const LARGEST_CHUNK: u64 = 64 << 20;
 
 pub struct ImportOptions<'a> {
     pub file: &'a Path,
@@ -118,10 +118,10 @@ async fn load(
             Piece::End(summary) => {
                 check_counts(&summary, loader.loaded(), &manifest)?;
                 loader.finish().await?;
-                archive::settle(db, |what, done, total| {
+                archive::settle(db, |done, total| {
                     progress.at(
                         read.load(Ordering::Relaxed),
-                        &format!("{what} {done}/{total}"),
+                        &format!("rendering and indexing articles {done}/{total}"),
                     );
                 })
                 .await?;

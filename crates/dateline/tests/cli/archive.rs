@@ -385,7 +385,7 @@ async fn an_export_keeps_secrets_home_and_a_backup_restores() {
 }
 
 /// Writes a .tar.gz with the given entries.
-fn tar_gz(path: &Path, entries: &[(&str, Vec<u8>)]) {
+fn tar_gz(path: &Path, entries: &[(String, Vec<u8>)]) {
     let gz = flate2::write::GzEncoder::new(
         std::fs::File::create(path).unwrap(),
         flate2::Compression::fast(),
@@ -433,7 +433,6 @@ async fn damaged_foreign_and_crafted_archives_load_nothing() {
             .success()
     );
     let entries = entries_of(&good);
-    let as_refs = |list: &[(String, Vec<u8>)]| -> Vec<(String, Vec<u8>)> { list.to_vec() };
 
     let bytes = std::fs::read(&good).unwrap();
     let cut = dir.path().join("cut.tar.gz");
@@ -442,23 +441,17 @@ async fn damaged_foreign_and_crafted_archives_load_nothing() {
     std::fs::write(&not_tar, "these are my notes, not an archive\n").unwrap();
 
     let newer = dir.path().join("newer.tar.gz");
-    let mut changed = as_refs(&entries);
+    let mut changed = entries.clone();
     let mut manifest: serde_json::Value = serde_json::from_slice(&changed[0].1).unwrap();
     manifest["version"] = 99.into();
     manifest["dateline"] = "9.0.0".into();
     changed[0].1 = serde_json::to_vec(&manifest).unwrap();
-    tar_gz(
-        &newer,
-        &changed
-            .iter()
-            .map(|(n, d)| (n.as_str(), d.clone()))
-            .collect::<Vec<_>>(),
-    );
+    tar_gz(&newer, &changed);
 
     // A comment whose stored HTML is a script (its Markdown says otherwise),
     // and a file placed outside the media folder.
     let crafted = dir.path().join("crafted.tar.gz");
-    let mut changed = as_refs(&entries);
+    let mut changed = entries.clone();
     let comments = changed
         .iter_mut()
         .find(|(n, _)| n.starts_with("tables/comments/"))
@@ -474,28 +467,16 @@ async fn damaged_foreign_and_crafted_archives_load_nothing() {
     comments.1 = text
         .replacen(first, &serde_json::to_string(&row).unwrap(), 1)
         .into_bytes();
-    tar_gz(
-        &crafted,
-        &changed
-            .iter()
-            .map(|(n, d)| (n.as_str(), d.clone()))
-            .collect::<Vec<_>>(),
-    );
+    tar_gz(&crafted, &changed);
 
     let escape = dir.path().join("escape.tar.gz");
-    let mut changed = as_refs(&entries);
+    let mut changed = entries.clone();
     let at = changed.len() - 1;
     changed.insert(
         at,
         ("media/../../escaped.jpg".into(), b"not an image".to_vec()),
     );
-    tar_gz(
-        &escape,
-        &changed
-            .iter()
-            .map(|(n, d)| (n.as_str(), d.clone()))
-            .collect::<Vec<_>>(),
-    );
+    tar_gz(&escape, &changed);
 
     for (file, expected) in [
         (&cut, "cut short"),

@@ -126,7 +126,7 @@ pub(crate) fn redact(table: &str, columns: &[String], row: &mut [serde_json::Val
             let rendered = at("html_body").is_some_and(|i| !row[i].is_null())
                 || at("text_body").is_some_and(|i| !row[i].is_null());
             if rendered {
-                for name in ["subject", "text_body", "html_body"] {
+                for name in ["text_body", "html_body"] {
                     if let Some(i) = at(name) {
                         row[i] = Value::Null;
                     }

@@ -12,9 +12,9 @@ use crate::{Db, DbError, Result, search, site};
 use chrono::{DateTime, Utc};
 use dateline_core::ArticleId;
 
-/// Renders again every article marked for it; bumps the content version
-/// once when any was.
-pub(crate) async fn render_older_bodies(db: &Db) -> Result<()> {
+/// Renders again every article marked for it, calling `progress(done,
+/// total)` as it goes; bumps the content version once when any was.
+pub(crate) async fn render_older_bodies(db: &Db, mut progress: impl FnMut(u64, u64)) -> Result<()> {
     let pending: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM articles WHERE anchored = 0 ORDER BY id")
             .fetch_all(db.pool())
@@ -23,8 +23,10 @@ pub(crate) async fn render_older_bodies(db: &Db) -> Result<()> {
         return Ok(());
     }
     let now = Utc::now();
-    for id in &pending {
+    let total = pending.len() as u64;
+    for (done, id) in pending.iter().enumerate() {
         rerender(db, ArticleId(*id), now).await?;
+        progress(done as u64 + 1, total);
     }
     let mut tx = db.write_tx().await?;
     site::bump_content_version(&mut tx).await?;
