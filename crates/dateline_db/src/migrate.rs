@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "unrendered_index",
         include_str!("../migrations/0011_unrendered_index.sql"),
     ),
+    (
+        12,
+        "search_impacts",
+        include_str!("../migrations/0012_search_impacts.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -7,3 +7,4 @@ mod archive;
 mod articles;
 mod limits;
 mod saving;
+mod search;

@@ -14,8 +14,15 @@ use dateline_core::{ArticleDraft, ArticleId, ArticleStatus, Language};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
+mod rank;
+
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
+/// The article length impacts are stored at (see migration 0012); ranking
+/// corrects them to the index's current average.
+const REFERENCE_LENGTH: f64 = 400.0;
+/// Counts kept per content version before the cache starts again.
+const COUNTS_KEPT: usize = 1024;
 /// Rows per multi-row INSERT: well under both databases' parameter limits.
 const INSERT_BATCH: usize = 200;
 
@@ -71,6 +78,12 @@ impl Terms {
     }
 }
 
+/// A posting's BM25 term-frequency part at the reference length: what the
+/// index orders a term's postings by.
+fn impact(weight: f64, length: f64) -> f64 {
+    weight / (weight + K1 * (1.0 - B + B * length / REFERENCE_LENGTH))
+}
+
 /// Replaces an article's terms in the index.
 pub(crate) async fn index_article(
     conn: &mut AnyConnection,
@@ -93,7 +106,9 @@ pub(crate) async fn index_article(
         .execute(&mut *conn)
         .await?;
     for chunk in terms.weights.chunks(INSERT_BATCH) {
-        let mut sql = Sql::new("INSERT INTO search_terms (term, article_id, weight) VALUES ");
+        let mut sql = Sql::new(
+            "INSERT INTO search_terms (term, article_id, weight, impact, published_at) VALUES ",
+        );
         for (i, (term, weight)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -104,6 +119,10 @@ pub(crate) async fn index_article(
                 .bind(id.0)
                 .push(", ")
                 .bind(*weight)
+                .push(", ")
+                .bind(impact(*weight, terms.length as f64))
+                .push(", ")
+                .bind(published_at)
                 .push(")");
         }
         sql.query().execute(&mut *conn).await?;
@@ -122,7 +141,12 @@ pub(crate) async fn set_published(
     sqlx::query("UPDATE search_docs SET published_at = $1 WHERE article_id = $2")
         .bind(published_at)
         .bind(id.0)
-        .execute(conn)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE search_terms SET published_at = $1 WHERE article_id = $2")
+        .bind(published_at)
+        .bind(id.0)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -146,15 +170,20 @@ pub async fn published_languages(db: &Db) -> Result<Vec<Language>> {
 }
 
 /// What ranking needs to know of the whole index: how many published
-/// articles, their average length, the languages they are written in.
-/// Reading it scans the index, so it is read again only when the content
-/// version (raised by every change a reader can see, on any process) moved.
-#[derive(Debug, Clone)]
+/// articles, their average length, the languages they are written in; and
+/// the counts searches asked for (articles holding a term, or any of a
+/// query's terms). Reading them scans the index, so they are read again only
+/// when the content version (raised by every change a reader can see, on
+/// any process) moved.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct IndexStats {
     version: i64,
     docs: i64,
     avg_len: f64,
     languages: Vec<Language>,
+    /// Published articles holding any of the terms (sorted, joined by a
+    /// space), per query asked since the version was read.
+    counts: HashMap<String, i64>,
 }
 
 async fn index_stats(db: &Db) -> Result<IndexStats> {
@@ -176,6 +205,7 @@ async fn index_stats(db: &Db) -> Result<IndexStats> {
         docs: row.try_get("n")?,
         avg_len: avg_len.unwrap_or(1.0).max(1.0),
         languages: published_languages(db).await?,
+        counts: HashMap::new(),
     };
     if let Ok(mut slot) = db.search_stats.lock() {
         *slot = Some(stats.clone());
@@ -183,96 +213,99 @@ async fn index_stats(db: &Db) -> Result<IndexStats> {
     Ok(stats)
 }
 
+/// Published articles holding any of `terms` (sorted, deduplicated), from
+/// the cache of `stats` or counted and kept there.
+async fn count_holding(db: &Db, stats: &IndexStats, terms: &[String]) -> Result<i64> {
+    let key = terms.join(" ");
+    if let Some(n) = stats.counts.get(&key) {
+        return Ok(*n);
+    }
+    let mut sql = Sql::new(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT article_id FROM search_terms \
+         WHERE published_at IS NOT NULL AND term IN (",
+    );
+    sql.bind_list(terms.iter().cloned()).push(")) held");
+    let n: i64 = sql.query_scalar().fetch_one(db.pool()).await?;
+    if let Ok(mut slot) = db.search_stats.lock()
+        && let Some(cached) = slot.as_mut().filter(|s| s.version == stats.version)
+    {
+        if cached.counts.len() >= COUNTS_KEPT {
+            cached.counts.clear();
+        }
+        cached.counts.insert(key, n);
+    }
+    Ok(n)
+}
+
 /// Published articles matching `query`, best first: articles containing more
 /// of the query's words rank above those with fewer, then by BM25 score, then
-/// the newest.
+/// the newest (`rank::top`).
 pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<ArticleSummary>> {
     let stats = index_stats(db).await?;
     let words = query_terms(query, &stats.languages);
-    let empty = || Paged {
-        items: Vec::new(),
-        total: 0,
-        page: page.page,
-        per_page: page.per_page,
-    };
-    if words.is_empty() {
-        return Ok(empty());
+    let mut terms = Vec::new();
+    for (w, variants) in words.iter().enumerate() {
+        for term in variants {
+            // The idf of a term no published article holds does not matter:
+            // it has no postings to read.
+            let df = count_holding(db, &stats, std::slice::from_ref(term)).await? as f64;
+            if df > 0.0 && !terms.iter().any(|t: &rank::QueryTerm| t.term == *term) {
+                terms.push(rank::QueryTerm {
+                    term: term.clone(),
+                    word: w,
+                    idf: (1.0 + (stats.docs as f64 - df + 0.5) / (df + 0.5)).ln(),
+                });
+            }
+        }
     }
-    let all_terms: Vec<String> = {
-        let mut t: Vec<String> = words.iter().flatten().cloned().collect();
-        t.sort();
-        t.dedup();
-        t
+    let total = match terms.as_slice() {
+        [] => 0,
+        [_] => count_holding(db, &stats, &[terms[0].term.clone()]).await?,
+        _ => {
+            let mut all: Vec<String> = terms.iter().map(|t| t.term.clone()).collect();
+            all.sort();
+            count_holding(db, &stats, &all).await?
+        }
     };
-
-    let (docs, avg_len) = (stats.docs, stats.avg_len);
-
-    // How many published articles hold each term, for its idf.
-    let mut sql = Sql::new(
-        "SELECT t.term, COUNT(*) FROM search_terms t JOIN search_docs d ON d.article_id = t.article_id \
-         WHERE d.published_at IS NOT NULL AND t.term IN (",
-    );
-    sql.bind_list(all_terms.iter().cloned())
-        .push(") GROUP BY t.term");
-    let doc_freq: HashMap<String, i64> = sql
-        .query_as::<(String, i64)>()
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .collect();
-
-    let bm25 = Bm25 {
-        docs,
-        avg_len,
-        doc_freq,
+    let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+    let ids: Vec<i64> = if (offset as i64) < total {
+        let need = offset.saturating_add(page.per_page as usize);
+        let best = rank::top(
+            db,
+            &terms,
+            words.len(),
+            rank::Lengths::new(stats.avg_len),
+            need,
+        )
+        .await?;
+        best.into_iter().skip(offset).collect()
+    } else {
+        Vec::new()
     };
-    let mut rows = ranked(db, &words, &bm25, i64::from(page.per_page), page.offset()).await?;
-    let total = match rows.first() {
-        Some((_, total)) => *total as u64,
-        // Past the last page: how many there are, for the message.
-        None if page.offset() > 0 => ranked(db, &words, &bm25, 1, 0)
-            .await?
-            .first()
-            .map_or(0, |(_, total)| *total as u64),
-        None => 0,
-    };
-    let ids: Vec<i64> = rows.drain(..).map(|(id, _)| id).collect();
     Ok(Paged {
         items: load_summaries(db, &ids).await?,
-        total,
+        total: total as u64,
         page: page.page,
         per_page: page.per_page,
     })
 }
 
-struct Bm25 {
-    docs: i64,
-    avg_len: f64,
-    /// Published articles holding each term.
-    doc_freq: HashMap<String, i64>,
-}
-
-/// One page of matching articles, best first, each with the number of all
-/// matches. The ranking runs in the database and only the page travels
-/// back: per article, the best score each query word reached through any of
-/// its variants (BM25), then articles holding more of the words first, then
-/// the higher score, then the newest.
-async fn ranked(
-    db: &Db,
-    words: &[Vec<String>],
-    bm25: &Bm25,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<(i64, i64)>> {
+/// Every published article matching `query`, best first, ranked by
+/// scoring each of their postings in one statement: the plain definition of
+/// the order `search` reaches by reading only the best postings. Tests
+/// compare the two; it is slow on a large archive.
+pub async fn ranked_by_every_posting(db: &Db, query: &str) -> Result<Vec<i64>> {
+    let stats = index_stats(db).await?;
+    let words = query_terms(query, &stats.languages);
     let mut sql = Sql::new("WITH q (term, word, idf) AS (VALUES ");
     let mut first = true;
     for (w, variants) in words.iter().enumerate() {
         for term in variants {
-            let df = bm25.doc_freq.get(term).copied().unwrap_or(0) as f64;
+            let df = count_holding(db, &stats, std::slice::from_ref(term)).await? as f64;
             if df == 0.0 {
                 continue;
             }
-            let idf = (1.0 + (bm25.docs as f64 - df + 0.5) / (df + 0.5)).ln();
+            let idf = (1.0 + (stats.docs as f64 - df + 0.5) / (df + 0.5)).ln();
             sql.push(if first { "(" } else { ", (" });
             first = false;
             sql.bind(term.clone())
@@ -295,7 +328,7 @@ async fn ranked(
         .push(" + ")
         .bind(B)
         .push(" * d.length / ")
-        .bind(bm25.avg_len)
+        .bind(stats.avg_len)
         .push(
             "))) AS score \
              FROM q JOIN search_terms t ON t.term = q.term \
@@ -304,15 +337,11 @@ async fn ranked(
              GROUP BY t.article_id, q.word), \
              ranked AS (SELECT article_id, COUNT(*) AS matched, SUM(score) AS score \
              FROM per_word GROUP BY article_id) \
-             SELECT r.article_id, COUNT(*) OVER () FROM ranked r \
+             SELECT r.article_id FROM ranked r \
              JOIN search_docs d ON d.article_id = r.article_id \
-             ORDER BY r.matched DESC, r.score DESC, d.published_at DESC, r.article_id DESC \
-             LIMIT ",
-        )
-        .bind(limit)
-        .push(" OFFSET ")
-        .bind(offset);
-    Ok(sql.query_as().fetch_all(db.pool()).await?)
+             ORDER BY r.matched DESC, r.score DESC, d.published_at DESC, r.article_id DESC",
+        );
+    Ok(sql.query_scalar().fetch_all(db.pool()).await?)
 }
 
 /// Rebuilds the index of every article, calling `progress(done, total)` as it
