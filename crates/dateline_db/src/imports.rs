@@ -89,32 +89,34 @@ pub struct ArticleImport<'a> {
     pub paths: &'a [(String, LegacyTarget)],
 }
 
-/// Stores an `ArticleImport` in one transaction. Returns how many old
+/// Stores `ArticleImport`s in one transaction. Returns how many old
 /// addresses were new or changed.
-pub async fn finish_article(db: &Db, a: &ArticleImport<'_>, now: DateTime<Utc>) -> Result<u64> {
-    let (source, source_id, item, feed_guid, pinned, paths) = (
-        a.source,
-        a.source_id,
-        a.item,
-        a.feed_guid,
-        a.pinned,
-        a.paths,
-    );
+pub async fn finish_articles(
+    db: &Db,
+    imports: &[ArticleImport<'_>],
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    if imports.is_empty() {
+        return Ok(0);
+    }
     let mut tx = db.write_tx().await?;
-    remember_in(&mut tx, source, "post", source_id, item, now).await?;
-    let changed = sqlx::query(
-        "UPDATE articles SET feed_guid = $1, pinned = $2 WHERE id = $3 AND (feed_guid <> $1 OR pinned <> $2)",
-    )
-    .bind(feed_guid)
-    .bind(i64::from(pinned))
-    .bind(item.target_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let (mut changed, mut added) = (0, 0);
+    for a in imports {
+        remember_in(&mut tx, a.source, "post", a.source_id, a.item, now).await?;
+        changed += sqlx::query(
+            "UPDATE articles SET feed_guid = $1, pinned = $2 WHERE id = $3 AND (feed_guid <> $1 OR pinned <> $2)",
+        )
+        .bind(a.feed_guid)
+        .bind(i64::from(a.pinned))
+        .bind(a.item.target_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        added += add_legacy_paths_in(&mut tx, a.paths).await?;
+    }
     if changed > 0 {
         crate::site::bump_content_version(&mut tx).await?;
     }
-    let added = add_legacy_paths_in(&mut tx, paths).await?;
     tx.commit().await?;
     Ok(added)
 }

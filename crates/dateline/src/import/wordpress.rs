@@ -7,16 +7,14 @@
 //! then its old addresses: an interrupted import leaves whole posts, and a
 //! second run finishes the job without duplicating anything.
 
-use super::media::{Outcome, Uploads, uploads_path};
+use super::media::Uploads;
 use super::summary::Summary;
-use chrono::Utc;
-use dateline_core::article::ArticleInput;
 use dateline_core::audit::Who;
 use dateline_core::language::Language;
-use dateline_db::articles::{self, SaveTarget, SavedBy};
+use dateline_db::Db;
+use dateline_db::articles::SavedBy;
 use dateline_db::imports::{self, LegacyTarget};
-use dateline_db::{Db, DbError};
-use dateline_wordpress::article::{self as wp, Catalog, Disposition, MapOptions, MetaField};
+use dateline_wordpress::article::{self as wp, Catalog, MapOptions, MetaField};
 use dateline_wordpress::content::{self, Attachment};
 use dateline_wordpress::{Entry, Post, WxrReader};
 use std::collections::HashMap;
@@ -24,6 +22,7 @@ use std::path::{Path, PathBuf};
 use tokio::sync::mpsc;
 
 mod comments;
+mod posts;
 use comments::newsroom_users;
 
 /// What the operator asked for.
@@ -124,24 +123,47 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
     let mut rx = stream(&options.file)?;
     let mut items = 0u64;
     imports::refresh_statistics(db).await?;
-    while let Some((entry, at)) = rx.recv().await {
-        match entry {
-            Ok(Entry::Post(post)) => {
-                importer.item(&post, &mut summary).await?;
-                items += 1;
-                // The tables grow by orders of magnitude in a large import.
-                if items.is_power_of_two() && items >= 256 {
-                    imports::refresh_statistics(db).await?;
+    // Posts and pages wait here for a batch; other items go in as read.
+    let mut batch: Vec<Post> = Vec::with_capacity(posts::BATCH);
+    let mut read_to = 0;
+    loop {
+        let mut stop = false;
+        match rx.recv().await {
+            Some((Ok(Entry::Post(post)), at)) => {
+                read_to = at;
+                if matches!(post.post_type.as_str(), "post" | "page") {
+                    batch.push(*post);
+                } else {
+                    importer.item(&post, &mut summary).await?;
                 }
             }
-            Ok(_) => {}
-            Err(e) if e.fatal => {
+            Some((Ok(_), at)) => read_to = at,
+            Some((Err(e), _)) if e.fatal => {
                 summary.fatal.push(e.to_string());
-                break;
+                stop = true;
             }
-            Err(e) => summary.fail(format!("line {}", e.line), e.message),
+            Some((Err(e), at)) => {
+                read_to = at;
+                summary.fail(format!("line {}", e.line), e.message);
+            }
+            None => stop = true,
         }
-        progress.at(at, &summary);
+        if batch.len() >= posts::BATCH || (stop && !batch.is_empty()) {
+            importer.posts(&batch, &mut summary).await?;
+            let before = items;
+            items += batch.len() as u64;
+            batch.clear();
+            // The tables grow by orders of magnitude in a large import.
+            if (before + 1..=items).any(|n| n.is_power_of_two() && n >= 256) {
+                imports::refresh_statistics(db).await?;
+            }
+        }
+        if batch.is_empty() {
+            progress.at(read_to, &summary);
+        }
+        if stop {
+            break;
+        }
     }
     if let (Some(wp), true) = (&options.wordpress_db, summary.fatal.is_empty()) {
         super::wordpress_db::carry_over(&importer, wp, &mut summary).await?;
@@ -272,9 +294,8 @@ impl Importer<'_> {
 
     async fn item(&self, post: &Post, summary: &mut Summary) -> anyhow::Result<()> {
         match post.post_type.as_str() {
-            "post" => self.post(post, summary).await,
+            "post" | "page" => self.posts(std::slice::from_ref(post), summary).await,
             "attachment" => Ok(()),
-            "page" => self.post(post, summary).await,
             // Menus are read in the first pass: they say which pages are in
             // the navigation.
             "nav_menu_item" => Ok(()),
@@ -283,211 +304,6 @@ impl Importer<'_> {
                 Ok(())
             }
         }
-    }
-
-    async fn post(&self, post: &Post, summary: &mut Summary) -> anyhow::Result<()> {
-        let name = item_name(post);
-        let mapped = match wp::map_post(post, self.catalog, self.map_options) {
-            Disposition::Skip(why) => {
-                summary.skip(name, why);
-                return Ok(());
-            }
-            Disposition::Article(m) => m,
-        };
-        for n in &mapped.notes {
-            summary.note(&name, n.clone());
-        }
-        summary
-            .unknown_shortcodes
-            .extend(mapped.unknown_shortcodes.iter().cloned());
-        summary
-            .unmapped_meta
-            .extend(mapped.unmapped_meta.iter().cloned());
-        summary.controls_removed += mapped.controls_removed;
-        let mut mapped = mapped;
-        let media_paths = self.images(&name, &mut mapped, summary).await?;
-        // Everything the post leaves in storage, its old addresses included:
-        // the same digest means nothing to write.
-        let digest = digest(&format!(
-            "{:?}|{}|{}|{:?}|{:?}",
-            mapped.input, mapped.pinned, mapped.guid, mapped.old_paths, media_paths
-        ));
-        let post_id = post.id.to_string();
-        let known = imports::find(self.db, self.source, "post", &post_id).await?;
-        let (known_digest, known_revision) = known
-            .as_ref()
-            .map_or((String::new(), 0), |k| (k.digest.clone(), k.revision));
-        // The article, and the revision this import saved (None: kept).
-        let id: Option<(dateline_core::ArticleId, Option<i64>)> = match known {
-            Some(k) if k.digest == digest => {
-                summary.unchanged += 1;
-                return self
-                    .comments(post, dateline_core::ArticleId(k.target_id), summary)
-                    .await;
-            }
-            Some(k) => {
-                let current =
-                    articles::find(self.db, dateline_core::ArticleId(k.target_id)).await?;
-                match current {
-                    None => self.save(&name, post, &mapped.input, None, summary).await?,
-                    Some(a) if a.summary.revision != k.revision && !self.options.overwrite => {
-                        summary.kept_edited.push(name.clone());
-                        Some((a.summary.id, None))
-                    }
-                    Some(a) => {
-                        let at = Some((a.summary.id, a.summary.revision));
-                        self.save(&name, post, &mapped.input, at, summary).await?
-                    }
-                }
-            }
-            None => self.save(&name, post, &mapped.input, None, summary).await?,
-        };
-        let Some((id, revision)) = id else {
-            return Ok(());
-        };
-        let mut paths: Vec<_> = mapped
-            .old_paths
-            .iter()
-            .map(|p| (p.clone(), LegacyTarget::Article(id)))
-            .collect();
-        paths.extend(media_paths);
-        // An article kept as edited in Dateline keeps the digest it had, so
-        // that the next run still sees the difference.
-        let item = imports::Imported {
-            target_id: id.0,
-            digest: if revision.is_some() {
-                digest
-            } else {
-                known_digest
-            },
-            revision: revision.unwrap_or(known_revision),
-        };
-        let finished = imports::ArticleImport {
-            source: self.source,
-            source_id: &post_id,
-            item: &item,
-            feed_guid: &mapped.guid,
-            pinned: mapped.pinned,
-            paths: &paths,
-        };
-        summary.addresses += imports::finish_article(self.db, &finished, Utc::now()).await?;
-        self.comments(post, id, summary).await
-    }
-
-    /// Points the post's images (in its body and as its featured image)
-    /// at Dateline media when `--uploads` has their files; lists the
-    /// others. Returns the old addresses of the images imported.
-    async fn images(
-        &self,
-        name: &str,
-        mapped: &mut wp::Mapped,
-        summary: &mut Summary,
-    ) -> anyhow::Result<Vec<(String, LegacyTarget)>> {
-        let mut old = Vec::new();
-        let featured = mapped.input.featured_image.as_ref().map(|f| f.url.clone());
-        let mut urls = mapped.images.clone();
-        urls.extend(featured.clone());
-        urls.sort();
-        urls.dedup();
-        for url in urls {
-            let Some(path) = uploads_path(&url) else {
-                continue;
-            };
-            let outcome = match &self.uploads {
-                Some(u) => u.image(self.db, self.source, &path).await?,
-                None => Outcome::Missing,
-            };
-            match outcome {
-                Outcome::Stored(new) => {
-                    mapped.input.body = mapped.input.body.replace(&url, &new);
-                    if let Some(f) = mapped
-                        .input
-                        .featured_image
-                        .as_mut()
-                        .filter(|f| f.url == url)
-                    {
-                        f.url = new.clone();
-                    }
-                    old.push((
-                        dateline_core::legacy::path_key(&format!("/wp-content/uploads/{path}")),
-                        LegacyTarget::Path(new),
-                    ));
-                }
-                Outcome::Missing => summary.missing_images.push(url),
-                Outcome::Refused(why) => {
-                    summary.note(name, format!("the image {url} was refused: {why}"));
-                    summary.missing_images.push(url);
-                }
-            }
-        }
-        Ok(old)
-    }
-
-    /// Saves a mapped post; returns its id and the revision saved, or None
-    /// when it was refused (and said so in the summary).
-    async fn save(
-        &self,
-        name: &str,
-        post: &Post,
-        input: &ArticleInput,
-        existing: Option<(dateline_core::ArticleId, i64)>,
-        summary: &mut Summary,
-    ) -> anyhow::Result<Option<(dateline_core::ArticleId, Option<i64>)>> {
-        let now = Utc::now();
-        let when = input
-            .published_at
-            .into_iter()
-            .chain(wp::utc(post.modified_gmt, None))
-            .chain(wp::utc(post.date_gmt, post.date_local))
-            .filter(|t| *t <= now)
-            .max()
-            .unwrap_or(now);
-        let mut attempt = input.clone();
-        for round in 0..2 {
-            let draft = match attempt.clone().validate(&self.site_language, now) {
-                Ok(d) => d,
-                Err(errors) => {
-                    summary.fail(name.to_string(), errors.to_string());
-                    return Ok(None);
-                }
-            };
-            let target = match existing {
-                Some((id, rev)) => SaveTarget::Existing {
-                    id,
-                    expected_revision: Some(rev),
-                },
-                None => SaveTarget::New,
-            };
-            match articles::save(self.db, target, &draft, when, &Self::saved_by()).await {
-                Ok(saved) => {
-                    if existing.is_some() {
-                        summary.updated += 1;
-                    } else {
-                        summary.articles += 1;
-                    }
-                    return Ok(Some((saved.id, Some(saved.revision))));
-                }
-                Err(DbError::Conflict { field, .. }) if field == "slug" && round == 0 => {
-                    let taken = draft.slug.as_str().to_string();
-                    let other = format!("{taken}-{}", post.id);
-                    summary.note(
-                        name,
-                        format!("its slug \"{taken}\" is taken by another article here: imported as \"{other}\""),
-                    );
-                    attempt.slug = Some(other);
-                }
-                Err(DbError::Invalid(errors)) => {
-                    summary.fail(name.to_string(), errors.to_string());
-                    return Ok(None);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        summary.fail(
-            name.to_string(),
-            "its slug is taken, even with its id added".into(),
-        );
-        Ok(None)
     }
 }
 
@@ -501,9 +317,4 @@ fn item_name(post: &Post) -> String {
         wp::clip(&title, 60),
         post.line
     )
-}
-
-/// What an item was imported from: equal digests, nothing to change.
-fn digest(made_from: &str) -> String {
-    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(made_from.as_bytes()))
 }

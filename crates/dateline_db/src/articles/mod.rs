@@ -5,6 +5,7 @@
 //! (`rerender.rs`), publishing what is due, deleting, and reading articles
 //! back (`read.rs`).
 
+mod batch;
 mod body;
 mod names;
 mod read;
@@ -12,6 +13,7 @@ mod redirects;
 mod rerender;
 mod save;
 
+pub use batch::create_many;
 pub(crate) use read::load_summaries;
 pub use read::{
     ArticleFilter, Revision, SlugLookup, bodies, find, find_published, id_for_slug,

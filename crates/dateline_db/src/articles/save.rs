@@ -229,7 +229,7 @@ async fn unchanged(
 /// Writes the save in its transaction. `None` when the passages the body
 /// was anchored against changed meanwhile: nothing is written then.
 #[allow(clippy::too_many_arguments)]
-async fn write(
+pub(super) async fn write(
     conn: &mut AnyConnection,
     target: SaveTarget,
     draft: &ArticleDraft,

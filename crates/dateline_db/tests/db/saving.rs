@@ -313,7 +313,74 @@ async fn opening_renders_older_bodies_again(t: TestDb) {
     assert_eq!(v.body_html, "", "a body too deep to render shows empty");
 }
 
+/// Articles created together (an import's batch): one refused (its slug is
+/// taken, by an article here or by one earlier in the batch) leaves nothing
+/// behind, and the others land whole.
+async fn a_batch_creates_all_but_the_refused(t: TestDb) {
+    add(
+        &t,
+        &draft("Already here", |i| i.slug = Some("taken".into())),
+    )
+    .await;
+    let before = site::content_version(&t.db).await.unwrap();
+    let item = |slug: &str, word: &str| {
+        (
+            draft(&format!("Batch report {slug}"), |i| {
+                i.slug = Some(slug.into());
+                i.body = format!("A report about the {word}.\n\nIts second paragraph.");
+            }),
+            now(),
+        )
+    };
+    let items = [
+        item("first", "lighthouse"),
+        item("taken", "aqueduct"),
+        item("third", "caravan"),
+        item("first", "minaret"),
+    ];
+    let by = articles::SavedBy::operator(dateline_core::audit::Who::cli(""));
+    let results = articles::create_many(&t.db, &items, &by).await.unwrap();
+    let slugs: Vec<Result<String, String>> = results
+        .iter()
+        .map(|r| match r {
+            Ok(saved) => Ok(saved.slug.clone()),
+            Err(DbError::Conflict { field, .. }) => Err(field.clone()),
+            Err(e) => panic!("{e}"),
+        })
+        .collect();
+    assert_eq!(
+        slugs,
+        [
+            Ok("first".to_string()),
+            Err("slug".to_string()),
+            Ok("third".to_string()),
+            Err("slug".to_string())
+        ]
+    );
+    let found = |word: &'static str| {
+        let db = t.db.clone();
+        async move {
+            dateline_db::search::search(&db, word, dateline_db::views::PageRequest::new(1, 5))
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!((found("lighthouse").await, found("caravan").await), (1, 1));
+    assert_eq!(
+        (found("aqueduct").await, found("minaret").await),
+        (0, 0),
+        "nothing of a refused article stays"
+    );
+    let third = results[2].as_ref().unwrap();
+    let stored = articles::find(&t.db, third.id).await.unwrap().unwrap();
+    assert!(stored.body_html.contains("caravan"), "{}", stored.body_html);
+    assert_eq!(articles::revisions(&t.db, third.id).await.unwrap().len(), 1);
+    assert_eq!(site::content_version(&t.db).await.unwrap(), before + 1);
+}
+
 both_databases!(
+    a_batch_creates_all_but_the_refused,
     a_changed_slug_redirects,
     rights_are_a_parameter_of_the_save,
     concurrent_saves_keep_anchors_consistent,
