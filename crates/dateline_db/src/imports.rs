@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use dateline_core::ArticleId;
 use dateline_core::comment::CommentStatus;
 use sqlx::{AnyConnection, FromRow};
+use std::collections::HashMap;
 
 mod comments;
 mod wpdiscuz;
@@ -100,7 +101,7 @@ pub async fn finish_articles(
         return Ok(0);
     }
     let mut tx = db.write_tx().await?;
-    let (mut changed, mut added) = (0, 0);
+    let mut changed = 0;
     for a in imports {
         remember_in(&mut tx, a.source, "post", a.source_id, a.item, now).await?;
         changed += sqlx::query(
@@ -112,8 +113,12 @@ pub async fn finish_articles(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        added += add_legacy_paths_in(&mut tx, a.paths).await?;
     }
+    let paths: Vec<(String, LegacyTarget)> = imports
+        .iter()
+        .flat_map(|a| a.paths.iter().cloned())
+        .collect();
+    let added = add_legacy_paths_in(&mut tx, &paths).await?;
     if changed > 0 {
         crate::site::bump_content_version(&mut tx).await?;
     }
@@ -144,26 +149,46 @@ async fn add_legacy_paths_in(
     conn: &mut AnyConnection,
     paths: &[(String, LegacyTarget)],
 ) -> Result<u64> {
+    // One row per address (the last target given wins): a statement may
+    // not change a row twice.
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, (path, _)) in paths.iter().enumerate() {
+        last.insert(path.as_str(), i);
+    }
+    let rows: Vec<&(String, LegacyTarget)> = paths
+        .iter()
+        .enumerate()
+        .filter(|(i, (path, _))| last.get(path.as_str()) == Some(i))
+        .map(|(_, row)| row)
+        .collect();
     let mut changed = 0;
-    for (path, target) in paths {
-        let (article, target) = match target {
-            LegacyTarget::Article(id) => (Some(id.0), String::new()),
-            LegacyTarget::Path(p) => (None, p.clone()),
-        };
-        changed += sqlx::query(
-            "INSERT INTO legacy_paths (path, article_id, target) VALUES ($1, $2, $3) \
-             ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id, target = excluded.target \
+    for chunk in rows.chunks(PATH_ROWS) {
+        let mut sql =
+            crate::sql::Sql::new("INSERT INTO legacy_paths (path, article_id, target) VALUES ");
+        for (i, (path, target)) in chunk.iter().enumerate() {
+            let (article, target) = match target {
+                LegacyTarget::Article(id) => (Some(id.0), String::new()),
+                LegacyTarget::Path(p) => (None, p.clone()),
+            };
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(path.clone())
+                .push(", ")
+                .bind(article)
+                .push(", ")
+                .bind(target)
+                .push(")");
+        }
+        sql.push(
+            " ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id, target = excluded.target \
              WHERE legacy_paths.article_id IS DISTINCT FROM excluded.article_id OR legacy_paths.target <> excluded.target",
-        )
-        .bind(path)
-        .bind(article)
-        .bind(target)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        );
+        changed += sql.query().execute(&mut *conn).await?.rows_affected();
     }
     Ok(changed)
 }
+
+/// Old addresses per statement (three values each).
+const PATH_ROWS: usize = 300;
 
 /// The Dateline path an old address now answers with, if any. An article
 /// that is not published is not revealed: its old address is not found,

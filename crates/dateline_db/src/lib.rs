@@ -138,7 +138,10 @@ impl Db {
                     let setup = match backend {
                         // WAL lets readers go on while one writer writes;
                         // NORMAL sync is durable across crashes of the process.
-                        Backend::Sqlite => "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;".to_owned(),
+                        // Savepoints' and sorts' scratch stays in memory
+                        // (a batch of saves writes each page it changes to a
+                        // statement journal otherwise).
+                        Backend::Sqlite => "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;".to_owned(),
                         Backend::Postgres => after.unwrap_or_default(),
                     };
                     if !setup.is_empty() {
