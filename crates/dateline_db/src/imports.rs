@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 mod comments;
 mod wpdiscuz;
-pub use comments::{CommentsAdded, ImportedComment, add_comments};
+pub use comments::{CommentsAdded, ImportedComment, add_comments, add_comments_many};
 pub use wpdiscuz::{FollowsAdded, ImportedFollow, ImportedVote, add_follows, add_votes, set_bio};
 
 /// The Dateline row a source item became, and what it was made from.

@@ -1,10 +1,11 @@
 //! `dateline import wordpress`: a WXR export into Dateline. The file is
 //! read twice as a stream (first for what posts refer to: authors,
 //! categories, attachments; then the posts), on a blocking thread that
-//! hands entries over a short channel, so memory holds a few items at a
-//! time whatever the file's size. Each post is saved like any article
-//! (rendered, sanitized, revisioned), then its comments in one transaction,
-//! then its old addresses: an interrupted import leaves whole posts, and a
+//! hands entries over a short channel, so memory holds a batch of posts at
+//! a time whatever the file's size. Posts go in batches (`posts.rs`): each
+//! saved as any article is (rendered, sanitized, revisioned), the batch's
+//! new articles in one transaction, their old addresses in another, their
+//! comments in a third: an interrupted import leaves whole batches, and a
 //! second run finishes the job without duplicating anything.
 
 use super::media::Uploads;

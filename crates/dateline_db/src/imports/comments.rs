@@ -60,6 +60,38 @@ pub async fn add_comments(
     comments: &[ImportedComment],
     now: DateTime<Utc>,
 ) -> Result<CommentsAdded> {
+    let mut added = add_comments_many(db, source, &[(article, comments)], now).await?;
+    Ok(added.pop().unwrap_or_default())
+}
+
+/// `add_comments` for several articles, in one transaction (an import's
+/// batch of posts): one result per article, in order.
+pub async fn add_comments_many(
+    db: &Db,
+    source: &str,
+    articles: &[(ArticleId, &[ImportedComment])],
+    now: DateTime<Utc>,
+) -> Result<Vec<CommentsAdded>> {
+    let mut out = Vec::with_capacity(articles.len());
+    if articles.is_empty() {
+        return Ok(out);
+    }
+    let mut tx = db.write_tx().await?;
+    for (article, comments) in articles {
+        out.push(add_in(&mut tx, db.backend(), source, *article, comments, now).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn add_in(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: &str,
+    article: ArticleId,
+    comments: &[ImportedComment],
+    now: DateTime<Utc>,
+) -> Result<CommentsAdded> {
     let mut out = CommentsAdded::default();
     // Which of these comments came from this source before, found by the
     // primary key (in chunks): a second run of the same file writes nothing.
@@ -73,7 +105,7 @@ pub async fn add_comments(
             .push(" AND kind = 'comment' AND source_id IN (")
             .bind_list(chunk.iter().map(|c| c.source_id.clone()))
             .push(")");
-        let found: Vec<(String, i64)> = q.query_as().fetch_all(db.pool()).await?;
+        let found: Vec<(String, i64)> = q.query_as().fetch_all(&mut *conn).await?;
         if found.is_empty() {
             continue;
         }
@@ -82,7 +114,7 @@ pub async fn add_comments(
         q.bind_list(found.iter().map(|(_, id)| *id)).push(")");
         let places: HashMap<i64, (i64, i64, String)> = q
             .query_as::<(i64, i64, i64, String)>()
-            .fetch_all(db.pool())
+            .fetch_all(&mut *conn)
             .await?
             .into_iter()
             .map(|(id, t, d, p)| (id, (t, d, p)))
@@ -123,11 +155,10 @@ pub async fn add_comments(
         .into_iter()
         .filter(|c| !placed.contains_key(c.source_id.as_str()))
         .collect();
-    if let Some(added) = add_kept(db, source, article, &todo, &placed, now).await? {
+    if let Some(added) = add_kept(conn, backend, source, article, &todo, &placed, now).await? {
         out.added = added;
         return Ok(out);
     }
-    let mut tx = db.write_tx().await?;
     let mut explicit_ids = false;
     for c in todo {
         if placed.contains_key(c.source_id.as_str()) {
@@ -137,7 +168,7 @@ pub async fn add_comments(
             None => None,
             Some(p) => match placed.get(p.as_str()) {
                 Some(place) => Some(place.clone()),
-                None => match imported_place(&mut tx, source, p).await? {
+                None => match imported_place(&mut *conn, source, p).await? {
                     Some(place) => Some(place),
                     None => {
                         out.orphans.push(c.source_id.clone());
@@ -147,7 +178,7 @@ pub async fn add_comments(
             },
         };
         let kept = match c.keep_id {
-            Some(id) => insert_comment(&mut tx, article, c, parent.as_ref(), Some(id)).await?,
+            Some(id) => insert_comment(&mut *conn, article, c, parent.as_ref(), Some(id)).await?,
             None => None,
         };
         let place = match kept {
@@ -160,15 +191,15 @@ pub async fn add_comments(
                     out.renumbered += 1;
                 }
                 if explicit_ids {
-                    catch_up_sequence(&mut tx, db.backend()).await?;
+                    catch_up_sequence(&mut *conn, backend).await?;
                 }
-                insert_comment(&mut tx, article, c, parent.as_ref(), None)
+                insert_comment(&mut *conn, article, c, parent.as_ref(), None)
                     .await?
                     .ok_or(DbError::NotFound)?
             }
         };
         remember_in(
-            &mut tx,
+            &mut *conn,
             source,
             "comment",
             &c.source_id,
@@ -184,12 +215,11 @@ pub async fn add_comments(
         out.added += 1;
     }
     if explicit_ids {
-        catch_up_sequence(&mut tx, db.backend()).await?;
+        catch_up_sequence(&mut *conn, backend).await?;
     }
     if out.added > 0 {
-        recount(&mut tx, article).await?;
+        recount(&mut *conn, article).await?;
     }
-    tx.commit().await?;
     Ok(out)
 }
 
@@ -200,10 +230,35 @@ const ROWS: usize = 400;
 /// The common case, in a few multi-row statements: every new comment keeps
 /// its old number, and each reply's parent is among them or was imported
 /// before. `None` when that does not hold (a number is taken, a parent is
-/// elsewhere or missing), and then nothing was written: the caller goes
-/// comment by comment.
+/// elsewhere or missing), and then nothing was written (what was, under a
+/// savepoint, is rolled back): the caller goes comment by comment.
 async fn add_kept(
-    db: &Db,
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: &str,
+    article: ArticleId,
+    todo: &[&ImportedComment],
+    placed: &HashMap<&str, Place>,
+    now: DateTime<Utc>,
+) -> Result<Option<u64>> {
+    sqlx::query("SAVEPOINT kept_numbers")
+        .execute(&mut *conn)
+        .await?;
+    let added = write_kept(conn, backend, source, article, todo, placed, now).await?;
+    if added.is_none() {
+        sqlx::query("ROLLBACK TO SAVEPOINT kept_numbers")
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("RELEASE SAVEPOINT kept_numbers")
+        .execute(&mut *conn)
+        .await?;
+    Ok(added)
+}
+
+async fn write_kept(
+    conn: &mut AnyConnection,
+    backend: Backend,
     source: &str,
     article: ArticleId,
     todo: &[&ImportedComment],
@@ -240,11 +295,10 @@ async fn add_kept(
         places.insert(&c.source_id, place.clone());
         rows.push((c, parent.map(|p| p.id), place));
     }
-    let mut tx = db.write_tx().await?;
     for chunk in rows.chunks(ROWS) {
         let mut q = Sql::new("SELECT COUNT(*) FROM comments WHERE id IN (");
         q.bind_list(chunk.iter().map(|(_, _, p)| p.id)).push(")");
-        let taken: i64 = q.query_scalar().fetch_one(&mut *tx).await?;
+        let taken: i64 = q.query_scalar().fetch_one(&mut *conn).await?;
         if taken > 0 {
             return Ok(None);
         }
@@ -288,7 +342,7 @@ async fn add_kept(
             q.bind(place.path.clone()).push(")");
         }
         q.push(" ON CONFLICT (id) DO NOTHING");
-        let stored = q.query().execute(&mut *tx).await?.rows_affected();
+        let stored = q.query().execute(&mut *conn).await?.rows_affected();
         if stored != chunk.len() as u64 {
             return Ok(None);
         }
@@ -315,13 +369,12 @@ async fn add_kept(
             " ON CONFLICT (source, kind, source_id) DO UPDATE SET target_id = excluded.target_id, \
              digest = excluded.digest, revision = excluded.revision, imported_at = excluded.imported_at",
         );
-        q.query().execute(&mut *tx).await?;
+        q.query().execute(&mut *conn).await?;
     }
     if !rows.is_empty() {
-        catch_up_sequence(&mut tx, db.backend()).await?;
-        recount(&mut tx, article).await?;
+        catch_up_sequence(&mut *conn, backend).await?;
+        recount(&mut *conn, article).await?;
     }
-    tx.commit().await?;
     Ok(Some(rows.len() as u64))
 }
 

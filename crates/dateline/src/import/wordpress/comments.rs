@@ -11,13 +11,63 @@ use dateline_wordpress::article::Catalog;
 use dateline_wordpress::{Post, content};
 use std::collections::HashMap;
 
+/// A post's comments and mentions as they are stored.
+pub(super) struct PostComments {
+    pub comments: Vec<ImportedComment>,
+    pub mentions: Vec<ImportedMention>,
+}
+
 impl Importer<'_> {
+    /// Imports one post's comments (the site's database path).
     pub(crate) async fn comments(
         &self,
         post: &Post,
         article: dateline_core::ArticleId,
         summary: &mut Summary,
     ) -> anyhow::Result<()> {
+        let prepared = self.post_comments(post, summary);
+        self.store_comments(&[(post, article, prepared)], summary)
+            .await
+    }
+
+    /// Stores the comments of several posts: all the comments in one
+    /// transaction, then the mentions post by post.
+    pub(super) async fn store_comments(
+        &self,
+        posts: &[(&Post, dateline_core::ArticleId, PostComments)],
+        summary: &mut Summary,
+    ) -> anyhow::Result<()> {
+        let now = Utc::now();
+        let with_comments: Vec<(dateline_core::ArticleId, &[ImportedComment])> = posts
+            .iter()
+            .filter(|(_, _, p)| !p.comments.is_empty())
+            .map(|(_, article, p)| (*article, p.comments.as_slice()))
+            .collect();
+        let added = imports::add_comments_many(self.db, self.source, &with_comments, now).await?;
+        let posts_with_comments = posts.iter().filter(|(_, _, p)| !p.comments.is_empty());
+        for ((post, _, _), added) in posts_with_comments.zip(added) {
+            summary.comments += added.added;
+            summary.comments_unchanged += added.already_there;
+            summary.renumbered += added.renumbered;
+            for orphan in added.orphans {
+                summary.note(
+                    &item_name(post),
+                    format!("comment {orphan} answers a comment not in the export: it starts a thread of its own"),
+                );
+            }
+        }
+        for (_, article, p) in posts {
+            if !p.mentions.is_empty() {
+                summary.mentions +=
+                    imports::add_mentions(self.db, self.source, *article, &p.mentions, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A post's comments and mentions, converted; what was odd about them
+    /// goes into the summary.
+    pub(super) fn post_comments(&self, post: &Post, summary: &mut Summary) -> PostComments {
         let mut comments = Vec::new();
         let mut mentions = Vec::new();
         for c in &post.comments {
@@ -76,25 +126,7 @@ impl Importer<'_> {
                 created_at,
             });
         }
-        let now = Utc::now();
-        if !comments.is_empty() {
-            let added =
-                imports::add_comments(self.db, self.source, article, &comments, now).await?;
-            summary.comments += added.added;
-            summary.comments_unchanged += added.already_there;
-            summary.renumbered += added.renumbered;
-            for orphan in added.orphans {
-                summary.note(
-                    &item_name(post),
-                    format!("comment {orphan} answers a comment not in the export: it starts a thread of its own"),
-                );
-            }
-        }
-        if !mentions.is_empty() {
-            summary.mentions +=
-                imports::add_mentions(self.db, self.source, article, &mentions, now).await?;
-        }
-        Ok(())
+        PostComments { comments, mentions }
     }
 
     /// The newsroom account of a comment written by one of the site's

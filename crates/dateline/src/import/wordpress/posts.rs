@@ -1,9 +1,9 @@
 //! Posts and pages, `BATCH` at a time: each is mapped and compared with
 //! what an earlier import left (by digest) first; the new ones are then
 //! saved together in one transaction (`articles::create_many`), the changed
-//! ones one by one, their old addresses in one more, and then each post's
-//! comments. An interrupted import leaves whole batches; the next run
-//! finishes the job without duplicating anything.
+//! ones one by one, their old addresses in one more, and the comments of
+//! all of them in a third. An interrupted import leaves whole batches; the
+//! next run finishes the job without duplicating anything.
 
 use super::{Importer, item_name, wp};
 use crate::import::media::{Outcome, uploads_path};
@@ -107,12 +107,13 @@ impl Importer<'_> {
             }
         }
         self.finish(&planned, summary).await?;
+        let mut comments = Vec::new();
         for p in &planned {
             if let Some(id) = p.article() {
-                self.comments(p.post, id, summary).await?;
+                comments.push((p.post, id, self.post_comments(p.post, summary)));
             }
         }
-        Ok(())
+        self.store_comments(&comments, summary).await
     }
 
     /// Maps a post and decides what to do with it; `None` when it is
