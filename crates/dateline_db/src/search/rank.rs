@@ -9,7 +9,11 @@
 //! The order is the one users see: articles holding more of the query's
 //! words first, then the higher score (per word, the best of its variants),
 //! then the newest. Exact, except that an unread article whose score ties
-//! the last one read exactly may be left below it.
+//! the last one read exactly may be left below it, and that a query stops
+//! reading once it has read `READ_BUDGET` postings: one of many words that
+//! are each in most articles of a large archive is ranked among the
+//! articles those postings name (each scored in full), so that no query
+//! (32 words at most) costs more than about that.
 
 use super::{B, K1, REFERENCE_LENGTH};
 use crate::sql::Sql;
@@ -23,6 +27,8 @@ const C: f64 = K1 * (1.0 - B);
 /// before.
 const FIRST_PAGE: i64 = 8;
 const LARGEST_PAGE: i64 = 8192;
+/// Postings a query reads before it stops, over all its terms.
+const READ_BUDGET: i64 = 60_000;
 /// Articles looked up at once for their other terms' postings.
 const LOOKUP_BATCH: usize = 400;
 
@@ -120,8 +126,11 @@ pub(super) async fn top(
     let mut page = i64::try_from(need)
         .unwrap_or(LARGEST_PAGE)
         .clamp(FIRST_PAGE, LARGEST_PAGE);
+    let mut rounds = 0;
     loop {
-        let mut met = Vec::new();
+        rounds += 1;
+        // Articles met for the first time, by the term that met them.
+        let mut met: Vec<Vec<i64>> = vec![Vec::new(); terms.len()];
         for (t, stream) in streams.iter_mut().enumerate() {
             if stream.done {
                 continue;
@@ -141,7 +150,7 @@ pub(super) async fn top(
             for (id, weight, impact, published_at) in rows {
                 stream.last_impact = impact;
                 let entry = seen.entry(id).or_insert_with(|| {
-                    met.push(id);
+                    met[t].push(id);
                     Seen {
                         published_at,
                         scores: vec![0.0; words],
@@ -152,13 +161,22 @@ pub(super) async fn top(
         }
         // Every article met gets its other terms' postings now, so that
         // whatever is seen is scored in full.
-        if terms.len() > 1 {
-            for chunk in met.chunks(LOOKUP_BATCH) {
+        for (t, ids) in met.iter().enumerate() {
+            let others: Vec<String> = terms
+                .iter()
+                .enumerate()
+                .filter(|(o, _)| *o != t)
+                .map(|(_, q)| q.term.clone())
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            for chunk in ids.chunks(LOOKUP_BATCH) {
                 let mut sql = Sql::new(
                     "SELECT article_id, term, weight, impact FROM search_terms \
                      WHERE published_at IS NOT NULL AND term IN (",
                 );
-                sql.bind_list(terms.iter().map(|t| t.term.clone()))
+                sql.bind_list(others.iter().cloned())
                     .push(") AND article_id IN (")
                     .bind_list(chunk.iter().copied())
                     .push(")");
@@ -185,7 +203,15 @@ pub(super) async fn top(
             *slot = Some(slot.map_or(b, |s: f64| s.max(b)));
         }
         let open = bounds.iter().flatten().count();
-        if open == 0 {
+        let read: i64 = streams.iter().map(|s| s.read).sum();
+        if open == 0 || read >= READ_BUDGET {
+            tracing::debug!(
+                rounds,
+                read,
+                met = seen.len(),
+                open,
+                "search: every posting read or the budget spent"
+            );
             break;
         }
         let best_unread: f64 = bounds.iter().flatten().sum();
@@ -197,6 +223,12 @@ pub(super) async fn top(
             })
             .count();
         if ahead >= need {
+            tracing::debug!(
+                rounds,
+                read,
+                met = seen.len(),
+                "search: no unread article can reach the page"
+            );
             break;
         }
         page = (page * 2).min(LARGEST_PAGE);
