@@ -87,9 +87,9 @@ pub struct Db {
     /// connection, instead of each holding one of the pool's few connections
     /// while SQLite makes it wait (readers would then wait for a connection).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// What ranking needs to know of the whole search index, kept for the
-    /// content version it was read at (`search::IndexStats`).
-    search_stats: std::sync::Arc<std::sync::Mutex<Option<search::IndexStats>>>,
+    /// What searches keep between them for one content version: the
+    /// index's stats and the counts asked for (`search::Cache`).
+    search_cache: std::sync::Arc<std::sync::Mutex<search::Cache>>,
 }
 
 /// A write transaction; on SQLite it also holds this process's writer turn.
@@ -160,7 +160,7 @@ impl Db {
             pool,
             backend,
             writer: Default::default(),
-            search_stats: Default::default(),
+            search_cache: Default::default(),
         })
     }
 

@@ -3,8 +3,9 @@
 //! SQLite both read; sqlx's own `QueryBuilder` writes `?` for `Any`, which
 //! PostgreSQL does not.
 
+use crate::Result;
 use sqlx::any::AnyArguments;
-use sqlx::{Any, Arguments, AssertSqlSafe, Encode, Type};
+use sqlx::{Any, AnyConnection, Arguments, AssertSqlSafe, Encode, Type};
 
 pub(crate) struct Sql {
     text: String,
@@ -71,5 +72,34 @@ impl Sql {
         O: Send + Unpin + for<'r> sqlx::Decode<'r, Any> + Type<Any>,
     {
         sqlx::query_scalar_with(AssertSqlSafe(self.text), self.args)
+    }
+}
+
+/// A savepoint in the transaction `conn` is in: what is written under it
+/// can be undone alone, the rest of the transaction kept. `name` is a fixed
+/// identifier of the caller's, never input.
+pub(crate) struct Savepoint(&'static str);
+
+impl Savepoint {
+    pub(crate) async fn begin(conn: &mut AnyConnection, name: &'static str) -> Result<Self> {
+        Self::run(conn, format!("SAVEPOINT {name}")).await?;
+        Ok(Self(name))
+    }
+
+    /// Keeps what was written under it.
+    pub(crate) async fn release(self, conn: &mut AnyConnection) -> Result<()> {
+        Self::run(conn, format!("RELEASE SAVEPOINT {}", self.0)).await
+    }
+
+    /// Undoes what was written under it (and ends it). On PostgreSQL this
+    /// is also what makes the transaction usable again after an error.
+    pub(crate) async fn roll_back(self, conn: &mut AnyConnection) -> Result<()> {
+        Self::run(conn, format!("ROLLBACK TO SAVEPOINT {}", self.0)).await?;
+        self.release(conn).await
+    }
+
+    async fn run(conn: &mut AnyConnection, sql: String) -> Result<()> {
+        sqlx::query(AssertSqlSafe(sql)).execute(conn).await?;
+        Ok(())
     }
 }

@@ -132,10 +132,10 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
         match rx.recv().await {
             Some((Ok(Entry::Post(post)), at)) => {
                 read_to = at;
-                if matches!(post.post_type.as_str(), "post" | "page") {
+                if posts::becomes_article(&post) {
                     batch.push(*post);
                 } else {
-                    importer.item(&post, &mut summary).await?;
+                    other_item(&post, &mut summary);
                 }
             }
             Some((Ok(_), at)) => read_to = at,
@@ -292,19 +292,16 @@ impl Importer<'_> {
         summary.addresses += imports::add_legacy_paths(self.db, &paths).await?;
         Ok(())
     }
+}
 
-    async fn item(&self, post: &Post, summary: &mut Summary) -> anyhow::Result<()> {
-        match post.post_type.as_str() {
-            "post" | "page" => self.posts(std::slice::from_ref(post), summary).await,
-            "attachment" => Ok(()),
-            // Menus are read in the first pass: they say which pages are in
-            // the navigation.
-            "nav_menu_item" => Ok(()),
-            other => {
-                summary.skipped_types.push(other.to_string());
-                Ok(())
-            }
-        }
+/// What the second pass does with an item that is not a post or a page
+/// (those go in batches, `posts.rs`).
+fn other_item(post: &Post, summary: &mut Summary) {
+    match post.post_type.as_str() {
+        // Attachments and menus are read in the first pass: media, and
+        // which pages are in the navigation.
+        "attachment" | "nav_menu_item" => {}
+        other => summary.skipped_types.push(other.to_string()),
     }
 }
 

@@ -8,6 +8,7 @@
 
 use super::body;
 use super::save::{SaveTarget, Saved, SavedBy, write};
+use crate::sql::Savepoint;
 use crate::{Db, DbError, Result, site};
 use chrono::{DateTime, Utc};
 use dateline_core::ArticleDraft;
@@ -41,9 +42,7 @@ pub async fn create_many(
         let Some(fields) = &rendered.fields else {
             return Err(DbError::Config("a rendered body lost its draft".into()));
         };
-        sqlx::query("SAVEPOINT new_article")
-            .execute(&mut *tx)
-            .await?;
+        let savepoint = Savepoint::begin(&mut tx, "new_article").await?;
         let written = write(
             &mut tx,
             SaveTarget::New,
@@ -74,19 +73,12 @@ pub async fn create_many(
         };
         match written {
             Ok(saved) => {
-                sqlx::query("RELEASE SAVEPOINT new_article")
-                    .execute(&mut *tx)
-                    .await?;
+                savepoint.release(&mut tx).await?;
                 changed = true;
                 out.push(Ok(saved));
             }
             Err(e @ (DbError::Conflict { .. } | DbError::Invalid(_) | DbError::NotFound)) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT new_article")
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("RELEASE SAVEPOINT new_article")
-                    .execute(&mut *tx)
-                    .await?;
+                savepoint.roll_back(&mut tx).await?;
                 out.push(Err(e));
             }
             Err(e) => return Err(e),

@@ -3,7 +3,7 @@
 
 use super::{Imported, remember_in};
 use crate::comments::{next_comments_version, path_segment};
-use crate::sql::Sql;
+use crate::sql::{Savepoint, Sql};
 use crate::{Backend, Db, DbError, Result, ts};
 use chrono::{DateTime, Utc};
 use dateline_core::comment::CommentStatus;
@@ -241,18 +241,12 @@ async fn add_kept(
     placed: &HashMap<&str, Place>,
     now: DateTime<Utc>,
 ) -> Result<Option<u64>> {
-    sqlx::query("SAVEPOINT kept_numbers")
-        .execute(&mut *conn)
-        .await?;
+    let savepoint = Savepoint::begin(conn, "kept_numbers").await?;
     let added = write_kept(conn, backend, source, article, todo, placed, now).await?;
-    if added.is_none() {
-        sqlx::query("ROLLBACK TO SAVEPOINT kept_numbers")
-            .execute(&mut *conn)
-            .await?;
+    match added {
+        Some(_) => savepoint.release(conn).await?,
+        None => savepoint.roll_back(conn).await?,
     }
-    sqlx::query("RELEASE SAVEPOINT kept_numbers")
-        .execute(&mut *conn)
-        .await?;
     Ok(added)
 }
 

@@ -170,29 +170,34 @@ pub async fn published_languages(db: &Db) -> Result<Vec<Language>> {
 }
 
 /// What ranking needs to know of the whole index: how many published
-/// articles, their average length, the languages they are written in; and
-/// the counts searches asked for (articles holding a term, or any of a
-/// query's terms). Reading them scans the index, so they are read again only
-/// when the content version (raised by every change a reader can see, on
-/// any process) moved.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct IndexStats {
+/// articles, their average length, the languages they are written in.
+/// Reading it scans the index, so it is read again only when the content
+/// version (raised by every change a reader can see, on any process) moved.
+#[derive(Debug, Clone)]
+struct IndexStats {
     version: i64,
     docs: i64,
     avg_len: f64,
     languages: Vec<Language>,
-    /// Published articles holding any of the terms (sorted, joined by a
-    /// space), per query asked since the version was read.
+}
+
+/// What searches keep between them (`Db::search_cache`): the index's stats
+/// and the counts searches asked for (published articles holding a term,
+/// or any of a query's terms, keyed by the sorted terms joined by a space),
+/// both for one content version.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    stats: Option<IndexStats>,
     counts: HashMap<String, i64>,
 }
 
 async fn index_stats(db: &Db) -> Result<IndexStats> {
     let version = crate::site::content_version(db).await?;
     let cached = db
-        .search_stats
+        .search_cache
         .lock()
         .ok()
-        .and_then(|s| s.as_ref().filter(|s| s.version == version).cloned());
+        .and_then(|c| c.stats.as_ref().filter(|s| s.version == version).cloned());
     if let Some(stats) = cached {
         return Ok(stats);
     }
@@ -205,19 +210,28 @@ async fn index_stats(db: &Db) -> Result<IndexStats> {
         docs: row.try_get("n")?,
         avg_len: avg_len.unwrap_or(1.0).max(1.0),
         languages: published_languages(db).await?,
-        counts: HashMap::new(),
     };
-    if let Ok(mut slot) = db.search_stats.lock() {
-        *slot = Some(stats.clone());
+    if let Ok(mut cache) = db.search_cache.lock() {
+        cache.stats = Some(stats.clone());
+        cache.counts.clear();
     }
     Ok(stats)
 }
 
 /// Published articles holding any of `terms` (sorted, deduplicated), from
-/// the cache of `stats` or counted and kept there.
+/// the cache when it holds them for `stats`' version, else counted and kept.
 async fn count_holding(db: &Db, stats: &IndexStats, terms: &[String]) -> Result<i64> {
     let key = terms.join(" ");
-    if let Some(n) = stats.counts.get(&key) {
+    let current = |cache: &Cache| {
+        cache
+            .stats
+            .as_ref()
+            .is_some_and(|s| s.version == stats.version)
+    };
+    if let Ok(cache) = db.search_cache.lock()
+        && current(&cache)
+        && let Some(n) = cache.counts.get(&key)
+    {
         return Ok(*n);
     }
     let mut sql = Sql::new(
@@ -226,30 +240,34 @@ async fn count_holding(db: &Db, stats: &IndexStats, terms: &[String]) -> Result<
     );
     sql.bind_list(terms.iter().cloned()).push(")) held");
     let n: i64 = sql.query_scalar().fetch_one(db.pool()).await?;
-    if let Ok(mut slot) = db.search_stats.lock()
-        && let Some(cached) = slot.as_mut().filter(|s| s.version == stats.version)
+    if let Ok(mut cache) = db.search_cache.lock()
+        && current(&cache)
     {
-        if cached.counts.len() >= COUNTS_KEPT {
-            cached.counts.clear();
+        if cache.counts.len() >= COUNTS_KEPT {
+            cache.counts.clear();
         }
-        cached.counts.insert(key, n);
+        cache.counts.insert(key, n);
     }
     Ok(n)
 }
 
-/// Published articles matching `query`, best first: articles containing more
-/// of the query's words rank above those with fewer, then by BM25 score, then
-/// the newest (`rank::top`).
-pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<ArticleSummary>> {
-    let stats = index_stats(db).await?;
+/// The query's terms that published articles hold, each with the word it
+/// is a variant of and its idf, and how many words the query has.
+async fn ranked_terms(
+    db: &Db,
+    stats: &IndexStats,
+    query: &str,
+) -> Result<(Vec<rank::QueryTerm>, usize)> {
     let words = query_terms(query, &stats.languages);
-    let mut terms = Vec::new();
+    let mut terms: Vec<rank::QueryTerm> = Vec::new();
     for (w, variants) in words.iter().enumerate() {
         for term in variants {
-            // The idf of a term no published article holds does not matter:
-            // it has no postings to read.
-            let df = count_holding(db, &stats, std::slice::from_ref(term)).await? as f64;
-            if df > 0.0 && !terms.iter().any(|t: &rank::QueryTerm| t.term == *term) {
+            if terms.iter().any(|t| t.term == *term) {
+                continue;
+            }
+            // A term no published article holds has no postings to read.
+            let df = count_holding(db, stats, std::slice::from_ref(term)).await? as f64;
+            if df > 0.0 {
                 terms.push(rank::QueryTerm {
                     term: term.clone(),
                     word: w,
@@ -258,26 +276,27 @@ pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<Art
             }
         }
     }
-    let total = match terms.as_slice() {
-        [] => 0,
-        [_] => count_holding(db, &stats, &[terms[0].term.clone()]).await?,
-        _ => {
-            let mut all: Vec<String> = terms.iter().map(|t| t.term.clone()).collect();
-            all.sort();
-            count_holding(db, &stats, &all).await?
-        }
+    Ok((terms, words.len()))
+}
+
+/// Published articles matching `query`, best first: articles containing more
+/// of the query's words rank above those with fewer, then by BM25 score, then
+/// the newest (`rank::top`).
+pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<ArticleSummary>> {
+    let stats = index_stats(db).await?;
+    let (terms, words) = ranked_terms(db, &stats, query).await?;
+    let mut all: Vec<String> = terms.iter().map(|t| t.term.clone()).collect();
+    all.sort();
+    let total = if all.is_empty() {
+        0
+    } else {
+        count_holding(db, &stats, &all).await?
     };
     let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
     let ids: Vec<i64> = if (offset as i64) < total {
         let need = offset.saturating_add(page.per_page as usize);
-        let best = rank::top(
-            db,
-            &terms,
-            words.len(),
-            rank::Lengths::new(stats.avg_len),
-            need,
-        )
-        .await?;
+        let lengths = rank::Lengths::new(stats.avg_len);
+        let best = rank::top(db, &terms, words, lengths, need).await?;
         best.into_iter().skip(offset).collect()
     } else {
         Vec::new()
@@ -296,28 +315,19 @@ pub async fn search(db: &Db, query: &str, page: PageRequest) -> Result<Paged<Art
 /// compare the two; it is slow on a large archive.
 pub async fn ranked_by_every_posting(db: &Db, query: &str) -> Result<Vec<i64>> {
     let stats = index_stats(db).await?;
-    let words = query_terms(query, &stats.languages);
-    let mut sql = Sql::new("WITH q (term, word, idf) AS (VALUES ");
-    let mut first = true;
-    for (w, variants) in words.iter().enumerate() {
-        for term in variants {
-            let df = count_holding(db, &stats, std::slice::from_ref(term)).await? as f64;
-            if df == 0.0 {
-                continue;
-            }
-            let idf = (1.0 + (stats.docs as f64 - df + 0.5) / (df + 0.5)).ln();
-            sql.push(if first { "(" } else { ", (" });
-            first = false;
-            sql.bind(term.clone())
-                .push(", ")
-                .bind(w as i64)
-                .push(", ")
-                .bind(idf)
-                .push(")");
-        }
-    }
-    if first {
+    let (terms, _) = ranked_terms(db, &stats, query).await?;
+    if terms.is_empty() {
         return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("WITH q (term, word, idf) AS (VALUES ");
+    for (i, t) in terms.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(t.term.clone())
+            .push(", ")
+            .bind(t.word as i64)
+            .push(", ")
+            .bind(t.idf)
+            .push(")");
     }
     sql.push("), per_word AS (SELECT t.article_id, q.word, MAX(q.idf * t.weight * ")
         .bind(K1 + 1.0)

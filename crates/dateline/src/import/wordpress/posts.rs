@@ -20,6 +20,11 @@ use dateline_wordpress::article::Disposition;
 /// Posts handled together: their new articles share a transaction.
 pub(super) const BATCH: usize = 64;
 
+/// Whether an item of the export is a post or a page (an article here).
+pub(super) fn becomes_article(post: &Post) -> bool {
+    matches!(post.post_type.as_str(), "post" | "page")
+}
+
 /// What to do with a post, decided before anything is written.
 enum Step {
     /// Nothing changed since the last import: only its comments go in.
