@@ -183,16 +183,21 @@ pub(crate) async fn fill(client: &Client, id: &str, value: &str) {
         .unwrap_or_else(|e| panic!("#{id}: {e}"));
 }
 
-/// Fills in the newsroom's sign-in form on the page the browser is on, and
-/// sends it.
 /// Fills in and sends the sign-in form, then waits until the browser has
-/// left the sign-in page (argon2 takes a while on a loaded machine, and the
-/// page it leads to may share elements with the sign-in page); a refused
-/// sign-in stays there, which the caller's assertions then report.
+/// left the sign-in page (`wait_to_leave`).
 pub(crate) async fn submit_sign_in(client: &Client, email: &str, password: &str) {
     fill(client, "email", email).await;
     fill(client, "password", password).await;
     click(client, "main form button[type=submit]").await;
+    wait_to_leave(client, "/admin/login").await;
+}
+
+/// After a form on the page at `path` was sent, waits until the browser has
+/// left that page (argon2 takes a while on a loaded machine, and the page a
+/// form leads to may share elements with the form's page, so waiting for an
+/// element can return before the answer came); a refused form stays there
+/// with its error, which the caller's assertions then report.
+pub(crate) async fn wait_to_leave(client: &Client, path: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         let url = client.current_url().await.unwrap();
@@ -201,7 +206,7 @@ pub(crate) async fn submit_sign_in(client: &Client, email: &str, password: &str)
             .await
             .unwrap()
             .is_empty();
-        if url.path() != "/admin/login" || refused {
+        if url.path() != path || refused {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -5,6 +5,7 @@
 
 use crate::browser::{
     accessibility_violations, axe_source, browser_with, click, fill, submit_sign_in, text,
+    wait_to_leave,
 };
 use crate::comments::wait_for;
 use crate::support::{Server, add_user};
@@ -74,6 +75,7 @@ async fn an_admin_turns_on_two_factor_sign_in_and_signs_in_with_a_code() {
     // The code used to turn it on does not work again; the next one does.
     fill(&client, "code", &code_at(&secret, now() + 1)).await;
     click(&client, "main form button[type=submit]").await;
+    wait_to_leave(&client, "/admin/login/code").await;
     wait_for(&client, "table.articles, main p").await;
     assert_eq!(path(&client).await, "/admin/articles");
     client.goto(&format!("{base}/admin/audit")).await.unwrap();
