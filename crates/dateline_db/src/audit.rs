@@ -65,6 +65,33 @@ pub(crate) async fn record_in(
     Ok(())
 }
 
+/// Adds entries by one actor, each at its own time, in as few statements
+/// as the databases allow (a batch of imported articles).
+pub(crate) async fn record_many_in(
+    conn: &mut AnyConnection,
+    who: &Who,
+    events: &[(DateTime<Utc>, Event)],
+) -> Result<()> {
+    let name: String = who.name.chars().take(200).collect();
+    crate::sql::insert_rows(
+        conn,
+        "INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, token_id, client, action, object_type, object_id, summary) VALUES ",
+        "",
+        10,
+        events,
+        |q, (at, event)| {
+            q.bind(ts(*at)).push(", ").bind(who.via.kind().to_owned()).push(", ");
+            q.bind(who.user.map(|u| u.0)).push(", ").bind(name.clone()).push(", ");
+            q.bind(who.token()).push(", ").bind(who.client.clone()).push(", ");
+            q.bind(event.action.to_owned()).push(", ").bind(event.object_type.to_owned()).push(", ");
+            q.bind(event.object_id).push(", ");
+            q.bind(event.summary.chars().take(1000).collect::<String>());
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Adds an entry for something that writes nothing else (a failed sign-in,
 /// an export).
 pub async fn record(db: &Db, who: &Who, at: DateTime<Utc>, event: &Event) -> Result<()> {
@@ -192,6 +219,20 @@ pub(crate) async fn status_changed(
     at: DateTime<Utc>,
     who: &Who,
 ) -> Result<()> {
+    match status_event(saved, before, headline, restored) {
+        Some(event) => record_in(conn, who, at, &event).await,
+        None => Ok(()),
+    }
+}
+
+/// The entry a save makes when it changes what the public sees (`None`
+/// when it does not).
+pub(crate) fn status_event(
+    saved: &crate::articles::Saved,
+    before: Option<dateline_core::ArticleStatus>,
+    headline: &str,
+    restored: Option<i64>,
+) -> Option<Event> {
     use dateline_core::ArticleStatus::*;
     let title = format!("\u{201c}{headline}\u{201d}");
     let id = Some(saved.id.0);
@@ -200,17 +241,11 @@ pub(crate) async fn status_changed(
             "{title}: revision {revision} restored as revision {}",
             saved.revision
         );
-        return record_in(
-            conn,
-            who,
-            at,
-            &Event::new("article.restored", "article", id, summary),
-        )
-        .await;
+        return Some(Event::new("article.restored", "article", id, summary));
     }
     let action = match (before, saved.status) {
-        (Some(b), a) if b == a => return Ok(()),
-        (None, Draft) => return Ok(()),
+        (Some(b), a) if b == a => return None,
+        (None, Draft) => return None,
         (_, Published) => "article.published",
         (_, Scheduled) => "article.scheduled",
         (_, Archived) => "article.archived",
@@ -220,7 +255,7 @@ pub(crate) async fn status_changed(
         Some(b) => format!("{title}: {b} → {}", saved.status),
         None => format!("{title}: new, {}", saved.status),
     };
-    record_in(conn, who, at, &Event::new(action, "article", id, summary)).await
+    Some(Event::new(action, "article", id, summary))
 }
 
 /// Records a moderation of comments: what was done, to how many.

@@ -38,6 +38,41 @@ pub async fn find(db: &Db, source: &str, kind: &str, source_id: &str) -> Result<
     .await?)
 }
 
+/// `find` for several items of one kind, in a few statements: what each
+/// became, by source id (items never imported are absent).
+pub async fn find_many(
+    db: &Db,
+    source: &str,
+    kind: &str,
+    source_ids: &[String],
+) -> Result<std::collections::HashMap<String, Imported>> {
+    let mut out = std::collections::HashMap::with_capacity(source_ids.len());
+    for chunk in source_ids.chunks(500) {
+        let mut q = crate::sql::Sql::for_backend(
+            db.backend(),
+            "SELECT source_id, target_id, digest, revision FROM imported_items WHERE source = ",
+        );
+        q.bind(source.to_owned())
+            .push(" AND kind = ")
+            .bind(kind.to_owned())
+            .push(" AND source_id IN (")
+            .bind_list(chunk.iter().cloned())
+            .push(")");
+        let found: Vec<(String, i64, String, i64)> = q.query_as().fetch_all(db.pool()).await?;
+        out.extend(found.into_iter().map(|(id, target_id, digest, revision)| {
+            (
+                id,
+                Imported {
+                    target_id,
+                    digest,
+                    revision,
+                },
+            )
+        }));
+    }
+    Ok(out)
+}
+
 /// Records what a source item became (again, after an update).
 pub async fn remember(
     db: &Db,
@@ -163,8 +198,10 @@ async fn add_legacy_paths_in(
         .collect();
     let mut changed = 0;
     for chunk in rows.chunks(PATH_ROWS) {
-        let mut sql =
-            crate::sql::Sql::new("INSERT INTO legacy_paths (path, article_id, target) VALUES ");
+        let mut sql = crate::sql::Sql::for_conn(
+            conn,
+            "INSERT INTO legacy_paths (path, article_id, target) VALUES ",
+        );
         for (i, (path, target)) in chunk.iter().enumerate() {
             let (article, target) = match target {
                 LegacyTarget::Article(id) => (Some(id.0), String::new()),

@@ -143,6 +143,34 @@ pub(crate) fn anchoring(known: &[KnownRow], passages: &[Passage]) -> Anchoring {
     assign(&known, &texts)
 }
 
+/// Stores the passages of articles that have none yet (new ones, written
+/// together): `(article, anchors, passages)`, an anchor per passage.
+pub(crate) async fn store_new_many(
+    conn: &mut AnyConnection,
+    articles: &[(ArticleId, &[String], &[Passage])],
+) -> Result<()> {
+    let rows =
+        articles.iter().flat_map(|(article, anchors, passages)| {
+            anchors.iter().zip(passages.iter()).enumerate().map(
+                move |(position, (anchor, passage))| (*article, anchor, position as i64, passage),
+            )
+        });
+    crate::sql::insert_rows(
+        conn,
+        "INSERT INTO article_passages (article_id, anchor, position, text, question, removed_at) VALUES ",
+        "",
+        5,
+        rows,
+        |q, (article, anchor, position, passage)| {
+            q.bind(article.0).push(", ").bind(anchor.clone()).push(", ");
+            q.bind(position).push(", ").bind(passage.text.clone()).push(", ");
+            q.bind(passage.question.clone().unwrap_or_default()).push(", NULL");
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Stores what a save's anchoring changed, against the rows it was made
 /// from (`known`, which the caller checked are still the rows now).
 pub(crate) async fn store_in(

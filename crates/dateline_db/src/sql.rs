@@ -2,8 +2,14 @@
 //! `IN` lists). Placeholders are numbered `$1, $2, ...`, which PostgreSQL and
 //! SQLite both read; sqlx's own `QueryBuilder` writes `?` for `Any`, which
 //! PostgreSQL does not.
+//!
+//! SQLite keeps numbered placeholders in a list it searches from the start
+//! for each one, as parsing and sqlx's binding look them up: a statement
+//! with thousands (a multi-row INSERT) costs the square of that. Built for
+//! a connection (`Sql::for_conn`), a statement on SQLite uses plain `?`
+//! placeholders, bound in order, which cost nothing of the kind.
 
-use crate::Result;
+use crate::{Backend, Result};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Arguments, AssertSqlSafe, Encode, Type};
 
@@ -11,6 +17,8 @@ pub(crate) struct Sql {
     text: String,
     args: AnyArguments,
     count: usize,
+    /// Plain `?` placeholders (SQLite only).
+    positional: bool,
 }
 
 impl Sql {
@@ -19,6 +27,26 @@ impl Sql {
             text: text.to_owned(),
             args: AnyArguments::default(),
             count: 0,
+            positional: false,
+        }
+    }
+
+    /// A statement for `conn`'s database, for statements with many
+    /// placeholders (see the module's note).
+    pub fn for_conn(conn: &AnyConnection, text: &str) -> Self {
+        let backend = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        Self::for_backend(backend, text)
+    }
+
+    /// `for_conn`, when the database is known but no connection is at hand.
+    pub fn for_backend(backend: Backend, text: &str) -> Self {
+        Self {
+            positional: backend == Backend::Sqlite,
+            ..Self::new(text)
         }
     }
 
@@ -34,8 +62,12 @@ impl Sql {
         T: for<'q> Encode<'q, Any> + Type<Any> + 'static,
     {
         self.count += 1;
-        self.text.push('$');
-        self.text.push_str(&self.count.to_string());
+        if self.positional {
+            self.text.push('?');
+        } else {
+            self.text.push('$');
+            self.text.push_str(&self.count.to_string());
+        }
         // Encoding into Any's buffer cannot fail for the types we bind.
         let _ = self.args.add(value);
         self
@@ -102,4 +134,37 @@ impl Savepoint {
         sqlx::query(AssertSqlSafe(sql)).execute(conn).await?;
         Ok(())
     }
+}
+
+/// Bound values per statement in `insert_rows`: well under SQLite's limit
+/// (32,766) and PostgreSQL's (65,535).
+pub(crate) const MAX_BINDS: usize = 2_000;
+
+/// Writes `rows` with as few multi-row statements as the databases' limits
+/// on bound values allow: `head` is `INSERT INTO t (a, b) VALUES `, `tail`
+/// what follows the values (an `ON CONFLICT` clause, or nothing);
+/// `values` writes one row's values between its parentheses and binds
+/// `per_row` of them at most. Returns the rows written.
+pub(crate) async fn insert_rows<R>(
+    conn: &mut AnyConnection,
+    head: &str,
+    tail: &str,
+    per_row: usize,
+    rows: impl IntoIterator<Item = R>,
+    mut values: impl FnMut(&mut Sql, R),
+) -> Result<u64> {
+    let per_statement = (MAX_BINDS / per_row.max(1)).max(1);
+    let mut written = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut q = Sql::for_conn(conn, head);
+        for (i, row) in rows.by_ref().take(per_statement).enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            values(&mut q, row);
+            q.push(")");
+        }
+        q.push(tail);
+        written += q.query().execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(written)
 }

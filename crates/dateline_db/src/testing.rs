@@ -64,6 +64,7 @@ impl TestDb {
             DbOptions {
                 max_connections: Some(1),
                 pg_after_connect: None,
+                bulk: false,
             },
         )
         .await
@@ -83,6 +84,7 @@ impl TestDb {
             DbOptions {
                 max_connections: Some(8),
                 pg_after_connect: Some(after.clone()),
+                bulk: false,
             },
         )
         .await
@@ -133,6 +135,7 @@ impl Drop for TestDb {
                     DbOptions {
                         max_connections: Some(1),
                         pg_after_connect: None,
+                        bulk: false,
                     },
                 )
                 .await

@@ -4,7 +4,7 @@
 use crate::archive::export::{self, ExportOptions};
 use crate::archive::import::{self, ImportOptions};
 use crate::archive::{Progress, Summary};
-use crate::commands::open;
+use crate::commands::{open, open_for_bulk};
 use crate::config::Storage;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -64,7 +64,7 @@ pub async fn write(storage: &Storage, file: &Path, secrets: bool) -> anyhow::Res
 
 /// `dateline import dateline FILE` and `dateline restore FILE`.
 pub async fn load(storage: &Storage, file: &Path, replace: bool) -> anyhow::Result<ExitCode> {
-    let db = open(storage).await?;
+    let db = open_for_bulk(storage).await?;
     let bar = bar("{spinner} {bar:40} {bytes}/{total_bytes}  {msg}  eta {eta}");
     let options = ImportOptions {
         file,

@@ -1,7 +1,7 @@
 //! `dateline import …`: runs an import with a progress bar on a terminal
 //! and prints what it did.
 
-use crate::commands::open;
+use crate::commands::open_for_bulk;
 use crate::config::Storage;
 use crate::import::summary::Summary;
 use crate::import::wordpress::{self, Options, Progress};
@@ -23,7 +23,7 @@ impl Progress for Bar {
 
 /// `dateline import wordpress FILE`
 pub async fn wordpress(storage: &Storage, options: &Options) -> anyhow::Result<ExitCode> {
-    let db = open(storage).await?;
+    let db = open_for_bulk(storage).await?;
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::new(0)
     } else {

@@ -181,8 +181,24 @@ pub fn operator() -> dateline_core::audit::Who {
 }
 
 pub async fn open(storage: &Storage) -> anyhow::Result<Db> {
+    open_with(storage, DbOptions::default()).await
+}
+
+/// `open` for a command that writes much at once (an import, a restore).
+pub async fn open_for_bulk(storage: &Storage) -> anyhow::Result<Db> {
+    open_with(
+        storage,
+        DbOptions {
+            bulk: true,
+            ..DbOptions::default()
+        },
+    )
+    .await
+}
+
+async fn open_with(storage: &Storage, options: DbOptions) -> anyhow::Result<Db> {
     storage.prepare()?;
-    let db = Db::connect(&storage.database_url, DbOptions::default()).await?;
+    let db = Db::connect(&storage.database_url, options).await?;
     db.migrate().await?;
     tracing::debug!(database = %redact_url(&storage.database_url), "database ready");
     Ok(db)

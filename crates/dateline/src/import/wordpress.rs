@@ -12,9 +12,9 @@ use super::media::Uploads;
 use super::summary::Summary;
 use dateline_core::audit::Who;
 use dateline_core::language::Language;
-use dateline_db::Db;
-use dateline_db::articles::SavedBy;
+use dateline_db::articles::{NewArticle, SavedBy};
 use dateline_db::imports::{self, LegacyTarget};
+use dateline_db::{Db, DbError};
 use dateline_wordpress::article::{self as wp, Catalog, MapOptions, MetaField};
 use dateline_wordpress::content::{self, Attachment};
 use dateline_wordpress::{Entry, Post, WxrReader};
@@ -125,7 +125,10 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
     let mut items = 0u64;
     imports::refresh_statistics(db).await?;
     // Posts and pages wait here for a batch; other items go in as read.
+    // A batch is planned, then its bodies rendered while the batch before
+    // it is written.
     let mut batch: Vec<Post> = Vec::with_capacity(posts::BATCH);
+    let mut pending: Option<(posts::Batch, Vec<Result<NewArticle, DbError>>)> = None;
     let mut read_to = 0;
     loop {
         let mut stop = false;
@@ -150,14 +153,20 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
             None => stop = true,
         }
         if batch.len() >= posts::BATCH || (stop && !batch.is_empty()) {
-            importer.posts(&batch, &mut summary).await?;
-            let before = items;
-            items += batch.len() as u64;
-            batch.clear();
-            // The tables grow by orders of magnitude in a large import.
-            if (before + 1..=items).any(|n| n.is_power_of_two() && n >= 256) {
-                imports::refresh_statistics(db).await?;
+            let posts = std::mem::take(&mut batch);
+            if pending.as_ref().is_some_and(|(b, _)| b.holds_any(&posts)) {
+                write_pending(&importer, &mut pending, &mut items, &mut summary).await?;
             }
+            let mut next = importer.plan(posts, &mut summary).await?;
+            let (rendered, written) = tokio::join!(
+                next.render(),
+                write_pending(&importer, &mut pending, &mut items, &mut summary)
+            );
+            written?;
+            pending = Some((next, rendered));
+        }
+        if stop {
+            write_pending(&importer, &mut pending, &mut items, &mut summary).await?;
         }
         if batch.is_empty() {
             progress.at(read_to, &summary);
@@ -170,6 +179,26 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
         super::wordpress_db::carry_over(&importer, wp, &mut summary).await?;
     }
     Ok(summary)
+}
+
+/// Writes the batch waiting to be written, if any.
+async fn write_pending(
+    importer: &Importer<'_>,
+    pending: &mut Option<(posts::Batch, Vec<Result<NewArticle, DbError>>)>,
+    items: &mut u64,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let Some((batch, rendered)) = pending.take() else {
+        return Ok(());
+    };
+    let before = *items;
+    *items += batch.len() as u64;
+    importer.write(batch, rendered, summary).await?;
+    // The tables grow by orders of magnitude in a large import.
+    if (before + 1..=*items).any(|n| n.is_power_of_two() && n >= 256) {
+        imports::refresh_statistics(importer.db).await?;
+    }
+    Ok(())
 }
 
 /// The first pass: the site, its authors, categories and attachments.

@@ -12,8 +12,9 @@ mod read;
 mod redirects;
 mod rerender;
 mod save;
+mod together;
 
-pub use batch::create_many;
+pub use batch::{create_many, create_prepared, prepare_new};
 pub(crate) use read::load_summaries;
 pub use read::{
     ArticleFilter, Revision, SlugLookup, bodies, find, find_published, id_for_slug,
@@ -23,6 +24,7 @@ pub use read::{
 pub(crate) use rerender::render_older_bodies;
 pub(crate) use save::save_restoring;
 pub use save::{SaveTarget, Saved, SavedBy, save};
+pub use together::NewArticle;
 
 use crate::{Db, Result, search, site, ts};
 use chrono::{DateTime, Utc};

@@ -10,6 +10,7 @@ use crate::{DbError, Result, ts};
 use chrono::{DateTime, Utc};
 use dateline_core::{ArticleDraft, ArticleId, SaveRights, ValidationErrors};
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 /// Refuses what `rights` do not allow the draft to create or change.
 pub(crate) async fn check(
@@ -213,4 +214,115 @@ pub(crate) async fn link_in(
         }
     }
     Ok(())
+}
+
+/// The ids of the names a batch of drafts uses, by slug.
+#[derive(Default)]
+pub(crate) struct NameIds {
+    pub(crate) sections: HashMap<String, i64>,
+    pub(crate) tags: HashMap<String, i64>,
+    pub(crate) authors: HashMap<String, i64>,
+}
+
+/// `section_in` and the names of `link_in` for several drafts at once,
+/// with every right (`SaveRights::ManageNames`): what is missing is
+/// created, an author's bio is the last one a draft gives; `at` is each
+/// draft's save time. Returns every id the drafts need.
+pub(crate) async fn ensure_many(
+    conn: &mut AnyConnection,
+    drafts: &[(&ArticleDraft, DateTime<Utc>)],
+) -> Result<NameIds> {
+    let mut ids = NameIds::default();
+    let mut sections: Vec<(&str, &str, DateTime<Utc>)> = Vec::new();
+    let mut tags: HashMap<&str, (&str, DateTime<Utc>)> = HashMap::new();
+    let mut authors: HashMap<&str, (&str, Option<&str>, DateTime<Utc>)> = HashMap::new();
+    for (d, at) in drafts {
+        if let Some(s) = &d.section
+            && !sections.iter().any(|(slug, _, _)| *slug == s.slug.as_str())
+        {
+            sections.push((s.slug.as_str(), s.name.as_str(), *at));
+        }
+        for t in &d.tags {
+            tags.entry(t.slug.as_str())
+                .or_insert((t.name.as_str(), *at));
+        }
+        for a in &d.authors {
+            let entry = authors
+                .entry(a.slug.as_str())
+                .or_insert((a.name.as_str(), None, *at));
+            if let Some(bio) = &a.bio {
+                *entry = (entry.0, Some(bio.as_str()), *at);
+            }
+        }
+    }
+    ids.sections = slug_ids(conn, "sections", sections.iter().map(|s| s.0)).await?;
+    // Few and rarely new: each new section takes the next position.
+    for (slug, name, at) in &sections {
+        if !ids.sections.contains_key(*slug) {
+            sqlx::query("INSERT INTO sections (slug, name, created_at, position) VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections)) ON CONFLICT (slug) DO NOTHING")
+                .bind(slug.to_string())
+                .bind(name.to_string())
+                .bind(ts(*at))
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    ids.sections = slug_ids(conn, "sections", sections.iter().map(|s| s.0)).await?;
+    crate::sql::insert_rows(
+        conn,
+        "INSERT INTO tags (slug, name, created_at) VALUES ",
+        " ON CONFLICT (slug) DO NOTHING",
+        3,
+        &tags,
+        |q, (slug, (name, at))| {
+            q.bind(slug.to_string()).push(", ").bind(name.to_string());
+            q.push(", ").bind(ts(*at));
+        },
+    )
+    .await?;
+    ids.tags = slug_ids(conn, "tags", tags.keys().copied()).await?;
+    for (with_bio, tail) in [
+        (
+            true,
+            " ON CONFLICT (slug) DO UPDATE SET bio = excluded.bio, updated_at = excluded.updated_at",
+        ),
+        (false, " ON CONFLICT (slug) DO NOTHING"),
+    ] {
+        crate::sql::insert_rows(
+            conn,
+            "INSERT INTO authors (slug, name, bio, created_at, updated_at) VALUES ",
+            tail,
+            5,
+            authors.iter().filter(|(_, a)| a.1.is_some() == with_bio),
+            |q, (slug, (name, bio, at))| {
+                q.bind(slug.to_string()).push(", ").bind(name.to_string());
+                q.push(", ").bind(bio.unwrap_or_default().to_string());
+                q.push(", ").bind(ts(*at)).push(", ").bind(ts(*at));
+            },
+        )
+        .await?;
+    }
+    ids.authors = slug_ids(conn, "authors", authors.keys().copied()).await?;
+    Ok(ids)
+}
+
+/// The ids of the rows of `table` (a fixed name, never input) with these
+/// slugs.
+async fn slug_ids<'a>(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    slugs: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, i64>> {
+    let slugs: Vec<&str> = slugs.collect();
+    let mut out = HashMap::with_capacity(slugs.len());
+    for chunk in slugs.chunks(500) {
+        let mut q = crate::sql::Sql::for_conn(
+            conn,
+            &format!("SELECT slug, id FROM {table} WHERE slug IN ("),
+        );
+        q.bind_list(chunk.iter().map(|s| s.to_string())).push(")");
+        let found: Vec<(String, i64)> = q.query_as().fetch_all(&mut *conn).await?;
+        out.extend(found);
+    }
+    Ok(out)
 }

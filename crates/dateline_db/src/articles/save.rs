@@ -421,7 +421,7 @@ async fn update(
 
 /// The `articles` columns a save writes, in the order the INSERT and UPDATE
 /// statements name them.
-struct Columns<'a> {
+pub(super) struct Columns<'a> {
     draft: &'a ArticleDraft,
     excerpt: String,
     section_id: Option<i64>,
@@ -431,10 +431,10 @@ struct Columns<'a> {
     original_language: String,
 }
 
-const COLUMN_LIST: &str = "slug, headline, deck, excerpt, dateline, language, direction, section_id, status, published_at, image_url, image_alt, image_caption, image_credit, original_outlet, original_url, original_language, translation_group, kind, in_navigation";
+pub(super) const COLUMN_LIST: &str = "slug, headline, deck, excerpt, dateline, language, direction, section_id, status, published_at, image_url, image_alt, image_caption, image_credit, original_outlet, original_url, original_language, translation_group, kind, in_navigation";
 
 impl<'a> Columns<'a> {
-    fn new(draft: &'a ArticleDraft, excerpt: String, section_id: Option<i64>) -> Self {
+    pub(super) fn new(draft: &'a ArticleDraft, excerpt: String, section_id: Option<i64>) -> Self {
         let (outlet, original_url, original_language) = match &draft.provenance {
             Some(p) => (
                 p.outlet.clone(),
@@ -465,7 +465,7 @@ impl<'a> Columns<'a> {
         }
     }
 
-    fn bind_into(&self, sql: &mut Sql, group: Option<i64>) {
+    pub(super) fn bind_into(&self, sql: &mut Sql, group: Option<i64>) {
         let d = self.draft;
         sql.bind(d.slug.to_string()).push(", ");
         sql.bind(d.headline.clone()).push(", ");
@@ -490,7 +490,7 @@ impl<'a> Columns<'a> {
     }
 }
 
-fn slug_conflict(e: sqlx::Error) -> DbError {
+pub(super) fn slug_conflict(e: sqlx::Error) -> DbError {
     if DbError::is_unique_violation(&e) {
         DbError::Conflict {
             field: "slug".into(),

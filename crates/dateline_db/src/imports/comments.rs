@@ -3,7 +3,7 @@
 
 use super::{Imported, remember_in};
 use crate::comments::{next_comments_version, path_segment};
-use crate::sql::{Savepoint, Sql};
+use crate::sql::{Savepoint, Sql, insert_rows};
 use crate::{Backend, Db, DbError, Result, ts};
 use chrono::{DateTime, Utc};
 use dateline_core::comment::CommentStatus;
@@ -66,107 +66,157 @@ pub async fn add_comments(
 
 /// `add_comments` for several articles, in one transaction (an import's
 /// batch of posts): one result per article, in order.
+///
+/// The common case goes in a few statements for the whole batch: every new
+/// comment keeps its old number, and each reply's parent is among them or
+/// was imported before. An article where that does not hold (a number is
+/// taken, a parent is elsewhere or missing) goes comment by comment.
 pub async fn add_comments_many(
     db: &Db,
     source: &str,
     articles: &[(ArticleId, &[ImportedComment])],
     now: DateTime<Utc>,
 ) -> Result<Vec<CommentsAdded>> {
-    let mut out = Vec::with_capacity(articles.len());
     if articles.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
     let mut tx = db.write_tx().await?;
-    for (article, comments) in articles {
-        out.push(add_in(&mut tx, db.backend(), source, *article, comments, now).await?);
+    let backend = db.backend();
+    let all = articles.iter().flat_map(|(_, cs)| cs.iter());
+    let before = imported_places(&mut tx, source, all).await?;
+    let mut plans: Vec<Plan<'_>> = articles
+        .iter()
+        .map(|(article, comments)| Plan::new(*article, comments, &before))
+        .collect();
+    let kept: Vec<(usize, Vec<KeptRow<'_>>)> = plans
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.todo.is_empty())
+        .filter_map(|(i, p)| kept_rows(&p.todo, &p.placed).map(|rows| (i, rows)))
+        .collect();
+    let together =
+        !kept.is_empty() && add_kept(&mut tx, backend, source, &kept, &plans, now).await?;
+    for (i, rows) in &kept {
+        if together
+            || add_kept(&mut tx, backend, source, &[(*i, rows.clone())], &plans, now).await?
+        {
+            plans[*i].out.added = rows.len() as u64;
+            plans[*i].todo.clear();
+        }
+    }
+    let mut out = Vec::with_capacity(plans.len());
+    for mut plan in plans {
+        if !plan.todo.is_empty() {
+            one_by_one(&mut tx, backend, source, &mut plan, now).await?;
+        }
+        out.push(plan.out);
     }
     tx.commit().await?;
     Ok(out)
 }
 
-async fn add_in(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    source: &str,
+/// An article's comments: where those imported before are, and the others
+/// in the order they go in (parents first).
+struct Plan<'a> {
     article: ArticleId,
-    comments: &[ImportedComment],
-    now: DateTime<Utc>,
-) -> Result<CommentsAdded> {
-    let mut out = CommentsAdded::default();
-    // Which of these comments came from this source before, found by the
-    // primary key (in chunks): a second run of the same file writes nothing.
-    // Two lookups by primary key, so that no database's planner can choose
-    // to scan every comment for each post.
-    let mut before: Vec<(String, i64, i64, i64, String)> = Vec::new();
-    for chunk in comments.chunks(500) {
-        let mut q =
-            crate::sql::Sql::new("SELECT source_id, target_id FROM imported_items WHERE source = ");
+    placed: HashMap<&'a str, Place>,
+    todo: Vec<&'a ImportedComment>,
+    out: CommentsAdded,
+}
+
+impl<'a> Plan<'a> {
+    fn new(
+        article: ArticleId,
+        comments: &'a [ImportedComment],
+        before: &HashMap<String, Place>,
+    ) -> Self {
+        let mut out = CommentsAdded::default();
+        let mut placed: HashMap<&str, Place> = HashMap::new();
+        for c in comments {
+            if let Some(place) = before.get(&c.source_id) {
+                placed.insert(&c.source_id, place.clone());
+                out.already_there += 1;
+            }
+        }
+        let known: HashMap<&str, &ImportedComment> =
+            comments.iter().map(|c| (c.source_id.as_str(), c)).collect();
+        let todo = parents_first(comments, &known)
+            .into_iter()
+            .filter(|c| !placed.contains_key(c.source_id.as_str()))
+            .collect();
+        Self {
+            article,
+            placed,
+            todo,
+            out,
+        }
+    }
+}
+
+/// Where the comments imported from this source before are, by source id:
+/// a second run of the same file writes nothing. Two lookups by primary
+/// key (in chunks), so that no database's planner can choose to scan every
+/// comment.
+async fn imported_places<'a>(
+    conn: &mut AnyConnection,
+    source: &str,
+    comments: impl Iterator<Item = &'a ImportedComment>,
+) -> Result<HashMap<String, Place>> {
+    let ids: Vec<String> = comments.map(|c| c.source_id.clone()).collect();
+    let mut before = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut q = Sql::for_conn(
+            conn,
+            "SELECT source_id, target_id FROM imported_items WHERE source = ",
+        );
         q.bind(source.to_owned())
             .push(" AND kind = 'comment' AND source_id IN (")
-            .bind_list(chunk.iter().map(|c| c.source_id.clone()))
+            .bind_list(chunk.iter().cloned())
             .push(")");
         let found: Vec<(String, i64)> = q.query_as().fetch_all(&mut *conn).await?;
         if found.is_empty() {
             continue;
         }
-        let mut q =
-            crate::sql::Sql::new("SELECT id, thread_id, depth, path FROM comments WHERE id IN (");
+        let mut q = Sql::for_conn(
+            conn,
+            "SELECT id, thread_id, depth, path FROM comments WHERE id IN (",
+        );
         q.bind_list(found.iter().map(|(_, id)| *id)).push(")");
-        let places: HashMap<i64, (i64, i64, String)> = q
-            .query_as::<(i64, i64, i64, String)>()
+        let places: HashMap<i64, Place> = q
+            .query_as::<Place>()
             .fetch_all(&mut *conn)
             .await?
             .into_iter()
-            .map(|(id, t, d, p)| (id, (t, d, p)))
+            .map(|p| (p.id, p))
             .collect();
-        before.extend(found.into_iter().filter_map(|(sid, id)| {
-            places
-                .get(&id)
-                .map(|(t, d, p)| (sid, id, *t, *d, p.clone()))
-        }));
+        before.extend(
+            found
+                .into_iter()
+                .filter_map(|(sid, id)| places.get(&id).map(|p| (sid, p.clone()))),
+        );
     }
-    let before: HashMap<String, Place> = before
-        .into_iter()
-        .map(|(sid, id, thread_id, depth, path)| {
-            (
-                sid,
-                Place {
-                    id,
-                    thread_id,
-                    depth,
-                    path,
-                },
-            )
-        })
-        .collect();
-    let mut placed: HashMap<&str, Place> = HashMap::new();
-    for c in comments {
-        if let Some(place) = before.get(&c.source_id) {
-            placed.insert(&c.source_id, place.clone());
-            out.already_there += 1;
-        }
-    }
-    if placed.len() == comments.len() {
-        return Ok(out);
-    }
-    let known: HashMap<&str, &ImportedComment> =
-        comments.iter().map(|c| (c.source_id.as_str(), c)).collect();
-    let todo: Vec<&ImportedComment> = parents_first(comments, &known)
-        .into_iter()
-        .filter(|c| !placed.contains_key(c.source_id.as_str()))
-        .collect();
-    if let Some(added) = add_kept(conn, backend, source, article, &todo, &placed, now).await? {
-        out.added = added;
-        return Ok(out);
-    }
+    Ok(before)
+}
+
+/// Stores an article's comments one at a time: a number that is taken is
+/// given up for a new one, a parent is looked for among all imported
+/// comments, a comment without one starts a thread.
+async fn one_by_one(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: &str,
+    plan: &mut Plan<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (article, out) = (plan.article, &mut plan.out);
     let mut explicit_ids = false;
-    for c in todo {
-        if placed.contains_key(c.source_id.as_str()) {
+    for c in std::mem::take(&mut plan.todo) {
+        if plan.placed.contains_key(c.source_id.as_str()) {
             continue;
         }
         let parent = match &c.parent_source_id {
             None => None,
-            Some(p) => match placed.get(p.as_str()) {
+            Some(p) => match plan.placed.get(p.as_str()) {
                 Some(place) => Some(place.clone()),
                 None => match imported_place(&mut *conn, source, p).await? {
                     Some(place) => Some(place),
@@ -211,7 +261,7 @@ async fn add_in(
             now,
         )
         .await?;
-        placed.insert(&c.source_id, place);
+        plan.placed.insert(&c.source_id, place);
         out.added += 1;
     }
     if explicit_ids {
@@ -220,57 +270,31 @@ async fn add_in(
     if out.added > 0 {
         recount(&mut *conn, article).await?;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Rows per multi-row statement (15 values each), under both databases'
-/// limits on bound values.
-const ROWS: usize = 400;
+/// A comment that keeps its number: its parent's id and its place.
+type KeptRow<'a> = (&'a ImportedComment, Option<i64>, Place);
 
-/// The common case, in a few multi-row statements: every new comment keeps
-/// its old number, and each reply's parent is among them or was imported
-/// before. `None` when that does not hold (a number is taken, a parent is
-/// elsewhere or missing), and then nothing was written (what was, under a
-/// savepoint, is rolled back): the caller goes comment by comment.
-async fn add_kept(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    source: &str,
-    article: ArticleId,
-    todo: &[&ImportedComment],
+/// The rows of an article's new comments when every one keeps its old
+/// number and each reply's parent is among them or was imported before;
+/// `None` otherwise.
+fn kept_rows<'a>(
+    todo: &[&'a ImportedComment],
     placed: &HashMap<&str, Place>,
-    now: DateTime<Utc>,
-) -> Result<Option<u64>> {
-    let savepoint = Savepoint::begin(conn, "kept_numbers").await?;
-    let added = write_kept(conn, backend, source, article, todo, placed, now).await?;
-    match added {
-        Some(_) => savepoint.release(conn).await?,
-        None => savepoint.roll_back(conn).await?,
-    }
-    Ok(added)
-}
-
-async fn write_kept(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    source: &str,
-    article: ArticleId,
-    todo: &[&ImportedComment],
-    placed: &HashMap<&str, Place>,
-    now: DateTime<Utc>,
-) -> Result<Option<u64>> {
+) -> Option<Vec<KeptRow<'a>>> {
     let mut places: HashMap<&str, Place> = HashMap::new();
-    let mut rows: Vec<(&ImportedComment, Option<i64>, Place)> = Vec::with_capacity(todo.len());
+    let mut rows = Vec::with_capacity(todo.len());
     for c in todo {
-        let Some(id) = c.keep_id else {
-            return Ok(None);
-        };
+        let id = c.keep_id?;
         let parent = match &c.parent_source_id {
             None => None,
-            Some(p) => match places.get(p.as_str()).or_else(|| placed.get(p.as_str())) {
-                Some(place) => Some(place.clone()),
-                None => return Ok(None),
-            },
+            Some(p) => Some(
+                places
+                    .get(p.as_str())
+                    .or_else(|| placed.get(p.as_str()))?
+                    .clone(),
+            ),
         };
         let place = match &parent {
             Some(p) => Place {
@@ -287,89 +311,99 @@ async fn write_kept(
             },
         };
         places.insert(&c.source_id, place.clone());
-        rows.push((c, parent.map(|p| p.id), place));
+        rows.push((*c, parent.map(|p| p.id), place));
     }
-    for chunk in rows.chunks(ROWS) {
-        let mut q = Sql::new("SELECT COUNT(*) FROM comments WHERE id IN (");
-        q.bind_list(chunk.iter().map(|(_, _, p)| p.id)).push(")");
+    Some(rows)
+}
+
+/// Stores the kept-number rows of the articles `kept` names (by their
+/// index in `plans`), all or none, under a savepoint: false (and nothing
+/// written) when a number is taken here.
+async fn add_kept(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: &str,
+    kept: &[(usize, Vec<KeptRow<'_>>)],
+    plans: &[Plan<'_>],
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let savepoint = Savepoint::begin(conn, "kept_numbers").await?;
+    let rows: Vec<(ArticleId, &KeptRow<'_>)> = kept
+        .iter()
+        .flat_map(|(i, rows)| rows.iter().map(move |r| (plans[*i].article, r)))
+        .collect();
+    let written = write_kept(conn, source, &rows, now).await?;
+    if !written {
+        savepoint.roll_back(conn).await?;
+        return Ok(false);
+    }
+    catch_up_sequence(&mut *conn, backend).await?;
+    let articles: Vec<ArticleId> = kept.iter().map(|(i, _)| plans[*i].article).collect();
+    recount_many(&mut *conn, &articles).await?;
+    savepoint.release(conn).await?;
+    Ok(true)
+}
+
+/// Bound values in one `comments` row as `write_kept` writes it.
+const COMMENT_BINDS: usize = 15;
+
+async fn write_kept(
+    conn: &mut AnyConnection,
+    source: &str,
+    rows: &[(ArticleId, &KeptRow<'_>)],
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    for chunk in rows.chunks(crate::sql::MAX_BINDS) {
+        let mut q = Sql::for_conn(conn, "SELECT COUNT(*) FROM comments WHERE id IN (");
+        q.bind_list(chunk.iter().map(|(_, (_, _, p))| p.id))
+            .push(")");
         let taken: i64 = q.query_scalar().fetch_one(&mut *conn).await?;
         if taken > 0 {
-            return Ok(None);
+            return Ok(false);
         }
     }
-    for chunk in rows.chunks(ROWS) {
-        let mut q = Sql::new(
-            "INSERT INTO comments (id, article_id, parent_id, depth, status, author_name, author_email, \
-             author_url, user_id, body_markdown, body_html, created_at, updated_at, thread_id, path) VALUES ",
-        );
-        for (i, (c, parent, place)) in chunk.iter().enumerate() {
+    let stored = insert_rows(
+        conn,
+        "INSERT INTO comments (id, article_id, parent_id, depth, status, author_name, author_email, \
+         author_url, user_id, body_markdown, body_html, created_at, updated_at, thread_id, path) VALUES ",
+        " ON CONFLICT (id) DO NOTHING",
+        COMMENT_BINDS,
+        rows,
+        |q, (article, (c, parent, place))| {
             let created = ts(c.created_at);
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.bind(place.id)
-                .push(", ")
-                .bind(article.0)
-                .push(", ")
-                .bind(*parent)
-                .push(", ");
-            q.bind(place.depth)
-                .push(", ")
-                .bind(c.status.as_str().to_owned())
-                .push(", ");
-            q.bind(c.author_name.clone())
-                .push(", ")
-                .bind(c.author_email.to_lowercase())
-                .push(", ");
-            q.bind(c.author_url.clone())
-                .push(", ")
-                .bind(c.user_id.map(|u| u.0))
-                .push(", ");
-            q.bind(c.body_markdown.clone())
-                .push(", ")
-                .bind(c.body_html.clone())
-                .push(", ");
-            q.bind(created)
-                .push(", ")
-                .bind(created)
-                .push(", ")
-                .bind(place.thread_id)
-                .push(", ");
-            q.bind(place.path.clone()).push(")");
-        }
-        q.push(" ON CONFLICT (id) DO NOTHING");
-        let stored = q.query().execute(&mut *conn).await?.rows_affected();
-        if stored != chunk.len() as u64 {
-            return Ok(None);
-        }
+            q.bind(place.id).push(", ").bind(article.0).push(", ");
+            q.bind(*parent).push(", ").bind(place.depth).push(", ");
+            q.bind(c.status.as_str().to_owned()).push(", ");
+            q.bind(c.author_name.clone()).push(", ");
+            q.bind(c.author_email.to_lowercase()).push(", ");
+            q.bind(c.author_url.clone()).push(", ");
+            q.bind(c.user_id.map(|u| u.0)).push(", ");
+            q.bind(c.body_markdown.clone()).push(", ");
+            q.bind(c.body_html.clone()).push(", ");
+            q.bind(created).push(", ").bind(created).push(", ");
+            q.bind(place.thread_id).push(", ").bind(place.path.clone());
+        },
+    )
+    .await?;
+    if stored != rows.len() as u64 {
+        return Ok(false);
     }
     let at = ts(now);
-    for chunk in rows.chunks(ROWS) {
-        let mut q = Sql::new(
-            "INSERT INTO imported_items (source, kind, source_id, target_id, digest, revision, imported_at) VALUES ",
-        );
-        for (i, (c, _, place)) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.bind(source.to_owned())
-                .push(", 'comment', ")
-                .bind(c.source_id.clone())
-                .push(", ");
-            q.bind(place.id)
-                .push(", ")
-                .bind(c.status.as_str().to_owned())
-                .push(", 0, ")
-                .bind(at)
-                .push(")");
-        }
-        q.push(
-            " ON CONFLICT (source, kind, source_id) DO UPDATE SET target_id = excluded.target_id, \
-             digest = excluded.digest, revision = excluded.revision, imported_at = excluded.imported_at",
-        );
-        q.query().execute(&mut *conn).await?;
-    }
-    if !rows.is_empty() {
-        catch_up_sequence(&mut *conn, backend).await?;
-        recount(&mut *conn, article).await?;
-    }
-    Ok(Some(rows.len() as u64))
+    insert_rows(
+        conn,
+        "INSERT INTO imported_items (source, kind, source_id, target_id, digest, revision, imported_at) VALUES ",
+        " ON CONFLICT (source, kind, source_id) DO UPDATE SET target_id = excluded.target_id, \
+         digest = excluded.digest, revision = excluded.revision, imported_at = excluded.imported_at",
+        5,
+        rows,
+        |q, (_, (c, _, place))| {
+            q.bind(source.to_owned()).push(", 'comment', ");
+            q.bind(c.source_id.clone()).push(", ").bind(place.id).push(", ");
+            q.bind(c.status.as_str().to_owned()).push(", 0, ").bind(at);
+        },
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Ids given by hand do not move PostgreSQL's sequence (SQLite's
@@ -520,5 +554,25 @@ pub(super) async fn recount(conn: &mut AnyConnection, article: ArticleId) -> Res
     .bind(version)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// `recount` for several articles, in one statement.
+async fn recount_many(conn: &mut AnyConnection, articles: &[ArticleId]) -> Result<()> {
+    let version = next_comments_version(conn).await?;
+    for chunk in articles.chunks(500) {
+        let mut q = Sql::for_conn(
+            conn,
+            "UPDATE articles SET \
+             comment_count = (SELECT COUNT(*) FROM comments c WHERE c.article_id = articles.id AND c.status = 'approved'), \
+             inline_count = (SELECT COUNT(*) FROM comments c WHERE c.article_id = articles.id AND c.status = 'approved' AND c.anchor IS NOT NULL), \
+             comments_version = ",
+        );
+        q.bind(version)
+            .push(" WHERE id IN (")
+            .bind_list(chunk.iter().map(|a| a.0))
+            .push(")");
+        q.query().execute(&mut *conn).await?;
+    }
     Ok(())
 }

@@ -23,8 +23,6 @@ const B: f64 = 0.75;
 const REFERENCE_LENGTH: f64 = 400.0;
 /// Counts kept per content version before the cache starts again.
 const COUNTS_KEPT: usize = 1024;
-/// Rows per multi-row INSERT: well under both databases' parameter limits.
-const INSERT_BATCH: usize = 200;
 
 /// How much a word counts where it appears.
 const HEADLINE_WEIGHT: f64 = 3.0;
@@ -105,28 +103,67 @@ pub(crate) async fn index_article(
         .bind(published_at)
         .execute(&mut *conn)
         .await?;
-    for chunk in terms.weights.chunks(INSERT_BATCH) {
-        let mut sql = Sql::new(
-            "INSERT INTO search_terms (term, article_id, weight, impact, published_at) VALUES ",
-        );
-        for (i, (term, weight)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .bind(term.clone())
-                .push(", ")
-                .bind(id.0)
-                .push(", ")
-                .bind(*weight)
-                .push(", ")
-                .bind(impact(*weight, terms.length as f64))
-                .push(", ")
-                .bind(published_at)
-                .push(")");
-        }
-        sql.query().execute(&mut *conn).await?;
-    }
+    let length = terms.length as f64;
+    crate::sql::insert_rows(
+        conn,
+        "INSERT INTO search_terms (term, article_id, weight, impact, published_at) VALUES ",
+        "",
+        5,
+        &terms.weights,
+        |q, (term, weight)| {
+            q.bind(term.clone()).push(", ").bind(id.0).push(", ");
+            q.bind(*weight).push(", ").bind(impact(*weight, length));
+            q.push(", ").bind(published_at);
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Indexes articles that have no terms yet (new ones, written together),
+/// in as few statements as the databases allow.
+pub(crate) async fn index_new_many(
+    conn: &mut AnyConnection,
+    articles: &[(ArticleId, &ArticleDraft, &Terms)],
+) -> Result<()> {
+    let published = |draft: &ArticleDraft| {
+        (draft.status == ArticleStatus::Published)
+            .then_some(draft.published_at)
+            .flatten()
+            .map(crate::ts)
+    };
+    crate::sql::insert_rows(
+        conn,
+        "INSERT INTO search_docs (article_id, length, published_at) VALUES ",
+        "",
+        3,
+        articles,
+        |q, (id, draft, terms)| {
+            q.bind(id.0).push(", ").bind(terms.length).push(", ");
+            q.bind(published(draft));
+        },
+    )
+    .await?;
+    let postings = articles.iter().flat_map(|(id, draft, terms)| {
+        let at = published(draft);
+        let length = terms.length as f64;
+        terms
+            .weights
+            .iter()
+            .map(move |(term, weight)| (*id, term, *weight, impact(*weight, length), at))
+    });
+    crate::sql::insert_rows(
+        conn,
+        "INSERT INTO search_terms (term, article_id, weight, impact, published_at) VALUES ",
+        "",
+        5,
+        postings,
+        |q, (id, term, weight, impact, at)| {
+            q.bind(term.clone()).push(", ").bind(id.0).push(", ");
+            q.bind(weight).push(", ").bind(impact).push(", ").bind(at);
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -172,7 +172,8 @@ pub(super) async fn top(
                 continue;
             }
             for chunk in ids.chunks(LOOKUP_BATCH) {
-                let mut sql = Sql::new(
+                let mut sql = Sql::for_backend(
+                    db.backend(),
                     "SELECT article_id, term, weight, impact FROM search_terms \
                      WHERE published_at IS NOT NULL AND term IN (",
                 );

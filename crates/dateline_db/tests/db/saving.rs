@@ -5,6 +5,7 @@
 //! is opened.
 
 use crate::articles::{add, draft, now};
+use dateline_core::ArticleId;
 use dateline_core::article::AuthorInput;
 use dateline_db::articles::{self, SaveTarget, SlugLookup};
 use dateline_db::people::{self, TermKind};
@@ -379,7 +380,129 @@ async fn a_batch_creates_all_but_the_refused(t: TestDb) {
     assert_eq!(site::content_version(&t.db).await.unwrap(), before + 1);
 }
 
+/// A batch of new articles written together (`articles::create_many`)
+/// stores exactly what saving each on its own stores: every field, names
+/// (a new section, tags and an author's bio among them), passages, search
+/// terms, the first revision and the audit entry.
+async fn a_batch_stores_what_saves_one_by_one_store(t: TestDb) {
+    let rich = |slug: &str, n: usize| {
+        draft(&format!("Report {n} on the river ports"), |i| {
+            i.slug = Some(slug.into());
+            i.deck = Some(format!("Deck {n}."));
+            i.dateline = Some("BASRA, Iraq.".into());
+            i.authors = vec![
+                AuthorInput::Full {
+                    name: "Huda Salim".into(),
+                    slug: None,
+                    bio: Some("Covers the ports.".into()),
+                },
+                AuthorInput::Name(format!("Writer {}", n % 2)),
+            ];
+            i.section = Some(format!("Ports {}", n % 2));
+            i.tags = vec![format!("Dredging {n}"), "Harbours".into()];
+            i.original = Some(dateline_core::article::ProvenanceInput {
+                outlet: "Al-Mina".into(),
+                url: Some(format!("https://example.org/{n}")),
+                language: Some("ar".into()),
+                translators: vec!["Nadia Karim".into(), "Yusuf Adel".into()],
+            });
+            if n == 2 {
+                i.status = Some("draft".into());
+                i.published_at = None;
+            }
+            i.body = format!(
+                "The silt of season {n} closed a berth.\n\n> A quote from the quay.\n\nThird paragraph, word{n}."
+            );
+        })
+    };
+    let by = articles::SavedBy::operator(dateline_core::audit::Who::cli("importer"));
+    let together: Vec<_> = (0..4)
+        .map(|n| (rich(&format!("together-{n}"), n), now()))
+        .collect();
+    let saved = articles::create_many(&t.db, &together, &by).await.unwrap();
+    let mut pairs = Vec::new();
+    for (n, result) in saved.into_iter().enumerate() {
+        let alone = articles::save(
+            &t.db,
+            SaveTarget::New,
+            &rich(&format!("alone-{n}"), n),
+            now(),
+            &by,
+        )
+        .await
+        .unwrap();
+        pairs.push((result.unwrap().id, alone.id));
+    }
+    let published = dateline_db::audit::Filter {
+        action: Some("article.published".into()),
+        ..Default::default()
+    };
+    let entries = dateline_db::audit::entries(&t.db, &published, 100)
+        .await
+        .unwrap();
+    for (a, b) in pairs {
+        let (x, y) = (
+            articles::find(&t.db, a).await.unwrap().unwrap(),
+            articles::find(&t.db, b).await.unwrap().unwrap(),
+        );
+        let same = |v: &dateline_db::views::ArticleView| {
+            let mut s = v.summary.clone();
+            s.id = dateline_core::ArticleId(0);
+            s.slug = String::new();
+            (s, v.body_markdown.clone(), v.body_html.clone())
+        };
+        assert_eq!(
+            same(&x),
+            same(&y),
+            "{} and {}",
+            x.summary.slug,
+            y.summary.slug
+        );
+        let passages = |id| {
+            let db = t.db.clone();
+            async move {
+                dateline_db::passages::for_article(&db, id)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|p| (p.anchor, p.position, p.text, p.question))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(passages(a).await, passages(b).await);
+        assert!(!passages(a).await.is_empty());
+        assert_eq!(
+            articles::revisions(&t.db, a).await.unwrap().len(),
+            articles::revisions(&t.db, b).await.unwrap().len()
+        );
+        let audited = |id: ArticleId| entries.iter().filter(|e| e.object_id == Some(id.0)).count();
+        assert_eq!(audited(a), audited(b));
+        assert_eq!(
+            audited(a),
+            usize::from(x.summary.status == dateline_core::ArticleStatus::Published)
+        );
+    }
+    for n in [0, 1, 3] {
+        let found = dateline_db::search::search(
+            &t.db,
+            &format!("word{n}"),
+            dateline_db::views::PageRequest::new(1, 5),
+        )
+        .await
+        .unwrap();
+        let mut slugs: Vec<_> = found.items.iter().map(|a| a.slug.clone()).collect();
+        slugs.sort();
+        assert_eq!(slugs, [format!("alone-{n}"), format!("together-{n}")]);
+    }
+    let dredged =
+        dateline_db::search::search(&t.db, "word2", dateline_db::views::PageRequest::new(1, 5))
+            .await
+            .unwrap();
+    assert_eq!(dredged.total, 0, "a draft is not found");
+}
+
 both_databases!(
+    a_batch_stores_what_saves_one_by_one_store,
     a_batch_creates_all_but_the_refused,
     a_changed_slug_redirects,
     rights_are_a_parameter_of_the_save,

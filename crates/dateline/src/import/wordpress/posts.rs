@@ -1,9 +1,11 @@
-//! Posts and pages, `BATCH` at a time: each is mapped and compared with
-//! what an earlier import left (by digest) first; the new ones are then
-//! saved together in one transaction (`articles::create_many`), the changed
-//! ones one by one, their old addresses in one more, and the comments of
-//! all of them in a third. An interrupted import leaves whole batches; the
-//! next run finishes the job without duplicating anything.
+//! Posts and pages, `BATCH` at a time, in three steps: `plan` maps each and
+//! compares it with what an earlier import left (by digest); `render`
+//! makes the new ones' bodies (no database: it runs while the batch before
+//! is written); `write` saves the new ones together in one transaction
+//! (`articles::create_prepared`), the changed ones one by one, their old
+//! addresses in one more, and the comments of all of them in a third. An
+//! interrupted import leaves whole batches; the next run finishes the job
+//! without duplicating anything.
 
 use super::{Importer, item_name, wp};
 use crate::import::media::{Outcome, uploads_path};
@@ -12,7 +14,7 @@ use chrono::{DateTime, Utc};
 use dateline_core::ArticleId;
 use dateline_core::article::ArticleInput;
 use dateline_db::DbError;
-use dateline_db::articles::{self, SaveTarget};
+use dateline_db::articles::{self, NewArticle, SaveTarget};
 use dateline_db::imports::{self, LegacyTarget};
 use dateline_wordpress::Post;
 use dateline_wordpress::article::Disposition;
@@ -38,8 +40,8 @@ enum Step {
 }
 
 /// A post mapped and planned.
-struct Planned<'p> {
-    post: &'p Post,
+struct Planned {
+    post: Post,
     name: String,
     mapped: Box<wp::Mapped>,
     /// Old addresses of the images imported with it.
@@ -53,13 +55,42 @@ struct Planned<'p> {
     saved: Option<(ArticleId, Option<i64>)>,
 }
 
-impl Planned<'_> {
+impl Planned {
     /// The article its comments go under.
     fn article(&self) -> Option<ArticleId> {
         match self.step {
             Step::Unchanged(id) => Some(id),
             _ => self.saved.map(|(id, _)| id),
         }
+    }
+}
+
+/// A batch of posts planned: what to do with each, and the drafts of the
+/// new articles among them.
+pub(super) struct Batch {
+    /// The posts' ids in the export.
+    ids: Vec<String>,
+    planned: Vec<Planned>,
+    drafts: Vec<(dateline_core::ArticleDraft, DateTime<Utc>)>,
+    /// Which of `planned` each draft is.
+    which: Vec<usize>,
+}
+
+impl Batch {
+    /// Posts in the batch (skipped ones included).
+    pub(super) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether any of `posts` is in this batch too (an export can hold an
+    /// item twice: the second must be planned after the first is written).
+    pub(super) fn holds_any(&self, posts: &[Post]) -> bool {
+        posts.iter().any(|p| self.ids.contains(&p.id.to_string()))
+    }
+
+    /// Renders the new articles' bodies; needs no database.
+    pub(super) async fn render(&mut self) -> Vec<Result<NewArticle, DbError>> {
+        articles::prepare_new(std::mem::take(&mut self.drafts)).await
     }
 }
 
@@ -82,15 +113,55 @@ pub(super) fn digest(made_from: &str) -> String {
 }
 
 impl Importer<'_> {
-    /// Imports a batch of posts and pages, in the export's order.
-    pub(super) async fn posts(&self, posts: &[Post], summary: &mut Summary) -> anyhow::Result<()> {
+    /// Maps a batch of posts and pages (in the export's order) and decides
+    /// what to do with each; the new ones' drafts are validated.
+    pub(super) async fn plan(
+        &self,
+        posts: Vec<Post>,
+        summary: &mut Summary,
+    ) -> anyhow::Result<Batch> {
+        let ids: Vec<String> = posts.iter().map(|p| p.id.to_string()).collect();
+        let mut known = imports::find_many(self.db, self.source, "post", &ids).await?;
         let mut planned = Vec::with_capacity(posts.len());
-        for post in posts {
-            if let Some(p) = self.plan(post, summary).await? {
+        for (post, id) in posts.into_iter().zip(&ids) {
+            if let Some(p) = self.plan_one(post, known.remove(id), summary).await? {
                 planned.push(p);
             }
         }
-        self.create(&mut planned, summary).await?;
+        let now = Utc::now();
+        let mut drafts = Vec::new();
+        let mut which = Vec::new();
+        for (i, p) in planned.iter().enumerate() {
+            if !matches!(p.step, Step::Create) {
+                continue;
+            }
+            match p.mapped.input.clone().validate(&self.site_language, now) {
+                Ok(draft) => {
+                    drafts.push((draft, save_time(&p.mapped.input, &p.post, now)));
+                    which.push(i);
+                }
+                Err(errors) => summary.fail(p.name.clone(), errors.to_string()),
+            }
+        }
+        Ok(Batch {
+            ids,
+            planned,
+            drafts,
+            which,
+        })
+    }
+
+    /// Saves a planned batch, its new articles rendered (`Batch::render`).
+    pub(super) async fn write(
+        &self,
+        batch: Batch,
+        rendered: Vec<Result<NewArticle, DbError>>,
+        summary: &mut Summary,
+    ) -> anyhow::Result<()> {
+        let Batch {
+            mut planned, which, ..
+        } = batch;
+        self.create(&mut planned, &which, rendered, summary).await?;
         for p in planned.iter_mut() {
             match p.step {
                 Step::Kept(id) => {
@@ -101,7 +172,7 @@ impl Importer<'_> {
                     p.saved = self
                         .save(
                             &p.name,
-                            p.post,
+                            &p.post,
                             &p.mapped.input,
                             Some((id, revision)),
                             summary,
@@ -115,21 +186,22 @@ impl Importer<'_> {
         let mut comments = Vec::new();
         for p in &planned {
             if let Some(id) = p.article() {
-                comments.push((p.post, id, self.post_comments(p.post, summary)));
+                comments.push((&p.post, id, self.post_comments(&p.post, summary)));
             }
         }
         self.store_comments(&comments, summary).await
     }
 
-    /// Maps a post and decides what to do with it; `None` when it is
-    /// skipped (the summary says why).
-    async fn plan<'p>(
+    /// Maps a post and decides what to do with it, given what an earlier
+    /// import made of it; `None` when it is skipped (the summary says why).
+    async fn plan_one(
         &self,
-        post: &'p Post,
+        post: Post,
+        known: Option<imports::Imported>,
         summary: &mut Summary,
-    ) -> anyhow::Result<Option<Planned<'p>>> {
-        let name = item_name(post);
-        let mut mapped = match wp::map_post(post, self.catalog, self.map_options) {
+    ) -> anyhow::Result<Option<Planned>> {
+        let name = item_name(&post);
+        let mut mapped = match wp::map_post(&post, self.catalog, self.map_options) {
             Disposition::Skip(why) => {
                 summary.skip(name, why);
                 return Ok(None);
@@ -153,7 +225,6 @@ impl Importer<'_> {
             "{:?}|{}|{}|{:?}|{:?}",
             mapped.input, mapped.pinned, mapped.guid, mapped.old_paths, media_paths
         ));
-        let known = imports::find(self.db, self.source, "post", &post.id.to_string()).await?;
         let (known_digest, known_revision) = known
             .as_ref()
             .map_or((String::new(), 0), |k| (k.digest.clone(), k.revision));
@@ -188,45 +259,32 @@ impl Importer<'_> {
     /// article took is given the post's id by the one-by-one save.
     async fn create(
         &self,
-        planned: &mut [Planned<'_>],
+        planned: &mut [Planned],
+        which: &[usize],
+        rendered: Vec<Result<NewArticle, DbError>>,
         summary: &mut Summary,
     ) -> anyhow::Result<()> {
-        let now = Utc::now();
-        let mut drafts = Vec::new();
-        let mut which = Vec::new();
-        for (i, p) in planned.iter().enumerate() {
-            if !matches!(p.step, Step::Create) {
-                continue;
-            }
-            match p.mapped.input.clone().validate(&self.site_language, now) {
-                Ok(draft) => {
-                    drafts.push((draft, save_time(&p.mapped.input, p.post, now)));
-                    which.push(i);
-                }
-                Err(errors) => summary.fail(p.name.clone(), errors.to_string()),
-            }
-        }
-        if drafts.is_empty() {
+        if rendered.is_empty() {
             return Ok(());
         }
-        let results = articles::create_many(self.db, &drafts, &Self::saved_by()).await?;
-        for (i, result) in which.into_iter().zip(results) {
-            let p = &mut planned[i];
+        let results = articles::create_prepared(self.db, rendered, &Self::saved_by()).await?;
+        for (i, result) in which.iter().zip(results) {
+            let p = &mut planned[*i];
             p.saved = match result {
                 Ok(saved) => {
                     summary.articles += 1;
                     Some((saved.id, Some(saved.revision)))
                 }
                 Err(DbError::Conflict { field, .. }) if field == "slug" => {
-                    self.save(&p.name, p.post, &p.mapped.input, None, summary)
+                    self.save(&p.name, &p.post, &p.mapped.input, None, summary)
                         .await?
                 }
-                Err(DbError::Invalid(errors)) => {
-                    summary.fail(p.name.clone(), errors.to_string());
-                    None
-                }
                 Err(e) => {
-                    summary.fail(p.name.clone(), e.to_string());
+                    let why = match e {
+                        DbError::Invalid(errors) => errors.to_string(),
+                        e => e.to_string(),
+                    };
+                    summary.fail(p.name.clone(), why);
                     None
                 }
             };
@@ -236,7 +294,7 @@ impl Importer<'_> {
 
     /// Records what each saved or kept post became, with its old addresses,
     /// in one transaction.
-    async fn finish(&self, planned: &[Planned<'_>], summary: &mut Summary) -> anyhow::Result<()> {
+    async fn finish(&self, planned: &[Planned], summary: &mut Summary) -> anyhow::Result<()> {
         let mut owned = Vec::new();
         for p in planned {
             if matches!(p.step, Step::Unchanged(_)) {
