@@ -77,7 +77,7 @@ pub struct DbOptions {
     /// `SET search_path` for a test schema.
     pub pg_after_connect: Option<String>,
     /// For a command that writes much at once (an import, a restore): on
-    /// SQLite, each connection keeps 64 MiB of pages instead of 2, and the
+    /// SQLite, each connection keeps 16 MiB of pages instead of 2, and the
     /// write-ahead log grows to ~40 MB before it is copied into the
     /// database (instead of ~4 MB, which a batch of imported posts passes
     /// at every commit).
@@ -131,7 +131,7 @@ impl Db {
         let backend = Backend::from_url(url)?;
         let after = options.pg_after_connect.clone();
         let bulk = if options.bulk {
-            " PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000;"
+            " PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 10000;"
         } else {
             ""
         };

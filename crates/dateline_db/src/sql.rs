@@ -13,6 +13,9 @@ use crate::{Backend, Result};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Arguments, AssertSqlSafe, Encode, Type};
 
+/// Statements with more bound values than this are not kept prepared.
+const PERSISTENT_BINDS: usize = 64;
+
 pub(crate) struct Sql {
     text: String,
     args: AnyArguments,
@@ -88,22 +91,34 @@ impl Sql {
         self
     }
 
+    /// Whether the connection keeps the statement prepared for next time:
+    /// not one with many values (a multi-row INSERT, a long `IN` list),
+    /// whose text is rarely the same twice and whose prepared form is
+    /// large; a long import would otherwise fill every connection's cache
+    /// with them.
+    fn persistent(&self) -> bool {
+        self.count <= PERSISTENT_BINDS
+    }
+
     pub fn query(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
-        sqlx::query_with(AssertSqlSafe(self.text), self.args)
+        let persistent = self.persistent();
+        sqlx::query_with(AssertSqlSafe(self.text), self.args).persistent(persistent)
     }
 
     pub fn query_as<O>(self) -> sqlx::query::QueryAs<'static, Any, O, AnyArguments>
     where
         O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        sqlx::query_as_with(AssertSqlSafe(self.text), self.args)
+        let persistent = self.persistent();
+        sqlx::query_as_with(AssertSqlSafe(self.text), self.args).persistent(persistent)
     }
 
     pub fn query_scalar<O>(self) -> sqlx::query::QueryScalar<'static, Any, O, AnyArguments>
     where
         O: Send + Unpin + for<'r> sqlx::Decode<'r, Any> + Type<Any>,
     {
-        sqlx::query_scalar_with(AssertSqlSafe(self.text), self.args)
+        let persistent = self.persistent();
+        sqlx::query_scalar_with(AssertSqlSafe(self.text), self.args).persistent(persistent)
     }
 }
 
