@@ -79,7 +79,7 @@ async fn read_all(
             comments: comments.into_iter().map(comment).collect(),
             ..Post::default()
         };
-        importer.comments(&post, article, summary).await?;
+        importer.comments(post, article, summary).await?;
         summary.from_db.spam += summary.comments - before;
     }
 

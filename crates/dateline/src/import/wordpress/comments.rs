@@ -21,12 +21,13 @@ impl Importer<'_> {
     /// Imports one post's comments (the site's database path).
     pub(crate) async fn comments(
         &self,
-        post: &Post,
+        mut post: Post,
         article: dateline_core::ArticleId,
         summary: &mut Summary,
     ) -> anyhow::Result<()> {
-        let prepared = self.post_comments(post, summary);
-        self.store_comments(&[(post, article, prepared)], summary)
+        let list = std::mem::take(&mut post.comments);
+        let prepared = self.post_comments(&post, list, summary);
+        self.store_comments(&[(&post, article, prepared)], summary)
             .await
     }
 
@@ -65,12 +66,20 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// A post's comments and mentions, converted; what was odd about them
-    /// goes into the summary.
-    pub(super) fn post_comments(&self, post: &Post, summary: &mut Summary) -> PostComments {
-        let mut comments = Vec::new();
+    /// A post's comments and mentions (`list`, taken out of the post: each
+    /// is dropped once converted, so that a post with tens of thousands
+    /// holds them once, not twice), converted; what was odd about them goes
+    /// into the summary.
+    pub(super) fn post_comments(
+        &self,
+        post: &Post,
+        list: Vec<dateline_wordpress::Comment>,
+        summary: &mut Summary,
+    ) -> PostComments {
+        let mut comments = Vec::with_capacity(list.len());
         let mut mentions = Vec::new();
-        for c in &post.comments {
+        for c in list {
+            let c = &c;
             let status = match c.approved.as_str() {
                 "1" | "approve" | "approved" => CommentStatus::Approved,
                 "0" | "hold" | "" => CommentStatus::Pending,

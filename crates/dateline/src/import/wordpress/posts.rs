@@ -183,10 +183,14 @@ impl Importer<'_> {
             }
         }
         self.finish(&planned, summary).await?;
+        let lists: Vec<_> = planned
+            .iter_mut()
+            .map(|p| std::mem::take(&mut p.post.comments))
+            .collect();
         let mut comments = Vec::new();
-        for p in &planned {
+        for (p, list) in planned.iter().zip(lists) {
             if let Some(id) = p.article() {
-                comments.push((&p.post, id, self.post_comments(&p.post, summary)));
+                comments.push((&p.post, id, self.post_comments(&p.post, list, summary)));
             }
         }
         self.store_comments(&comments, summary).await
