@@ -257,17 +257,21 @@ pub(crate) async fn ensure_many(
     }
     ids.sections = slug_ids(conn, "sections", sections.iter().map(|s| s.0)).await?;
     // Few and rarely new: each new section takes the next position.
-    for (slug, name, at) in &sections {
-        if !ids.sections.contains_key(*slug) {
-            sqlx::query("INSERT INTO sections (slug, name, created_at, position) VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections)) ON CONFLICT (slug) DO NOTHING")
-                .bind(slug.to_string())
-                .bind(name.to_string())
-                .bind(ts(*at))
-                .execute(&mut *conn)
-                .await?;
-        }
+    let new_sections: Vec<_> = sections
+        .iter()
+        .filter(|(slug, _, _)| !ids.sections.contains_key(*slug))
+        .collect();
+    for (slug, name, at) in &new_sections {
+        sqlx::query("INSERT INTO sections (slug, name, created_at, position) VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections)) ON CONFLICT (slug) DO NOTHING")
+            .bind(slug.to_string())
+            .bind(name.to_string())
+            .bind(ts(*at))
+            .execute(&mut *conn)
+            .await?;
     }
-    ids.sections = slug_ids(conn, "sections", sections.iter().map(|s| s.0)).await?;
+    if !new_sections.is_empty() {
+        ids.sections = slug_ids(conn, "sections", sections.iter().map(|s| s.0)).await?;
+    }
     crate::sql::insert_rows(
         conn,
         "INSERT INTO tags (slug, name, created_at) VALUES ",

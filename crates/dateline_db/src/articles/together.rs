@@ -198,54 +198,20 @@ async fn link_names(
     rows: &[(ArticleId, &NewArticle)],
     names: &names::NameIds,
 ) -> Result<()> {
-    let authors = rows.iter().flat_map(|(id, n)| {
-        n.draft
-            .authors
-            .iter()
-            .enumerate()
-            .filter_map(move |(position, a)| {
-                names
-                    .authors
-                    .get(a.slug.as_str())
-                    .map(|author| (*id, *author, position as i64))
-            })
-    });
-    insert_rows(
+    insert_links(
         conn,
         "INSERT INTO article_authors (article_id, author_id, position) VALUES ",
-        "",
-        3,
-        authors,
-        |q, (id, author, position)| {
-            q.bind(id.0)
-                .push(", ")
-                .bind(author)
-                .push(", ")
-                .bind(position);
-        },
+        rows,
+        &names.authors,
+        |d| d.authors.iter().map(|a| a.slug.as_str()).collect(),
     )
     .await?;
-    let tags = rows.iter().flat_map(|(id, n)| {
-        n.draft
-            .tags
-            .iter()
-            .enumerate()
-            .filter_map(move |(position, t)| {
-                names
-                    .tags
-                    .get(t.slug.as_str())
-                    .map(|tag| (*id, *tag, position as i64))
-            })
-    });
-    insert_rows(
+    insert_links(
         conn,
         "INSERT INTO article_tags (article_id, tag_id, position) VALUES ",
-        "",
-        3,
-        tags,
-        |q, (id, tag, position)| {
-            q.bind(id.0).push(", ").bind(tag).push(", ").bind(position);
-        },
+        rows,
+        &names.tags,
+        |d| d.tags.iter().map(|t| t.slug.as_str()).collect(),
     )
     .await?;
     let translators = rows.iter().flat_map(|(id, n)| {
@@ -269,6 +235,34 @@ async fn link_names(
                 .bind(name.clone());
         },
     )
+    .await?;
+    Ok(())
+}
+
+/// Links each article to the names `slugs` picks from its draft (by their
+/// ids in `ids`), in the draft's order: `head` names the link table's
+/// article, name and position columns.
+async fn insert_links(
+    conn: &mut AnyConnection,
+    head: &str,
+    rows: &[(ArticleId, &NewArticle)],
+    ids: &HashMap<String, i64>,
+    slugs: impl Fn(&ArticleDraft) -> Vec<&str>,
+) -> Result<()> {
+    let links = rows.iter().flat_map(|(article, n)| {
+        slugs(&n.draft)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(position, slug)| ids.get(slug).map(|id| (*article, *id, position as i64)))
+            .collect::<Vec<_>>()
+    });
+    insert_rows(conn, head, "", 3, links, |q, (article, id, position)| {
+        q.bind(article.0)
+            .push(", ")
+            .bind(id)
+            .push(", ")
+            .bind(position);
+    })
     .await?;
     Ok(())
 }
