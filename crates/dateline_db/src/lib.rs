@@ -183,6 +183,23 @@ impl Db {
         articles::render_older_bodies(self, |_, _| {}).await
     }
 
+    /// Brings the planner's view up to date after a bulk load (an import,
+    /// a restore). On PostgreSQL, `VACUUM (ANALYZE)` of every table: fresh
+    /// statistics, and the visibility map that lets search read its index
+    /// alone instead of visiting each row (autovacuum does it in time, when
+    /// it runs at all). SQLite plans from its indexes as they are.
+    pub async fn after_bulk_load(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            let names: Vec<&str> = archive::TABLES.iter().map(|t| t.name).collect();
+            // Names from the schema's own list, never input.
+            let sql = format!("VACUUM (ANALYZE) {}", names.join(", "));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

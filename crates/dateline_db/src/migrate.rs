@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search_impacts",
         include_str!("../migrations/0012_search_impacts.sql"),
     ),
+    (
+        13,
+        "search_terms_by_article",
+        include_str!("../migrations/0013_search_terms_by_article.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -73,7 +73,9 @@ pub async fn load(storage: &Storage, file: &Path, replace: bool) -> anyhow::Resu
     };
     let loaded = import::run(&db, &options, &bar).await;
     bar.0.finish_and_clear();
+    let refreshed = db.after_bulk_load().await;
     db.close().await;
+    refreshed?;
     let loaded = loaded.map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
     if !loaded.replaced.is_empty() {
         println!("Replaced {}.", loaded.replaced);

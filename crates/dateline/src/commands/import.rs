@@ -36,7 +36,9 @@ pub async fn wordpress(storage: &Storage, options: &Options) -> anyhow::Result<E
     let bar = Bar(bar);
     let summary = wordpress::run(&db, options, &bar).await;
     bar.0.finish_and_clear();
+    let refreshed = db.after_bulk_load().await;
     db.close().await;
+    refreshed?;
     let summary = summary.map_err(|e| anyhow::anyhow!("{}: {e:#}", options.file.display()))?;
     print!("{}", summary.report());
     if !summary.fatal.is_empty() {

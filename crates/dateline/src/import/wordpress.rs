@@ -56,7 +56,7 @@ type Read = (Result<Entry, dateline_wordpress::WxrError>, u64);
 fn stream(file: &Path) -> anyhow::Result<mpsc::Receiver<Read>> {
     let f = std::fs::File::open(file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    let (tx, rx) = mpsc::channel(32);
+    let (tx, rx) = mpsc::channel(8);
     tokio::task::spawn_blocking(move || {
         let mut reader = WxrReader::new(std::io::BufReader::with_capacity(256 * 1024, f));
         while let Some(entry) = reader.next() {
@@ -128,6 +128,7 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
     // A batch is planned, then its bodies rendered while the batch before
     // it is written.
     let mut batch: Vec<Post> = Vec::with_capacity(posts::BATCH);
+    let mut batch_comments = 0;
     let mut pending: Option<(posts::Batch, Vec<Result<NewArticle, DbError>>)> = None;
     let mut read_to = 0;
     loop {
@@ -136,6 +137,7 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
             Some((Ok(Entry::Post(post)), at)) => {
                 read_to = at;
                 if posts::becomes_article(&post) {
+                    batch_comments += post.comments.len();
                     batch.push(*post);
                 } else {
                     other_item(&post, &mut summary);
@@ -152,8 +154,10 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
             }
             None => stop = true,
         }
-        if batch.len() >= posts::BATCH || (stop && !batch.is_empty()) {
+        let full = batch.len() >= posts::BATCH || batch_comments >= posts::BATCH_COMMENTS;
+        if full || (stop && !batch.is_empty()) {
             let posts = std::mem::take(&mut batch);
+            batch_comments = 0;
             if pending.as_ref().is_some_and(|(b, _)| b.holds_any(&posts)) {
                 write_pending(&importer, &mut pending, &mut items, &mut summary).await?;
             }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use dateline_core::comment::CommentStatus;
 use dateline_core::{ArticleId, UserId};
 use sqlx::{AnyConnection, FromRow};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A comment as the old site had it.
 #[derive(Debug, Clone)]
@@ -138,6 +138,15 @@ impl<'a> Plan<'a> {
                 out.already_there += 1;
             }
         }
+        // Parents imported before (an earlier part of a long thread).
+        for p in comments
+            .iter()
+            .filter_map(|c| c.parent_source_id.as_deref())
+        {
+            if let Some(place) = before.get(p) {
+                placed.entry(p).or_insert_with(|| place.clone());
+            }
+        }
         let known: HashMap<&str, &ImportedComment> =
             comments.iter().map(|c| (c.source_id.as_str(), c)).collect();
         let todo = parents_first(comments, &known)
@@ -153,16 +162,25 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// Where the comments imported from this source before are, by source id:
-/// a second run of the same file writes nothing. Two lookups by primary
-/// key (in chunks), so that no database's planner can choose to scan every
-/// comment.
+/// Where the comments imported from this source before are, by source id,
+/// for `comments` and their parents: a second run of the same file writes
+/// nothing, and a thread stored in parts finds the parents of each part.
+/// Two lookups by primary key (in chunks), so that no database's planner
+/// can choose to scan every comment.
 async fn imported_places<'a>(
     conn: &mut AnyConnection,
     source: &str,
     comments: impl Iterator<Item = &'a ImportedComment>,
 ) -> Result<HashMap<String, Place>> {
-    let ids: Vec<String> = comments.map(|c| c.source_id.clone()).collect();
+    let mut ids: Vec<String> = Vec::new();
+    let mut asked: HashSet<&str> = HashSet::new();
+    for c in comments {
+        for id in std::iter::once(c.source_id.as_str()).chain(c.parent_source_id.as_deref()) {
+            if asked.insert(id) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
     let mut before = HashMap::new();
     for chunk in ids.chunks(500) {
         let mut q = Sql::for_conn(
@@ -427,7 +445,7 @@ fn parents_first<'a>(
     known: &HashMap<&str, &'a ImportedComment>,
 ) -> Vec<&'a ImportedComment> {
     let mut out = Vec::with_capacity(comments.len());
-    let mut done: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut done: HashSet<&str> = HashSet::new();
     for c in comments {
         // Walk up to the first ancestor not yet placed, then place down.
         let mut chain = vec![c];

@@ -1,10 +1,12 @@
 //! The best articles for a query without scoring every article that holds
 //! its words: each query term's postings are read best first (the
 //! `search_terms_ranked` index orders them by impact), every article met is
-//! scored exactly (its postings of all the query's terms looked up), and the
-//! reading stops once no article still unread can rank among those wanted.
-//! This is Fagin's threshold algorithm over BM25; a common word's search
-//! reads a few hundred postings of its tens of thousands.
+//! scored exactly in the database (its postings of all the query's terms,
+//! one probe of the primary key each), and the reading stops once no
+//! article still unread can rank among those wanted. This is Fagin's
+//! threshold algorithm over BM25; a common word's search reads a few
+//! hundred postings of its tens of thousands, and only a page of rows
+//! leaves the database.
 //!
 //! The order is the one users see: articles holding more of the query's
 //! words first, then the higher score (per word, the best of its variants),
@@ -18,19 +20,14 @@
 use super::{B, K1, REFERENCE_LENGTH};
 use crate::sql::Sql;
 use crate::{Db, Result};
-use std::collections::HashMap;
 
 /// BM25's length term without the length: k1 (1 - b).
 const C: f64 = K1 * (1.0 - B);
 /// Postings read from each term at the first step, at least (as many as
-/// the articles wanted, otherwise); each step reads twice as many as the one
-/// before.
-const FIRST_PAGE: i64 = 8;
-const LARGEST_PAGE: i64 = 8192;
+/// the articles wanted, otherwise); each step reads as deep again.
+const FIRST_DEPTH: i64 = 32;
 /// Postings a query reads before it stops, over all its terms.
 const READ_BUDGET: i64 = 60_000;
-/// Articles looked up at once for their other terms' postings.
-const LOOKUP_BATCH: usize = 400;
 
 /// One of the query's terms: a variant of word `word`, with its idf.
 #[derive(Debug, Clone)]
@@ -57,7 +54,9 @@ impl Lengths {
 
     /// The posting's term-frequency part at the current average length,
     /// recovered from its weight and stored impact (`weight / (weight + C +
-    /// e)`, where `e` is the length part at the reference length).
+    /// e)`, where `e` is the length part at the reference length). The
+    /// database computes the same (`push_score`); this is its definition.
+    #[cfg(test)]
     fn tf_part(self, weight: f64, impact: f64) -> f64 {
         if impact <= 0.0 || weight <= 0.0 {
             return 0.0;
@@ -78,32 +77,28 @@ impl Lengths {
     }
 }
 
-/// An article met while reading.
-struct Seen {
-    published_at: i64,
-    /// Per query word, its best variant's score (0: the word is absent).
-    scores: Vec<f64>,
-}
-
-impl Seen {
-    fn key(&self) -> (usize, f64) {
-        (
-            self.scores.iter().filter(|s| **s > 0.0).count(),
-            self.scores.iter().sum(),
-        )
-    }
-}
-
-/// A term's postings as read so far, best first.
-struct Stream {
-    read: i64,
-    done: bool,
-    /// The impact of the last posting read (every unread one has at most it).
-    last_impact: f64,
+/// An article among the best met so far, with how many of the query's
+/// words it holds and its score.
+#[derive(sqlx::FromRow)]
+struct Met {
+    article_id: i64,
+    matched: i64,
+    score: f64,
 }
 
 /// The ids of the `need` best published articles for `terms` (variants of
 /// `words` words), best first.
+///
+/// Each step reads every term's postings a little deeper, best first, and
+/// has the database score the articles the new postings name (each in
+/// full: its postings of all the query's terms) together with the best of
+/// the steps before, and return only the `need` best: an article that was
+/// not among them never will be, as steps only add articles. The next
+/// posting of each term bounds what any article not yet met can score. The
+/// steps go on, each twice as deep as the one before, until the
+/// `need`-th best met is out of an unmet article's reach, every posting is
+/// read, or the budget is spent. Only a page of rows ever leaves the
+/// database, and no posting is scored twice.
 pub(super) async fn top(
     db: &Db,
     terms: &[QueryTerm],
@@ -114,149 +109,156 @@ pub(super) async fn top(
     if terms.is_empty() || need == 0 {
         return Ok(Vec::new());
     }
-    let mut streams: Vec<Stream> = terms
-        .iter()
-        .map(|_| Stream {
-            read: 0,
-            done: false,
-            last_impact: 1.0,
-        })
-        .collect();
-    let mut seen: HashMap<i64, Seen> = HashMap::new();
-    let mut page = i64::try_from(need)
-        .unwrap_or(LARGEST_PAGE)
-        .clamp(FIRST_PAGE, LARGEST_PAGE);
+    let terms_count = terms.len() as i64;
+    let deepest = (READ_BUDGET + terms_count - 1) / terms_count;
+    let mut read = 0;
+    let mut depth = i64::try_from(need)
+        .unwrap_or(READ_BUDGET)
+        .clamp(FIRST_DEPTH, deepest);
+    let mut best: Vec<Met> = Vec::new();
     let mut rounds = 0;
     loop {
         rounds += 1;
-        // Articles met for the first time, by the term that met them.
-        let mut met: Vec<Vec<i64>> = vec![Vec::new(); terms.len()];
-        for (t, stream) in streams.iter_mut().enumerate() {
-            if stream.done {
-                continue;
-            }
-            let rows: Vec<(i64, f64, f64, i64)> = sqlx::query_as(
-                "SELECT article_id, weight, impact, published_at FROM search_terms \
-                 WHERE term = $1 AND published_at IS NOT NULL \
-                 ORDER BY impact DESC, published_at DESC, article_id DESC LIMIT $2 OFFSET $3",
-            )
-            .bind(&terms[t].term)
-            .bind(page)
-            .bind(stream.read)
-            .fetch_all(db.pool())
-            .await?;
-            stream.read += rows.len() as i64;
-            stream.done = (rows.len() as i64) < page;
-            for (id, weight, impact, published_at) in rows {
-                stream.last_impact = impact;
-                let entry = seen.entry(id).or_insert_with(|| {
-                    met[t].push(id);
-                    Seen {
-                        published_at,
-                        scores: vec![0.0; words],
-                    }
-                });
-                score(entry, &terms[t], lengths.tf_part(weight, impact));
-            }
-        }
-        // Every article met gets its other terms' postings now, so that
-        // whatever is seen is scored in full.
-        for (t, ids) in met.iter().enumerate() {
-            let others: Vec<String> = terms
-                .iter()
-                .enumerate()
-                .filter(|(o, _)| *o != t)
-                .map(|(_, q)| q.term.clone())
-                .collect();
-            if others.is_empty() {
-                continue;
-            }
-            for chunk in ids.chunks(LOOKUP_BATCH) {
-                let mut sql = Sql::for_backend(
-                    db.backend(),
-                    "SELECT article_id, term, weight, impact FROM search_terms \
-                     WHERE published_at IS NOT NULL AND term IN (",
-                );
-                sql.bind_list(others.iter().cloned())
-                    .push(") AND article_id IN (")
-                    .bind_list(chunk.iter().copied())
-                    .push(")");
-                let rows: Vec<(i64, String, f64, f64)> =
-                    sql.query_as().fetch_all(db.pool()).await?;
-                for (id, term, weight, impact) in rows {
-                    if let (Some(entry), Some(q)) =
-                        (seen.get_mut(&id), terms.iter().find(|q| q.term == term))
-                    {
-                        score(entry, q, lengths.tf_part(weight, impact));
-                    }
-                }
-            }
-        }
-        // The best an unread article could do: hold every word whose
-        // postings are not all read, each at its bound.
+        let before: Vec<i64> = best.iter().map(|m| m.article_id).collect();
+        best = best_met(db, terms, lengths, (read, depth), &before, need).await?;
+        read = depth;
+        // The best an article not met could do: hold every word with a
+        // posting past the depth, each at its bound.
+        let next = next_impacts(db, terms, depth).await?;
         let mut bounds = vec![None::<f64>; words];
-        for (t, stream) in streams.iter().enumerate() {
-            if stream.done {
-                continue;
+        for (t, impact) in next.iter().enumerate() {
+            if let Some(impact) = impact {
+                let b = terms[t].idf * (K1 + 1.0) * lengths.bound(*impact);
+                let slot = &mut bounds[terms[t].word];
+                *slot = Some(slot.map_or(b, |s: f64| s.max(b)));
             }
-            let b = terms[t].idf * (K1 + 1.0) * lengths.bound(stream.last_impact);
-            let slot = &mut bounds[terms[t].word];
-            *slot = Some(slot.map_or(b, |s: f64| s.max(b)));
         }
-        let open = bounds.iter().flatten().count();
-        let read: i64 = streams.iter().map(|s| s.read).sum();
-        if open == 0 || read >= READ_BUDGET {
-            tracing::debug!(
-                rounds,
-                read,
-                met = seen.len(),
-                open,
-                "search: every posting read or the budget spent"
-            );
-            break;
+        let open = bounds.iter().flatten().count() as i64;
+        let best_unmet: f64 = bounds.iter().flatten().sum();
+        let settled = best.len() >= need
+            && best.last().is_some_and(|last| {
+                last.matched > open || (last.matched == open && last.score >= best_unmet)
+            });
+        let spent = depth * terms_count >= READ_BUDGET;
+        if open == 0 || settled || spent {
+            tracing::debug!(rounds, depth, open, settled, spent, "search: ranked");
+            return Ok(best.into_iter().map(|m| m.article_id).collect());
         }
-        let best_unread: f64 = bounds.iter().flatten().sum();
-        let ahead = seen
-            .values()
-            .filter(|s| {
-                let (matched, score) = s.key();
-                matched > open || (matched == open && score >= best_unread)
-            })
-            .count();
-        if ahead >= need {
-            tracing::debug!(
-                rounds,
-                read,
-                met = seen.len(),
-                "search: no unread article can reach the page"
-            );
-            break;
-        }
-        page = (page * 2).min(LARGEST_PAGE);
+        depth = (depth * 2).min(deepest);
     }
-    let mut ranked: Vec<(usize, f64, i64, i64)> = seen
-        .into_iter()
-        .map(|(id, s)| {
-            let (matched, score) = s.key();
-            (matched, score, s.published_at, id)
-        })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then(b.1.total_cmp(&a.1))
-            .then(b.2.cmp(&a.2))
-            .then(b.3.cmp(&a.3))
-    });
-    Ok(ranked.into_iter().take(need).map(|r| r.3).collect())
 }
 
-/// Counts a posting of `term` toward its word's score in `entry`.
-fn score(entry: &mut Seen, term: &QueryTerm, tf_part: f64) {
-    let s = term.idf * (K1 + 1.0) * tf_part;
-    let slot = &mut entry.scores[term.word];
-    if s > *slot {
-        *slot = s;
+/// The `need` best of the articles named by each term's postings `from`
+/// to `to` (in the order they are read) and the articles `before`, scored
+/// in full, best first: more of the query's words, then the higher score
+/// (per word, its best variant's), then the newest.
+async fn best_met(
+    db: &Db,
+    terms: &[QueryTerm],
+    lengths: Lengths,
+    (from, to): (i64, i64),
+    before: &[i64],
+    need: usize,
+) -> Result<Vec<Met>> {
+    let mut sql = Sql::for_backend(db.backend(), "WITH q (term, word, idf) AS (VALUES ");
+    for (i, t) in terms.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(t.term.clone())
+            .push(", ")
+            .bind(t.word as i64)
+            .push(", ")
+            .bind(t.idf)
+            .push(")");
     }
+    sql.push("), met AS (");
+    for (i, t) in terms.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ");
+        }
+        sql.push("SELECT article_id FROM (SELECT article_id FROM search_terms WHERE term = ")
+            .bind(t.term.clone())
+            .push(
+                " AND published_at IS NOT NULL \
+                 ORDER BY impact DESC, published_at DESC, article_id DESC LIMIT ",
+            )
+            .bind(to - from)
+            .push(" OFFSET ")
+            .bind(from)
+            .push(") AS read_")
+            .push(&i.to_string());
+    }
+    if !before.is_empty() {
+        sql.push(" UNION SELECT article_id FROM search_docs WHERE article_id IN (")
+            .bind_list(before.iter().copied())
+            .push(")");
+    }
+    sql.push("), per_word AS (SELECT t.article_id, q.word, MAX(");
+    push_score(&mut sql, lengths);
+    sql.push(
+        ") AS score FROM met m CROSS JOIN q \
+         JOIN search_terms t ON t.term = q.term AND t.article_id = m.article_id \
+         WHERE t.published_at IS NOT NULL GROUP BY t.article_id, q.word), \
+         ranked AS (SELECT article_id, \
+         SUM(CASE WHEN score > 0 THEN 1 ELSE 0 END) AS matched, SUM(score) AS score \
+         FROM per_word GROUP BY article_id) \
+         SELECT r.article_id, r.matched, r.score FROM ranked r \
+         JOIN search_docs d ON d.article_id = r.article_id \
+         ORDER BY r.matched DESC, r.score DESC, d.published_at DESC, r.article_id DESC LIMIT ",
+    )
+    .bind(i64::try_from(need).unwrap_or(i64::MAX));
+    Ok(sql.query_as().fetch_all(db.pool()).await?)
+}
+
+/// A posting's score for its term (`q.idf * (k1 + 1) * tf_part`), in SQL
+/// over `t` (the posting) and `q` (its query term).
+fn push_score(sql: &mut Sql, lengths: Lengths) {
+    // e: the posting's length part at the reference length.
+    let e = |sql: &mut Sql| {
+        sql.push("(t.weight / t.impact - t.weight - ")
+            .bind(C)
+            .push(")");
+    };
+    sql.push("CASE WHEN t.impact > 0 AND t.weight > 0 THEN q.idf * ")
+        .bind(K1 + 1.0)
+        .push(" * t.weight / (t.weight + ")
+        .bind(C)
+        .push(" + ")
+        .bind(lengths.ratio)
+        .push(" * CASE WHEN ");
+    e(sql);
+    sql.push(" > 0 THEN ");
+    e(sql);
+    sql.push(" ELSE 0 END) ELSE 0 END");
+}
+
+/// Each term's impact of the posting just past `depth` (`None`: the term
+/// has no more postings).
+async fn next_impacts(db: &Db, terms: &[QueryTerm], depth: i64) -> Result<Vec<Option<f64>>> {
+    let mut sql = Sql::for_backend(db.backend(), "");
+    for (i, t) in terms.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT ")
+            .bind(i as i64)
+            .push(" AS term_index, impact FROM (SELECT impact FROM search_terms WHERE term = ")
+            .bind(t.term.clone())
+            .push(
+                " AND published_at IS NOT NULL \
+                 ORDER BY impact DESC, published_at DESC, article_id DESC LIMIT 1 OFFSET ",
+            )
+            .bind(depth)
+            .push(") AS next_")
+            .push(&i.to_string());
+    }
+    let rows: Vec<(i64, f64)> = sql.query_as().fetch_all(db.pool()).await?;
+    let mut next = vec![None; terms.len()];
+    for (i, impact) in rows {
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| next.get_mut(i)) {
+            *slot = Some(impact);
+        }
+    }
+    Ok(next)
 }
 
 #[cfg(test)]

@@ -17,6 +17,11 @@ pub(super) struct PostComments {
     pub mentions: Vec<ImportedMention>,
 }
 
+/// Comments converted and stored at most this many at a time: a post with
+/// tens of thousands holds them as read from the export, never all of them
+/// converted and rendered besides.
+const COMMENTS_AT_ONCE: usize = 2_000;
+
 impl Importer<'_> {
     /// Imports one post's comments (the site's database path).
     pub(crate) async fn comments(
@@ -26,14 +31,47 @@ impl Importer<'_> {
         summary: &mut Summary,
     ) -> anyhow::Result<()> {
         let list = std::mem::take(&mut post.comments);
-        let prepared = self.post_comments(&post, list, summary);
-        self.store_comments(&[(&post, article, prepared)], summary)
+        self.import_comments(vec![(&post, article, list)], summary)
             .await
+    }
+
+    /// Imports the comments of several posts (each list taken out of its
+    /// post), converted and stored `COMMENTS_AT_ONCE` at a time: the small
+    /// threads of many posts together, a long one in parts, parents first,
+    /// so that each part finds its parents among those stored before it.
+    pub(super) async fn import_comments(
+        &self,
+        posts: Vec<(
+            &Post,
+            dateline_core::ArticleId,
+            Vec<dateline_wordpress::Comment>,
+        )>,
+        summary: &mut Summary,
+    ) -> anyhow::Result<()> {
+        let mut group: Vec<(&Post, dateline_core::ArticleId, PostComments)> = Vec::new();
+        let mut held = 0;
+        for (post, article, list) in posts {
+            let mut rest = parents_first(list).into_iter().peekable();
+            while rest.peek().is_some() {
+                let part: Vec<_> = rest.by_ref().take(COMMENTS_AT_ONCE - held).collect();
+                held += part.len();
+                group.push((post, article, self.post_comments(post, part, summary)));
+                if held == COMMENTS_AT_ONCE {
+                    self.store_comments(&group, summary).await?;
+                    group.clear();
+                    held = 0;
+                }
+            }
+        }
+        if !group.is_empty() {
+            self.store_comments(&group, summary).await?;
+        }
+        Ok(())
     }
 
     /// Stores the comments of several posts: all the comments in one
     /// transaction, then the mentions post by post.
-    pub(super) async fn store_comments(
+    async fn store_comments(
         &self,
         posts: &[(&Post, dateline_core::ArticleId, PostComments)],
         summary: &mut Summary,
@@ -70,7 +108,7 @@ impl Importer<'_> {
     /// is dropped once converted, so that a post with tens of thousands
     /// holds them once, not twice), converted; what was odd about them goes
     /// into the summary.
-    pub(super) fn post_comments(
+    fn post_comments(
         &self,
         post: &Post,
         list: Vec<dateline_wordpress::Comment>,
@@ -165,10 +203,93 @@ pub(super) async fn newsroom_users(
     Ok(out)
 }
 
+/// `list` ordered so that each comment comes after its parent when the
+/// parent is in it; a missing parent or a cycle loses no comment.
+fn parents_first(list: Vec<dateline_wordpress::Comment>) -> Vec<dateline_wordpress::Comment> {
+    let index: HashMap<i64, usize> = list.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    const NEW: u8 = 0;
+    const ON_CHAIN: u8 = 1;
+    const PLACED: u8 = 2;
+    let mut state = vec![NEW; list.len()];
+    let mut order = Vec::with_capacity(list.len());
+    let mut chain = Vec::new();
+    for start in 0..list.len() {
+        // Walk up to the first ancestor placed (or not in the list), then
+        // place the chain from the top down.
+        let mut at = start;
+        while state[at] == NEW {
+            state[at] = ON_CHAIN;
+            chain.push(at);
+            match index.get(&list[at].parent) {
+                Some(&parent) if list[at].parent > 0 => at = parent,
+                _ => break,
+            }
+        }
+        for i in chain.drain(..).rev() {
+            state[i] = PLACED;
+            order.push(i);
+        }
+    }
+    // Put list[order[k]] at k, in place (a long thread is not copied):
+    // follow each cycle of the permutation, swapping along it.
+    let mut list = list;
+    let mut moved = vec![false; list.len()];
+    for start in 0..list.len() {
+        let mut at = start;
+        while !moved[at] {
+            moved[at] = true;
+            if order[at] == start {
+                break;
+            }
+            list.swap(at, order[at]);
+            at = order[at];
+        }
+    }
+    list
+}
+
 /// A commenter's web address, when it is one (`javascript:` is not).
 fn web_url(url: &str) -> Option<String> {
     let url = url.trim();
     let lower = url.to_ascii_lowercase();
     ((lower.starts_with("http://") || lower.starts_with("https://")) && url.len() <= 500)
         .then(|| url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parents_first;
+
+    fn comment(id: i64, parent: i64) -> dateline_wordpress::Comment {
+        dateline_wordpress::Comment {
+            id,
+            parent,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn parents_come_first_and_no_comment_is_lost() {
+        // 5 answers 4, which answers 2; 9's parent is not in the list; 7
+        // and 8 answer each other.
+        let list = [
+            (5, 4),
+            (1, 0),
+            (4, 2),
+            (9, 99),
+            (2, 0),
+            (7, 8),
+            (8, 7),
+            (3, 1),
+        ]
+        .map(|(id, parent)| comment(id, parent))
+        .to_vec();
+        let ids: Vec<i64> = parents_first(list).iter().map(|c| c.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(sorted, [1, 2, 3, 4, 5, 7, 8, 9]);
+        let at = |id: i64| ids.iter().position(|x| *x == id).unwrap();
+        assert!(at(2) < at(4) && at(4) < at(5), "{ids:?}");
+        assert!(at(1) < at(3), "{ids:?}");
+    }
 }

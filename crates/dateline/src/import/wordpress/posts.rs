@@ -21,6 +21,9 @@ use dateline_wordpress::article::Disposition;
 
 /// Posts handled together: their new articles share a transaction.
 pub(super) const BATCH: usize = 64;
+/// A batch closes early once its posts hold this many comments: two
+/// batches are in memory at once (one planned while the other is written).
+pub(super) const BATCH_COMMENTS: usize = 8_000;
 
 /// Whether an item of the export is a post or a page (an article here).
 pub(super) fn becomes_article(post: &Post) -> bool {
@@ -187,13 +190,12 @@ impl Importer<'_> {
             .iter_mut()
             .map(|p| std::mem::take(&mut p.post.comments))
             .collect();
-        let mut comments = Vec::new();
-        for (p, list) in planned.iter().zip(lists) {
-            if let Some(id) = p.article() {
-                comments.push((&p.post, id, self.post_comments(&p.post, list, summary)));
-            }
-        }
-        self.store_comments(&comments, summary).await
+        let comments = planned
+            .iter()
+            .zip(lists)
+            .filter_map(|(p, list)| p.article().map(|id| (&p.post, id, list)))
+            .collect();
+        self.import_comments(comments, summary).await
     }
 
     /// Maps a post and decides what to do with it, given what an earlier
