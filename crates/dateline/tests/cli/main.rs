@@ -17,3 +17,4 @@ mod support;
 mod two_factor;
 mod wordpress;
 mod wordpress_db;
+mod wordpress_long_thread;
