@@ -218,6 +218,13 @@ async fn the_best_postings_rank_as_every_posting_does(t: TestDb) {
         pages_match_every_posting(&t, q, 6).await;
         pages_match_every_posting(&t, q, 50).await;
     }
+    // Enough reports that a common word's postings take several steps to
+    // read (the first step reads 128), each step scoring only the new ones
+    // with the best of the steps before.
+    add_reports(&t, 110..520, 10).await;
+    for q in queries {
+        pages_match_every_posting(&t, q, 10).await;
+    }
 }
 
 both_databases!(
