@@ -48,7 +48,7 @@ fn export() -> String {
     let ids = std::iter::once(EARLY_REPLY).chain(1..=COMMENTS);
     for id in ids {
         let minute = if id == EARLY_REPLY { COMMENTS + 1 } else { id };
-        write!(
+        writeln!(
             xml,
             "<wp:comment><wp:comment_id>{id}</wp:comment_id>\
              <wp:comment_author>Reader {r}</wp:comment_author>\
@@ -57,7 +57,7 @@ fn export() -> String {
              <wp:comment_content><![CDATA[Point {id} about the tariff.]]></wp:comment_content>\
              <wp:comment_approved>1</wp:comment_approved><wp:comment_type>comment</wp:comment_type>\
              <wp:comment_parent>{p}</wp:comment_parent><wp:comment_user_id>0</wp:comment_user_id>\
-             </wp:comment>\n",
+             </wp:comment>",
             r = id % 50,
             day = 3 + minute / 1440,
             h = (minute / 60) % 24,
