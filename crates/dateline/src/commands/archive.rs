@@ -4,7 +4,7 @@
 use crate::archive::export::{self, ExportOptions};
 use crate::archive::import::{self, ImportOptions};
 use crate::archive::{Progress, Summary};
-use crate::commands::{open, open_for_bulk};
+use crate::commands::{after_bulk_load, open, open_for_bulk};
 use crate::config::Storage;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -72,8 +72,8 @@ pub async fn load(storage: &Storage, file: &Path, replace: bool) -> anyhow::Resu
         replace,
     };
     let loaded = import::run(&db, &options, &bar).await;
+    let refreshed = after_bulk_load(&db, &bar.0).await;
     bar.0.finish_and_clear();
-    let refreshed = db.after_bulk_load().await;
     db.close().await;
     refreshed?;
     let loaded = loaded.map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;

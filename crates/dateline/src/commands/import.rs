@@ -1,7 +1,7 @@
 //! `dateline import …`: runs an import with a progress bar on a terminal
 //! and prints what it did.
 
-use crate::commands::open_for_bulk;
+use crate::commands::{after_bulk_load, open_for_bulk};
 use crate::config::Storage;
 use crate::import::summary::Summary;
 use crate::import::wordpress::{self, Options, Progress};
@@ -35,8 +35,8 @@ pub async fn wordpress(storage: &Storage, options: &Options) -> anyhow::Result<E
     );
     let bar = Bar(bar);
     let summary = wordpress::run(&db, options, &bar).await;
+    let refreshed = after_bulk_load(&db, &bar.0).await;
     bar.0.finish_and_clear();
-    let refreshed = db.after_bulk_load().await;
     db.close().await;
     refreshed?;
     let summary = summary.map_err(|e| anyhow::anyhow!("{}: {e:#}", options.file.display()))?;

@@ -196,6 +196,16 @@ pub async fn open_for_bulk(storage: &Storage) -> anyhow::Result<Db> {
     .await
 }
 
+/// Ends a bulk load (`Db::after_bulk_load`), saying so on the progress bar
+/// while PostgreSQL vacuums, which takes a while on a large site.
+pub async fn after_bulk_load(db: &Db, bar: &indicatif::ProgressBar) -> anyhow::Result<()> {
+    if db.backend() == dateline_db::Backend::Postgres {
+        bar.set_message("vacuuming and analysing the database's tables");
+    }
+    db.after_bulk_load().await?;
+    Ok(())
+}
+
 async fn open_with(storage: &Storage, options: DbOptions) -> anyhow::Result<Db> {
     storage.prepare()?;
     let db = Db::connect(&storage.database_url, options).await?;

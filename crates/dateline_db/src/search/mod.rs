@@ -356,17 +356,9 @@ pub async fn ranked_by_every_posting(db: &Db, query: &str) -> Result<Vec<i64>> {
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("WITH q (term, word, idf) AS (VALUES ");
-    for (i, t) in terms.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" })
-            .bind(t.term.clone())
-            .push(", ")
-            .bind(t.word as i64)
-            .push(", ")
-            .bind(t.idf)
-            .push(")");
-    }
-    sql.push("), per_word AS (SELECT t.article_id, q.word, MAX(q.idf * t.weight * ")
+    let mut sql = Sql::new("WITH ");
+    rank::push_query_terms(&mut sql, &terms);
+    sql.push(", per_word AS (SELECT t.article_id, q.word, MAX(q.idf * t.weight * ")
         .bind(K1 + 1.0)
         .push(" / (t.weight + ")
         .bind(K1)

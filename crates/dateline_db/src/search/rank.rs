@@ -162,17 +162,9 @@ async fn best_met(
     before: &[i64],
     need: usize,
 ) -> Result<Vec<Met>> {
-    let mut sql = Sql::for_backend(db.backend(), "WITH q (term, word, idf) AS (VALUES ");
-    for (i, t) in terms.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" })
-            .bind(t.term.clone())
-            .push(", ")
-            .bind(t.word as i64)
-            .push(", ")
-            .bind(t.idf)
-            .push(")");
-    }
-    sql.push("), met AS (");
+    let mut sql = Sql::for_backend(db.backend(), "WITH ");
+    push_query_terms(&mut sql, terms);
+    sql.push(", met AS (");
     for (i, t) in terms.iter().enumerate() {
         if i > 0 {
             sql.push(" UNION ");
@@ -209,6 +201,21 @@ async fn best_met(
     )
     .bind(i64::try_from(need).unwrap_or(i64::MAX));
     Ok(sql.query_as().fetch_all(db.pool()).await?)
+}
+
+/// The query's terms as a table `q (term, word, idf)`, for a `WITH`.
+pub(super) fn push_query_terms(sql: &mut Sql, terms: &[QueryTerm]) {
+    sql.push("q (term, word, idf) AS (VALUES ");
+    for (i, t) in terms.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(t.term.clone())
+            .push(", ")
+            .bind(t.word as i64)
+            .push(", ")
+            .bind(t.idf)
+            .push(")");
+    }
+    sql.push(")");
 }
 
 /// A posting's score for its term (`q.idf * (k1 + 1) * tf_part`), in SQL
