@@ -2,8 +2,9 @@
 //! document whose channel holds the site's description, its authors, terms
 //! (categories, tags, others), then one `<item>` per post, page or
 //! attachment with that item's comments and meta inside it. The reader keeps
-//! at most one item in memory, so a 2 GB export reads in the memory of its
-//! largest post.
+//! at most one item in memory, and of a post's comments at most
+//! `COMMENTS_PER_ENTRY` (the rest follow as `Entry::Comments`), so a 2 GB
+//! export reads in the memory of its largest post body.
 //!
 //! Elements are recognised by their qualified names as WordPress writes them
 //! (`wp:post_id`, `content:encoded`…): every WXR writer uses these prefixes.
@@ -11,8 +12,10 @@
 use chrono::NaiveDateTime;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
+use std::collections::VecDeque;
 use std::io::BufRead;
 
+mod comments;
 mod model;
 pub use model::{Author, Comment, Entry, ItemTerm, Post, Site, Term, WxrError};
 
@@ -72,8 +75,26 @@ pub struct WxrReader<R: BufRead> {
     max_text: usize,
     /// The element of the current item whose text was over `max_text`.
     oversize: Option<String>,
-    /// An entry read while the site's header was being returned.
-    pending: Option<Result<Entry, WxrError>>,
+    /// Entries read while another was being returned (the site's header,
+    /// what was wrong with a long thread), given next.
+    pending: VecDeque<Result<Entry, WxrError>>,
+    /// A post's comments are given `comments_per_entry` at a time.
+    comments_per_entry: usize,
+    /// The post whose comments are being given by parts.
+    open_item: Option<comments::OpenItem>,
+}
+
+/// Comments given with their post, or in one `Entry::Comments`, at most.
+pub const COMMENTS_PER_ENTRY: usize = 1_000;
+
+/// What a child element of the element being read was to its reader.
+enum Child {
+    /// Not read: the element's text is a field.
+    Field,
+    /// Read whole by the reader's own code.
+    Read,
+    /// Read, and the reading stops here for now (the element stays open).
+    Pause,
 }
 
 /// The largest text one element may hold: 16 MB.
@@ -94,8 +115,16 @@ impl<R: BufRead> WxrReader<R> {
             site_sent: false,
             max_text: MAX_TEXT,
             oversize: None,
-            pending: None,
+            pending: VecDeque::new(),
+            comments_per_entry: COMMENTS_PER_ENTRY,
+            open_item: None,
         }
+    }
+
+    /// Gives a post's comments `n` at a time (at least one).
+    pub fn with_comments_per_entry(mut self, n: usize) -> Self {
+        self.comments_per_entry = n.max(1);
+        self
     }
 
     /// The line the reader has reached.
@@ -206,19 +235,22 @@ impl<R: BufRead> WxrReader<R> {
     }
 
     /// Reads children `name → text` of the element just opened, calling
-    /// `child` for each; `child` may read a child itself and say so.
+    /// `child` for each; `child` may read a child itself and say so, or
+    /// pause the reading. True when the element was read to its end.
     fn fields(
         &mut self,
         name: &[u8],
-        mut child: impl FnMut(&mut Self, &BytesStart<'static>) -> Result<Option<String>, WxrError>,
+        mut child: impl FnMut(&mut Self, &BytesStart<'static>) -> Result<Child, WxrError>,
         mut field: impl FnMut(&[u8], String, &mut Self),
-    ) -> Result<(), WxrError> {
+    ) -> Result<bool, WxrError> {
         loop {
             match self.next_event()? {
                 Event::Start(e) => {
                     let e = e.into_owned();
-                    if child(self, &e)?.is_some() {
-                        continue;
+                    match child(self, &e)? {
+                        Child::Read => continue,
+                        Child::Pause => return Ok(false),
+                        Child::Field => {}
                     }
                     let qname = e.name().as_ref().to_vec();
                     let text = self.text(&qname)?;
@@ -228,7 +260,7 @@ impl<R: BufRead> WxrReader<R> {
                     let qname = e.name().as_ref().to_vec();
                     field(&qname, String::new(), self);
                 }
-                Event::End(e) if e.name().as_ref() == name => return Ok(()),
+                Event::End(e) if e.name().as_ref() == name => return Ok(true),
                 Event::End(_) => return Err(self.fatal("an element ends that was not open")),
                 Event::Eof => {
                     return Err(self.fatal(
@@ -244,7 +276,7 @@ impl<R: BufRead> WxrReader<R> {
         let mut a = Author::default();
         self.fields(
             b"wp:author",
-            |_, _| Ok(None),
+            |_, _| Ok(Child::Field),
             |name, text, _| match name {
                 b"wp:author_id" => a.id = text.trim().parse().ok(),
                 b"wp:author_login" => a.login = text,
@@ -269,7 +301,7 @@ impl<R: BufRead> WxrReader<R> {
         };
         self.fields(
             element,
-            |_, _| Ok(None),
+            |_, _| Ok(Child::Field),
             |name, text, _| match name {
                 b"wp:term_id" => t.id = text.trim().parse().ok(),
                 b"wp:category_nicename" | b"wp:tag_slug" | b"wp:term_slug" => t.slug = text,
@@ -294,7 +326,7 @@ impl<R: BufRead> WxrReader<R> {
         let (mut k, mut v) = (String::new(), String::new());
         self.fields(
             element,
-            |_, _| Ok(None),
+            |_, _| Ok(Child::Field),
             |name, text, _| {
                 if name == key {
                     k = text;
@@ -306,39 +338,6 @@ impl<R: BufRead> WxrReader<R> {
         Ok((k, v))
     }
 
-    fn comment(&mut self) -> Result<Comment, WxrError> {
-        let mut c = Comment::default();
-        let mut meta = Vec::new();
-        self.fields(
-            b"wp:comment",
-            |r, e| {
-                if e.name().as_ref() == b"wp:commentmeta" {
-                    meta.push(r.pair(b"wp:commentmeta", b"wp:meta_key", b"wp:meta_value")?);
-                    Ok(Some(String::new()))
-                } else {
-                    Ok(None)
-                }
-            },
-            |name, text, _| match name {
-                b"wp:comment_id" => c.id = text.trim().parse().unwrap_or(0),
-                b"wp:comment_author" => c.author = text,
-                b"wp:comment_author_email" => c.email = text.trim().to_string(),
-                b"wp:comment_author_url" => c.url = text.trim().to_string(),
-                b"wp:comment_author_IP" => c.ip = text.trim().to_string(),
-                b"wp:comment_date" => c.date_local = date(&text),
-                b"wp:comment_date_gmt" => c.date_gmt = date(&text),
-                b"wp:comment_content" => c.content = text,
-                b"wp:comment_approved" => c.approved = text.trim().to_string(),
-                b"wp:comment_type" => c.kind = text.trim().to_string(),
-                b"wp:comment_parent" => c.parent = text.trim().parse().unwrap_or(0),
-                b"wp:comment_user_id" => c.user_id = text.trim().parse().unwrap_or(0),
-                _ => {}
-            },
-        )?;
-        c.meta = meta;
-        Ok(c)
-    }
-
     fn item(&mut self) -> Result<Post, WxrError> {
         let mut p = Post {
             line: self.line(),
@@ -347,16 +346,20 @@ impl<R: BufRead> WxrReader<R> {
         let mut comments = Vec::new();
         let mut meta = Vec::new();
         let mut terms = Vec::new();
-        self.fields(
+        let whole = self.fields(
             b"item",
             |r, e| match e.name().as_ref() {
                 b"wp:comment" => {
                     comments.push(r.comment()?);
-                    Ok(Some(String::new()))
+                    Ok(if comments.len() >= r.comments_per_entry {
+                        Child::Pause
+                    } else {
+                        Child::Read
+                    })
                 }
                 b"wp:postmeta" => {
                     meta.push(r.pair(b"wp:postmeta", b"wp:meta_key", b"wp:meta_value")?);
-                    Ok(Some(String::new()))
+                    Ok(Child::Read)
                 }
                 b"category" => {
                     let attr = |key: &[u8]| {
@@ -369,9 +372,9 @@ impl<R: BufRead> WxrReader<R> {
                     let (domain, slug) = (attr(b"domain"), attr(b"nicename"));
                     let name = r.text(b"category")?;
                     terms.push(ItemTerm { domain, slug, name });
-                    Ok(Some(String::new()))
+                    Ok(Child::Read)
                 }
-                _ => Ok(None),
+                _ => Ok(Child::Field),
             },
             |name, text, _| match name {
                 b"title" => p.title = text,
@@ -396,7 +399,18 @@ impl<R: BufRead> WxrReader<R> {
                 _ => {}
             },
         )?;
+        if !whole {
+            // The rest of the item is its other comments, read by parts
+            // (`comments.rs`); a failed post's are read and dropped.
+            self.open_item = Some(comments::OpenItem {
+                post_id: p.id,
+                title: p.title.trim().to_string(),
+                line: p.line,
+            });
+            p.more_comments = true;
+        }
         if let Some(element) = self.oversize.take() {
+            self.drop_open_item();
             return Err(WxrError {
                 line: p.line,
                 message: format!(
@@ -412,6 +426,7 @@ impl<R: BufRead> WxrReader<R> {
         p.meta = meta;
         p.terms = terms;
         if p.id <= 0 {
+            self.drop_open_item();
             return Err(WxrError {
                 line: p.line,
                 message: format!("the item “{}” has no wp:post_id", p.title.trim()),
@@ -496,7 +511,7 @@ impl<R: BufRead> WxrReader<R> {
                                 // The site's header goes first; the entry
                                 // just opened is read now and given next.
                                 let entry = self.entry_of(&name);
-                                self.pending = Some(entry);
+                                self.pending.push_back(entry);
                                 return Ok(Some(site));
                             }
                             return self.entry_of(&name).map(Some);
@@ -522,16 +537,22 @@ impl<R: BufRead> Iterator for WxrReader<R> {
     type Item = Result<Entry, WxrError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(pending) = self.pending.take() {
+        if let Some(pending) = self.pending.pop_front() {
             if matches!(&pending, Err(e) if e.fatal) {
                 self.state = State::Done;
+                self.pending.clear();
             }
             return Some(pending);
         }
         if self.state == State::Done {
             return None;
         }
-        match self.read_entry() {
+        let read = if self.open_item.is_some() {
+            self.more_comments().map(Some)
+        } else {
+            self.read_entry()
+        };
+        match read {
             Ok(entry) => entry.map(Ok),
             Err(err) => {
                 if err.fatal {

@@ -10,6 +10,7 @@
 
 use super::media::Uploads;
 use super::summary::Summary;
+use dateline_core::ArticleId;
 use dateline_core::audit::Who;
 use dateline_core::language::Language;
 use dateline_db::articles::{NewArticle, SavedBy};
@@ -24,7 +25,7 @@ use tokio::sync::mpsc;
 
 mod comments;
 mod posts;
-use comments::newsroom_users;
+use comments::{Thread, newsroom_users};
 
 /// What the operator asked for.
 #[derive(Debug, Clone, Default)]
@@ -130,17 +131,49 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
     let mut batch: Vec<Post> = Vec::with_capacity(posts::BATCH);
     let mut batch_comments = 0;
     let mut pending: Option<(posts::Batch, Vec<Result<NewArticle, DbError>>)> = None;
+    // A post whose comments come by parts: its batch is closed at once,
+    // and written before the first part goes in under its article.
+    let mut thread: Option<Thread> = None;
     let mut read_to = 0;
     loop {
         let mut stop = false;
+        let mut close = false;
         match rx.recv().await {
-            Some((Ok(Entry::Post(post)), at)) => {
+            Some((Ok(Entry::Post(mut post)), at)) => {
                 read_to = at;
                 if posts::becomes_article(&post) {
+                    if post.more_comments {
+                        thread = Some(Thread::new(&mut post));
+                        close = true;
+                    }
                     batch_comments += post.comments.len();
                     batch.push(*post);
                 } else {
                     other_item(&post, &mut summary);
+                }
+            }
+            Some((
+                Ok(Entry::Comments {
+                    post_id,
+                    comments,
+                    last,
+                }),
+                at,
+            )) => {
+                read_to = at;
+                if let Some(t) = thread.as_mut().filter(|t| t.post_id() == post_id) {
+                    if !t.placed() {
+                        let placed =
+                            write_pending(&importer, &mut pending, &mut items, &mut summary)
+                                .await?;
+                        t.place(&placed);
+                    }
+                    importer
+                        .thread_part(t, comments, last, &mut summary)
+                        .await?;
+                    if last {
+                        thread = None;
+                    }
                 }
             }
             Some((Ok(_), at)) => read_to = at,
@@ -155,7 +188,7 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
             None => stop = true,
         }
         let full = batch.len() >= posts::BATCH || batch_comments >= posts::BATCH_COMMENTS;
-        if full || (stop && !batch.is_empty()) {
+        if full || close || (stop && !batch.is_empty()) {
             let posts = std::mem::take(&mut batch);
             batch_comments = 0;
             if pending.as_ref().is_some_and(|(b, _)| b.holds_any(&posts)) {
@@ -185,24 +218,25 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
     Ok(summary)
 }
 
-/// Writes the batch waiting to be written, if any.
+/// Writes the batch waiting to be written, if any; returns the articles
+/// its posts went into (by the posts' ids).
 async fn write_pending(
     importer: &Importer<'_>,
     pending: &mut Option<(posts::Batch, Vec<Result<NewArticle, DbError>>)>,
     items: &mut u64,
     summary: &mut Summary,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<(i64, ArticleId)>> {
     let Some((batch, rendered)) = pending.take() else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let before = *items;
     *items += batch.len() as u64;
-    importer.write(batch, rendered, summary).await?;
+    let placed = importer.write(batch, rendered, summary).await?;
     // The tables grow by orders of magnitude in a large import.
     if (before + 1..=*items).any(|n| n.is_power_of_two() && n >= 256) {
         imports::refresh_statistics(importer.db).await?;
     }
-    Ok(())
+    Ok(placed)
 }
 
 /// The first pass: the site, its authors, categories and attachments.
@@ -248,7 +282,7 @@ async fn catalog(file: &Path, summary: &mut Summary) -> anyhow::Result<Catalog> 
                     catalog.menu_pages.insert(id);
                 }
             }
-            Ok(Entry::Post(_)) => {}
+            Ok(Entry::Post(_) | Entry::Comments { .. }) => {}
             Err(e) if e.fatal => {
                 summary.fatal.push(e.to_string());
                 break;

@@ -1,11 +1,13 @@
-//! A post whose thread is longer than the importer converts at once: its
-//! comments go in by parts, and every reply still finds its parent, in an
-//! earlier part or listed after it in the file.
+//! A post whose thread is longer than the export's reader gives at once
+//! (1,000 comments) and the importer converts at once (2,000): its comments
+//! go in by parts, and every reply still finds its parent, in an earlier
+//! part or listed after it in the file (the first comment answers the
+//! last: it waits for it through every part).
 
 use crate::support::{run, stderr, stdout};
 use std::fmt::Write as _;
 
-/// Comments in the thread: more than one part (the importer takes 2,000).
+/// Comments in the thread: several parts.
 const COMMENTS: i64 = 4_500;
 /// Listed first, answering the last comment of the file.
 const EARLY_REPLY: i64 = 9_001;

@@ -108,7 +108,11 @@ pub struct Post {
     pub attachment_url: String,
     pub terms: Vec<ItemTerm>,
     pub meta: Vec<(String, String)>,
+    /// Its comments, or the first of them when `more_comments`.
     pub comments: Vec<Comment>,
+    /// Whether the rest of its comments follow as `Entry::Comments`: a
+    /// post with tens of thousands is read a part at a time.
+    pub more_comments: bool,
 }
 
 impl Post {
@@ -128,6 +132,13 @@ pub enum Entry {
     Author(Author),
     Term(Term),
     Post(Box<Post>),
+    /// More comments of the post just given (`Post::more_comments`), in
+    /// file order; `last` on the final part, which may be empty.
+    Comments {
+        post_id: i64,
+        comments: Vec<Comment>,
+        last: bool,
+    },
 }
 
 /// Why the export could not be read, with the line it was found on.

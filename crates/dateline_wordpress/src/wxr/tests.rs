@@ -157,3 +157,96 @@ fn nothing_follows_a_fatal_error_in_the_first_entry() {
         .expect("a fatal error");
     assert_eq!(fatal, entries.len() - 1, "{entries:?}");
 }
+
+/// A part of a long thread: its post, its comments' ids, whether it is the last.
+type Part = (i64, Vec<i64>, bool);
+
+/// The comments of each post, with the parts they came in, read `n` to an
+/// entry.
+fn threads(xml: &str, n: usize) -> (Vec<Post>, Vec<Part>, Vec<WxrError>) {
+    let mut posts = Vec::new();
+    let mut parts = Vec::new();
+    let mut errors = Vec::new();
+    for entry in WxrReader::new(xml.as_bytes()).with_comments_per_entry(n) {
+        match entry {
+            Ok(Entry::Post(p)) => posts.push(*p),
+            Ok(Entry::Comments {
+                post_id,
+                comments,
+                last,
+            }) => parts.push((post_id, comments.iter().map(|c| c.id).collect(), last)),
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    (posts, parts, errors)
+}
+
+#[test]
+fn a_long_thread_comes_by_parts_and_whole() {
+    let whole = posts(FIXTURE);
+    let wells_ids: Vec<i64> = whole[1].comments.iter().map(|c| c.id).collect();
+    assert_eq!(wells_ids.len(), 9);
+
+    // 9 comments, 4 to an entry: 4 with the post, then 4, then the last 1.
+    let (posts, parts, errors) = threads(FIXTURE, 4);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(posts.len(), whole.len());
+    let wells = &posts[1];
+    assert!(wells.more_comments);
+    assert_eq!(wells.comments.len(), 4);
+    assert_eq!(wells.meta("_thumbnail_id"), Some("20"));
+    let sizes: Vec<(i64, usize, bool)> = parts
+        .iter()
+        .map(|(id, c, last)| (*id, c.len(), *last))
+        .collect();
+    assert_eq!(sizes, [(10, 4, false), (10, 1, true)]);
+    let mut ids: Vec<i64> = wells.comments.iter().map(|c| c.id).collect();
+    ids.extend(parts.iter().flat_map(|(_, c, _)| c.clone()));
+    assert_eq!(ids, wells_ids, "every comment once, in file order");
+    // The other posts are read as before, comments and all.
+    for (a, b) in posts.iter().zip(&whole).filter(|(a, _)| a.id != 10) {
+        assert_eq!(a, b);
+    }
+
+    // 3 to an entry: the last part comes empty, to close the post.
+    let (_, parts, _) = threads(FIXTURE, 3);
+    let sizes: Vec<(usize, bool)> = parts.iter().map(|(_, c, l)| (c.len(), *l)).collect();
+    assert_eq!(sizes, [(3, false), (3, false), (0, true)]);
+}
+
+#[test]
+fn an_element_after_a_long_threads_comments_is_skipped_and_said() {
+    // WordPress writes an item's comments last; another writer may not.
+    let wells_end = FIXTURE
+        .match_indices("</item>")
+        .nth(1)
+        .map(|(i, _)| i)
+        .unwrap();
+    let mut xml = FIXTURE.to_string();
+    xml.insert_str(
+        wells_end,
+        "<wp:postmeta><wp:meta_key>late</wp:meta_key><wp:meta_value>x</wp:meta_value></wp:postmeta>",
+    );
+    let (posts, parts, errors) = threads(&xml, 4);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(!errors[0].fatal);
+    assert!(
+        errors[0].message.contains("<wp:postmeta>") && errors[0].message.contains("id 10"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(posts.len(), 9, "the posts after it are read");
+    assert_eq!(parts.last().map(|p| p.2), Some(true));
+    // Read whole, the same item keeps its late meta.
+    let whole = self::posts(&xml);
+    assert_eq!(whole[1].meta("late"), Some("x"));
+}
+
+#[test]
+fn a_long_thread_cut_short_is_fatal() {
+    // In the middle of the wells item's seventh comment.
+    let cut = FIXTURE.find("<wp:comment_id>107</wp:comment_id>").unwrap();
+    let (_, _, errors) = threads(&FIXTURE[..cut], 2);
+    assert!(errors.last().is_some_and(|e| e.fatal), "{errors:?}");
+}

@@ -9,12 +9,59 @@ use dateline_db::Db;
 use dateline_db::imports::{self, ImportedComment, ImportedMention};
 use dateline_wordpress::article::Catalog;
 use dateline_wordpress::{Post, content};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A post's comments and mentions as they are stored.
 pub(super) struct PostComments {
     pub comments: Vec<ImportedComment>,
     pub mentions: Vec<ImportedMention>,
+}
+
+/// A post whose comments come from the export by parts (`Entry::Comments`):
+/// each part goes in once its post's article is written, with the parents
+/// it answers; a reply read before its parent waits for it.
+pub(super) struct Thread {
+    /// The post, its comments taken out.
+    post: Post,
+    /// The article it went into, once its batch is written (`Some(None)`:
+    /// it was not imported, nor are its comments).
+    article: Option<Option<dateline_core::ArticleId>>,
+    /// The comments stored so far, by their ids in the export.
+    stored: HashSet<i64>,
+    /// Comments whose parent has not been read yet.
+    waiting: Vec<dateline_wordpress::Comment>,
+}
+
+impl Thread {
+    /// Takes the first comments out of `post`; they go in with the next part.
+    pub(super) fn new(post: &mut Post) -> Self {
+        let waiting = std::mem::take(&mut post.comments);
+        Self {
+            post: post.clone(),
+            article: None,
+            stored: HashSet::new(),
+            waiting,
+        }
+    }
+
+    pub(super) fn post_id(&self) -> i64 {
+        self.post.id
+    }
+
+    /// Whether the batch holding its post has been written.
+    pub(super) fn placed(&self) -> bool {
+        self.article.is_some()
+    }
+
+    /// Records where its post went, from what the batch's write placed.
+    pub(super) fn place(&mut self, placed: &[(i64, dateline_core::ArticleId)]) {
+        self.article = Some(
+            placed
+                .iter()
+                .find(|(id, _)| *id == self.post.id)
+                .map(|(_, article)| *article),
+        );
+    }
 }
 
 /// Comments converted and stored at most this many at a time: a post with
@@ -67,6 +114,35 @@ impl Importer<'_> {
             self.store_comments(&group, summary).await?;
         }
         Ok(())
+    }
+
+    /// Stores a part of a long thread's comments (`Thread`): those whose
+    /// parent is stored or among them; the others wait for theirs, and
+    /// with the `last` part go in whatever they answer (a reply to a
+    /// comment not in the export starts a thread of its own).
+    pub(super) async fn thread_part(
+        &self,
+        thread: &mut Thread,
+        part: Vec<dateline_wordpress::Comment>,
+        last: bool,
+        summary: &mut Summary,
+    ) -> anyhow::Result<()> {
+        let Some(Some(article)) = thread.article else {
+            return Ok(());
+        };
+        let mut candidates = std::mem::take(&mut thread.waiting);
+        candidates.extend(part);
+        let mut ready = Vec::with_capacity(candidates.len());
+        for c in parents_first(candidates) {
+            if last || c.parent <= 0 || thread.stored.contains(&c.parent) {
+                thread.stored.insert(c.id);
+                ready.push(c);
+            } else {
+                thread.waiting.push(c);
+            }
+        }
+        self.import_comments(vec![(&thread.post, article, ready)], summary)
+            .await
     }
 
     /// Stores the comments of several posts: all the comments in one

@@ -154,13 +154,14 @@ impl Importer<'_> {
         })
     }
 
-    /// Saves a planned batch, its new articles rendered (`Batch::render`).
+    /// Saves a planned batch, its new articles rendered (`Batch::render`);
+    /// returns the article each post went into, by the post's id.
     pub(super) async fn write(
         &self,
         batch: Batch,
         rendered: Vec<Result<NewArticle, DbError>>,
         summary: &mut Summary,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Vec<(i64, ArticleId)>> {
         let Batch {
             mut planned, which, ..
         } = batch;
@@ -195,7 +196,11 @@ impl Importer<'_> {
             .zip(lists)
             .filter_map(|(p, list)| p.article().map(|id| (&p.post, id, list)))
             .collect();
-        self.import_comments(comments, summary).await
+        self.import_comments(comments, summary).await?;
+        Ok(planned
+            .iter()
+            .filter_map(|p| p.article().map(|id| (p.post.id, id)))
+            .collect())
     }
 
     /// Maps a post and decides what to do with it, given what an earlier
