@@ -81,11 +81,29 @@ impl Lengths {
 
 /// An article among the best met so far, with how many of the query's
 /// words it holds and its score.
-#[derive(sqlx::FromRow)]
 struct Met {
     article_id: i64,
     matched: i64,
     score: f64,
+}
+
+/// A row of a step's answer: an article among the best met (`kind` 0, in
+/// order), or a term's next impact (`kind` 1, the term's index in `id`,
+/// the impact in `score`).
+#[derive(sqlx::FromRow)]
+struct StepRow {
+    kind: i64,
+    id: i64,
+    matched: i64,
+    score: f64,
+}
+
+/// What one step of the reading found.
+struct Step {
+    best: Vec<Met>,
+    /// Each term's impact of the posting just past the depth read (`None`:
+    /// the term has no more postings).
+    next: Vec<Option<f64>>,
 }
 
 /// The ids of the `need` best published articles for `terms` (variants of
@@ -122,11 +140,12 @@ pub(super) async fn top(
     loop {
         rounds += 1;
         let before: Vec<i64> = best.iter().map(|m| m.article_id).collect();
-        best = best_met(db, terms, lengths, (read, depth), &before, need).await?;
+        let found = step(db, terms, lengths, (read, depth), &before, need).await?;
+        best = found.best;
         read = depth;
         // The best an article not met could do: hold every word with a
         // posting past the depth, each at its bound.
-        let next = next_impacts(db, terms, depth).await?;
+        let next = found.next;
         let mut bounds = vec![None::<f64>; words];
         for (t, impact) in next.iter().enumerate() {
             if let Some(impact) = impact {
@@ -150,18 +169,20 @@ pub(super) async fn top(
     }
 }
 
-/// The `need` best of the articles named by each term's postings `from`
-/// to `to` (in the order they are read) and the articles `before`, scored
-/// in full, best first: more of the query's words, then the higher score
-/// (per word, its best variant's), then the newest.
-async fn best_met(
+/// One step, in one statement (each costs PostgreSQL a few milliseconds
+/// of planning and hand-off whatever it reads): the `need` best of the
+/// articles named by each term's postings `from` to `to` (in the order
+/// they are read) and the articles `before`, scored in full, best first
+/// (more of the query's words, then the higher score — per word, its best
+/// variant's —, then the newest); and each term's impact just past `to`.
+async fn step(
     db: &Db,
     terms: &[QueryTerm],
     lengths: Lengths,
     (from, to): (i64, i64),
     before: &[i64],
     need: usize,
-) -> Result<Vec<Met>> {
+) -> Result<Step> {
     let mut sql = Sql::for_backend(db.backend(), "WITH ");
     push_query_terms(&mut sql, terms);
     sql.push(", met AS (");
@@ -195,12 +216,49 @@ async fn best_met(
          ranked AS (SELECT article_id, \
          SUM(CASE WHEN score > 0 THEN 1 ELSE 0 END) AS matched, SUM(score) AS score \
          FROM per_word GROUP BY article_id) \
-         SELECT r.article_id, r.matched, r.score FROM ranked r \
-         JOIN search_docs d ON d.article_id = r.article_id \
-         ORDER BY r.matched DESC, r.score DESC, d.published_at DESC, r.article_id DESC LIMIT ",
+         SELECT kind, id, matched, score, pos FROM (\
+         SELECT CAST(0 AS BIGINT) AS kind, r.article_id AS id, r.matched, r.score, \
+         ROW_NUMBER() OVER (ORDER BY r.matched DESC, r.score DESC, \
+         d.published_at DESC, r.article_id DESC) AS pos \
+         FROM ranked r JOIN search_docs d ON d.article_id = r.article_id \
+         ORDER BY pos LIMIT ",
     )
-    .bind(i64::try_from(need).unwrap_or(i64::MAX));
-    Ok(sql.query_as().fetch_all(db.pool()).await?)
+    .bind(i64::try_from(need).unwrap_or(i64::MAX))
+    .push(") AS best");
+    for (i, t) in terms.iter().enumerate() {
+        sql.push(" UNION ALL SELECT 1, ")
+            .bind(i as i64)
+            .push(", 0, impact, 0 FROM (SELECT impact FROM search_terms WHERE term = ")
+            .bind(t.term.clone())
+            .push(
+                " AND published_at IS NOT NULL \
+                 ORDER BY impact DESC, published_at DESC, article_id DESC LIMIT 1 OFFSET ",
+            )
+            .bind(to)
+            .push(") AS next_")
+            .push(&i.to_string());
+    }
+    sql.push(" ORDER BY kind, pos");
+    let rows: Vec<StepRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let mut found = Step {
+        best: Vec::with_capacity(need),
+        next: vec![None; terms.len()],
+    };
+    for row in rows {
+        if row.kind == 0 {
+            found.best.push(Met {
+                article_id: row.id,
+                matched: row.matched,
+                score: row.score,
+            });
+        } else if let Some(slot) = usize::try_from(row.id)
+            .ok()
+            .and_then(|i| found.next.get_mut(i))
+        {
+            *slot = Some(row.score);
+        }
+    }
+    Ok(found)
 }
 
 /// The query's terms as a table `q (term, word, idf)`, for a `WITH`.
@@ -238,36 +296,6 @@ fn push_score(sql: &mut Sql, lengths: Lengths) {
     sql.push(" > 0 THEN ");
     e(sql);
     sql.push(" ELSE 0 END) ELSE 0 END");
-}
-
-/// Each term's impact of the posting just past `depth` (`None`: the term
-/// has no more postings).
-async fn next_impacts(db: &Db, terms: &[QueryTerm], depth: i64) -> Result<Vec<Option<f64>>> {
-    let mut sql = Sql::for_backend(db.backend(), "");
-    for (i, t) in terms.iter().enumerate() {
-        if i > 0 {
-            sql.push(" UNION ALL ");
-        }
-        sql.push("SELECT ")
-            .bind(i as i64)
-            .push(" AS term_index, impact FROM (SELECT impact FROM search_terms WHERE term = ")
-            .bind(t.term.clone())
-            .push(
-                " AND published_at IS NOT NULL \
-                 ORDER BY impact DESC, published_at DESC, article_id DESC LIMIT 1 OFFSET ",
-            )
-            .bind(depth)
-            .push(") AS next_")
-            .push(&i.to_string());
-    }
-    let rows: Vec<(i64, f64)> = sql.query_as().fetch_all(db.pool()).await?;
-    let mut next = vec![None; terms.len()];
-    for (i, impact) in rows {
-        if let Some(slot) = usize::try_from(i).ok().and_then(|i| next.get_mut(i)) {
-            *slot = Some(impact);
-        }
-    }
-    Ok(next)
 }
 
 #[cfg(test)]
