@@ -19,13 +19,14 @@ use dateline_db::{Db, DbError};
 use dateline_wordpress::article::{self as wp, Catalog, MapOptions, MetaField};
 use dateline_wordpress::content::{self, Attachment};
 use dateline_wordpress::{Entry, Post, WxrReader};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio::sync::mpsc;
 
 mod comments;
+mod convert;
 mod posts;
-use comments::{Thread, newsroom_users};
+use comments::Thread;
+use convert::Converter;
 
 /// What the operator asked for.
 #[derive(Debug, Clone, Default)]
@@ -112,7 +113,7 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
     };
     let importer = Importer {
         db,
-        newsroom_users: newsroom_users(db, &catalog).await?,
+        converter: Converter::new(db, &catalog, options.skip_pingbacks).await?,
         uploads,
         options,
         catalog: &catalog,
@@ -196,11 +197,11 @@ pub async fn run(db: &Db, options: &Options, progress: &dyn Progress) -> anyhow:
             }
             let mut next = importer.plan(posts, &mut summary).await?;
             let (rendered, written) = tokio::join!(
-                next.render(),
+                next.render(&importer.converter),
                 write_pending(&importer, &mut pending, &mut items, &mut summary)
             );
             written?;
-            pending = Some((next, rendered));
+            pending = Some((next, rendered?));
         }
         if stop {
             write_pending(&importer, &mut pending, &mut items, &mut summary).await?;
@@ -306,8 +307,8 @@ fn source_of(catalog: &Catalog) -> String {
 
 pub(super) struct Importer<'a> {
     pub(super) db: &'a Db,
-    /// WordPress author id → Dateline account, for the newsroom's comments.
-    newsroom_users: HashMap<i64, dateline_core::UserId>,
+    /// Comments as stored, the newsroom's own tied to their accounts.
+    converter: Converter,
     uploads: Option<Uploads>,
     pub(super) options: &'a Options,
     catalog: &'a Catalog,

@@ -1,21 +1,14 @@
-//! A post's comments from the export (or the site's database): statuses,
-//! threads, the newsroom's own comments, pingbacks kept as mentions.
+//! A post's comments from the export (or the site's database) stored under
+//! its article (converted in `convert.rs`): threads kept, parents first,
+//! a long thread by parts.
 
-use super::{Importer, item_name, wp};
+use super::convert::{Converted, PostComments};
+use super::{Importer, item_name};
 use crate::import::summary::Summary;
 use chrono::Utc;
-use dateline_core::comment::CommentStatus;
-use dateline_db::Db;
-use dateline_db::imports::{self, ImportedComment, ImportedMention};
-use dateline_wordpress::article::Catalog;
-use dateline_wordpress::{Post, content};
+use dateline_db::imports::{self, ImportedComment};
+use dateline_wordpress::Post;
 use std::collections::{HashMap, HashSet};
-
-/// A post's comments and mentions as they are stored.
-pub(super) struct PostComments {
-    pub comments: Vec<ImportedComment>,
-    pub mentions: Vec<ImportedMention>,
-}
 
 /// A post whose comments come from the export by parts (`Entry::Comments`):
 /// each part goes in once its post's article is written, with the parents
@@ -95,25 +88,40 @@ impl Importer<'_> {
         )>,
         summary: &mut Summary,
     ) -> anyhow::Result<()> {
-        let mut group: Vec<(&Post, dateline_core::ArticleId, PostComments)> = Vec::new();
+        let mut group: Vec<(&Post, dateline_core::ArticleId, Converted)> = Vec::new();
         let mut held = 0;
         for (post, article, list) in posts {
             let mut rest = parents_first(list).into_iter().peekable();
             while rest.peek().is_some() {
                 let part: Vec<_> = rest.by_ref().take(COMMENTS_AT_ONCE - held).collect();
                 held += part.len();
-                group.push((post, article, self.post_comments(post, part, summary)));
+                group.push((post, article, self.converter.convert(part)));
                 if held == COMMENTS_AT_ONCE {
-                    self.store_comments(&group, summary).await?;
-                    group.clear();
+                    self.store_converted(std::mem::take(&mut group), summary)
+                        .await?;
                     held = 0;
                 }
             }
         }
         if !group.is_empty() {
-            self.store_comments(&group, summary).await?;
+            self.store_converted(group, summary).await?;
         }
         Ok(())
+    }
+
+    /// Stores the converted comments of several posts, and says in the
+    /// summary what was odd about them.
+    pub(super) async fn store_converted(
+        &self,
+        posts: Vec<(&Post, dateline_core::ArticleId, Converted)>,
+        summary: &mut Summary,
+    ) -> anyhow::Result<()> {
+        let mut stored = Vec::with_capacity(posts.len());
+        for (post, article, mut converted) in posts {
+            converted.report(&item_name(post), summary);
+            stored.push((post, article, converted.stored));
+        }
+        self.store_comments(&stored, summary).await
     }
 
     /// Stores a part of a long thread's comments (`Thread`): those whose
@@ -179,109 +187,13 @@ impl Importer<'_> {
         }
         Ok(())
     }
-
-    /// A post's comments and mentions (`list`, taken out of the post: each
-    /// is dropped once converted, so that a post with tens of thousands
-    /// holds them once, not twice), converted; what was odd about them goes
-    /// into the summary.
-    fn post_comments(
-        &self,
-        post: &Post,
-        list: Vec<dateline_wordpress::Comment>,
-        summary: &mut Summary,
-    ) -> PostComments {
-        let mut comments = Vec::with_capacity(list.len());
-        let mut mentions = Vec::new();
-        for c in list {
-            let c = &c;
-            let status = match c.approved.as_str() {
-                "1" | "approve" | "approved" => CommentStatus::Approved,
-                "0" | "hold" | "" => CommentStatus::Pending,
-                "spam" => CommentStatus::Spam,
-                "trash" | "post-trashed" => CommentStatus::Trash,
-                other => {
-                    summary.note(
-                        &item_name(post),
-                        format!(
-                            "comment {} had the status \"{other}\": held for review",
-                            c.id
-                        ),
-                    );
-                    CommentStatus::Pending
-                }
-            };
-            let created_at = wp::utc(c.date_gmt, c.date_local).unwrap_or_else(Utc::now);
-            let name = wp::clip(&content::plain_text(&c.author), 100);
-            if matches!(c.kind.as_str(), "pingback" | "trackback") {
-                if self.options.skip_pingbacks {
-                    summary.pingbacks_skipped += 1;
-                    continue;
-                }
-                mentions.push(ImportedMention {
-                    source_id: c.id.to_string(),
-                    kind: c.kind.clone(),
-                    status,
-                    source_name: if name.is_empty() { c.url.clone() } else { name },
-                    source_url: web_url(&c.url).unwrap_or_default(),
-                    excerpt: wp::clip(&content::plain_text(&c.content), 300),
-                    created_at,
-                });
-                continue;
-            }
-            let markdown = content::comment_markdown(&c.content);
-            let body_html = dateline_render::render_comment(&markdown);
-            let user_id = self.newsroom_user(c);
-            comments.push(ImportedComment {
-                source_id: c.id.to_string(),
-                parent_source_id: (c.parent > 0).then(|| c.parent.to_string()),
-                keep_id: (c.id > 0).then_some(c.id),
-                status,
-                author_name: if name.is_empty() {
-                    "Anonymous".into()
-                } else {
-                    name
-                },
-                author_email: c.email.trim().to_lowercase(),
-                author_url: web_url(&c.url).unwrap_or_default(),
-                user_id,
-                body_markdown: markdown,
-                body_html,
-                created_at,
-            });
-        }
-        PostComments { comments, mentions }
-    }
-
-    /// The newsroom account of a comment written by one of the site's
-    /// authors (signed in on WordPress).
-    fn newsroom_user(&self, c: &dateline_wordpress::Comment) -> Option<dateline_core::UserId> {
-        (c.user_id > 0)
-            .then(|| self.newsroom_users.get(&c.user_id).copied())
-            .flatten()
-    }
-}
-
-/// The Dateline accounts of the export's authors, by their WordPress id,
-/// found by address once for the whole import.
-pub(super) async fn newsroom_users(
-    db: &Db,
-    catalog: &Catalog,
-) -> anyhow::Result<HashMap<i64, dateline_core::UserId>> {
-    let mut out = HashMap::new();
-    for author in catalog.authors.values() {
-        let email = author.email.trim().to_lowercase();
-        if let (Some(id), false) = (author.id, email.is_empty())
-            && let Some(user) = dateline_db::accounts::user_by_email(db, &email).await?
-        {
-            out.insert(id, user.id);
-        }
-    }
-    Ok(out)
 }
 
 /// `list` ordered so that each comment comes after its parent when the
 /// parent is in it; a missing parent or a cycle loses no comment.
-fn parents_first(list: Vec<dateline_wordpress::Comment>) -> Vec<dateline_wordpress::Comment> {
+pub(super) fn parents_first(
+    list: Vec<dateline_wordpress::Comment>,
+) -> Vec<dateline_wordpress::Comment> {
     let index: HashMap<i64, usize> = list.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     const NEW: u8 = 0;
     const ON_CHAIN: u8 = 1;
@@ -322,14 +234,6 @@ fn parents_first(list: Vec<dateline_wordpress::Comment>) -> Vec<dateline_wordpre
         }
     }
     list
-}
-
-/// A commenter's web address, when it is one (`javascript:` is not).
-fn web_url(url: &str) -> Option<String> {
-    let url = url.trim();
-    let lower = url.to_ascii_lowercase();
-    ((lower.starts_with("http://") || lower.starts_with("https://")) && url.len() <= 500)
-        .then(|| url.to_string())
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! Posts and pages, `BATCH` at a time, in three steps: `plan` maps each and
 //! compares it with what an earlier import left (by digest); `render`
-//! makes the new ones' bodies (no database: it runs while the batch before
-//! is written); `write` saves the new ones together in one transaction
+//! makes the new ones' bodies and converts every post's comments (no
+//! database, on other threads: it runs while the batch before is
+//! written); `write` saves the new ones together in one transaction
 //! (`articles::create_prepared`), the changed ones one by one, their old
 //! addresses in one more, and the comments of all of them in a third. An
 //! interrupted import leaves whole batches; the next run finishes the job
 //! without duplicating anything.
 
+use super::convert::{Converted, Converter};
 use super::{Importer, item_name, wp};
 use crate::import::media::{Outcome, uploads_path};
 use crate::import::summary::Summary;
@@ -77,6 +79,8 @@ pub(super) struct Batch {
     drafts: Vec<(dateline_core::ArticleDraft, DateTime<Utc>)>,
     /// Which of `planned` each draft is.
     which: Vec<usize>,
+    /// The comments of `planned[i]`, converted by `render`.
+    converted: Vec<(usize, Converted)>,
 }
 
 impl Batch {
@@ -91,9 +95,32 @@ impl Batch {
         posts.iter().any(|p| self.ids.contains(&p.id.to_string()))
     }
 
-    /// Renders the new articles' bodies; needs no database.
-    pub(super) async fn render(&mut self) -> Vec<Result<NewArticle, DbError>> {
-        articles::prepare_new(std::mem::take(&mut self.drafts)).await
+    /// Renders the new articles' bodies and converts the posts' comments;
+    /// needs no database.
+    pub(super) async fn render(
+        &mut self,
+        converter: &Converter,
+    ) -> anyhow::Result<Vec<Result<NewArticle, DbError>>> {
+        let lists: Vec<_> = self
+            .planned
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, p)| !p.post.comments.is_empty())
+            .map(|(i, p)| (i, std::mem::take(&mut p.post.comments)))
+            .collect();
+        let converter = converter.clone();
+        let convert = tokio::task::spawn_blocking(move || {
+            lists
+                .into_iter()
+                .map(|(i, list)| (i, converter.convert(list)))
+                .collect()
+        });
+        let (rendered, converted) = tokio::join!(
+            articles::prepare_new(std::mem::take(&mut self.drafts)),
+            convert
+        );
+        self.converted = converted?;
+        Ok(rendered)
     }
 }
 
@@ -151,6 +178,7 @@ impl Importer<'_> {
             planned,
             drafts,
             which,
+            converted: Vec::new(),
         })
     }
 
@@ -163,7 +191,10 @@ impl Importer<'_> {
         summary: &mut Summary,
     ) -> anyhow::Result<Vec<(i64, ArticleId)>> {
         let Batch {
-            mut planned, which, ..
+            mut planned,
+            which,
+            converted,
+            ..
         } = batch;
         self.create(&mut planned, &which, rendered, summary).await?;
         for p in planned.iter_mut() {
@@ -187,16 +218,11 @@ impl Importer<'_> {
             }
         }
         self.finish(&planned, summary).await?;
-        let lists: Vec<_> = planned
-            .iter_mut()
-            .map(|p| std::mem::take(&mut p.post.comments))
+        let comments = converted
+            .into_iter()
+            .filter_map(|(i, c)| planned[i].article().map(|id| (&planned[i].post, id, c)))
             .collect();
-        let comments = planned
-            .iter()
-            .zip(lists)
-            .filter_map(|(p, list)| p.article().map(|id| (&p.post, id, list)))
-            .collect();
-        self.import_comments(comments, summary).await?;
+        self.store_converted(comments, summary).await?;
         Ok(planned
             .iter()
             .filter_map(|p| p.article().map(|id| (p.post.id, id)))
