@@ -209,19 +209,21 @@ async fn step(
     }
     sql.push("), per_word AS (SELECT t.article_id, q.word, MAX(");
     push_score(&mut sql, lengths);
+    // Every posting of an article carries its publication time: the order's
+    // last key needs no join with `search_docs` (which PostgreSQL, misled
+    // by the estimate of the articles met, read whole).
     sql.push(
-        ") AS score FROM met m CROSS JOIN q \
+        ") AS score, MAX(t.published_at) AS published_at FROM met m CROSS JOIN q \
          JOIN search_terms t ON t.term = q.term AND t.article_id = m.article_id \
          WHERE t.published_at IS NOT NULL GROUP BY t.article_id, q.word), \
          ranked AS (SELECT article_id, \
-         SUM(CASE WHEN score > 0 THEN 1 ELSE 0 END) AS matched, SUM(score) AS score \
-         FROM per_word GROUP BY article_id) \
+         SUM(CASE WHEN score > 0 THEN 1 ELSE 0 END) AS matched, SUM(score) AS score, \
+         MAX(published_at) AS published_at FROM per_word GROUP BY article_id) \
          SELECT kind, id, matched, score, pos FROM (\
          SELECT CAST(0 AS BIGINT) AS kind, r.article_id AS id, r.matched, r.score, \
          ROW_NUMBER() OVER (ORDER BY r.matched DESC, r.score DESC, \
-         d.published_at DESC, r.article_id DESC) AS pos \
-         FROM ranked r JOIN search_docs d ON d.article_id = r.article_id \
-         ORDER BY pos LIMIT ",
+         r.published_at DESC, r.article_id DESC) AS pos \
+         FROM ranked r ORDER BY pos LIMIT ",
     )
     .bind(i64::try_from(need).unwrap_or(i64::MAX))
     .push(") AS best");
