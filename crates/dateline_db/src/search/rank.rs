@@ -190,17 +190,9 @@ async fn step(
         if i > 0 {
             sql.push(" UNION ");
         }
-        sql.push("SELECT article_id FROM (SELECT article_id FROM search_terms WHERE term = ")
-            .bind(t.term.clone())
-            .push(
-                " AND published_at IS NOT NULL \
-                 ORDER BY impact DESC, published_at DESC, article_id DESC LIMIT ",
-            )
-            .bind(to - from)
-            .push(" OFFSET ")
-            .bind(from)
-            .push(") AS read_")
-            .push(&i.to_string());
+        sql.push("SELECT article_id FROM ");
+        push_postings(&mut sql, "article_id", &t.term, to - from, from);
+        sql.push(" AS read_").push(&i.to_string());
     }
     if !before.is_empty() {
         sql.push(" UNION SELECT article_id FROM search_docs WHERE article_id IN (")
@@ -230,15 +222,9 @@ async fn step(
     for (i, t) in terms.iter().enumerate() {
         sql.push(" UNION ALL SELECT 1, ")
             .bind(i as i64)
-            .push(", 0, impact, 0 FROM (SELECT impact FROM search_terms WHERE term = ")
-            .bind(t.term.clone())
-            .push(
-                " AND published_at IS NOT NULL \
-                 ORDER BY impact DESC, published_at DESC, article_id DESC LIMIT 1 OFFSET ",
-            )
-            .bind(to)
-            .push(") AS next_")
-            .push(&i.to_string());
+            .push(", 0, impact, 0 FROM ");
+        push_postings(&mut sql, "impact", &t.term, 1, to);
+        sql.push(" AS next_").push(&i.to_string());
     }
     sql.push(" ORDER BY kind, pos");
     let rows: Vec<StepRow> = sql.query_as().fetch_all(db.pool()).await?;
@@ -261,6 +247,24 @@ async fn step(
         }
     }
     Ok(found)
+}
+
+/// `column` of `term`'s published postings in the order they are read
+/// (the `search_terms_ranked` index's), `limit` of them from `offset`, as
+/// a parenthesised subquery.
+fn push_postings(sql: &mut Sql, column: &str, term: &str, limit: i64, offset: i64) {
+    sql.push("(SELECT ")
+        .push(column)
+        .push(" FROM search_terms WHERE term = ")
+        .bind(term.to_string())
+        .push(
+            " AND published_at IS NOT NULL \
+             ORDER BY impact DESC, published_at DESC, article_id DESC LIMIT ",
+        )
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset)
+        .push(")");
 }
 
 /// The query's terms as a table `q (term, word, idf)`, for a `WITH`.

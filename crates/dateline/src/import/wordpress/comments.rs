@@ -57,6 +57,13 @@ impl Thread {
     }
 }
 
+/// Posts with the comments taken out of them, each under its article.
+type Lists<'p> = Vec<(
+    &'p Post,
+    dateline_core::ArticleId,
+    Vec<dateline_wordpress::Comment>,
+)>;
+
 /// Comments converted and stored at most this many at a time: a post with
 /// tens of thousands holds them as read from the export, never all of them
 /// converted and rendered besides.
@@ -81,17 +88,22 @@ impl Importer<'_> {
     /// so that each part finds its parents among those stored before it.
     pub(super) async fn import_comments(
         &self,
-        posts: Vec<(
-            &Post,
-            dateline_core::ArticleId,
-            Vec<dateline_wordpress::Comment>,
-        )>,
+        posts: Lists<'_>,
         summary: &mut Summary,
     ) -> anyhow::Result<()> {
+        let ordered = posts
+            .into_iter()
+            .map(|(post, article, list)| (post, article, parents_first(list)))
+            .collect();
+        self.import_ordered(ordered, summary).await
+    }
+
+    /// `import_comments` for lists already ordered parents first.
+    async fn import_ordered(&self, posts: Lists<'_>, summary: &mut Summary) -> anyhow::Result<()> {
         let mut group: Vec<(&Post, dateline_core::ArticleId, Converted)> = Vec::new();
         let mut held = 0;
         for (post, article, list) in posts {
-            let mut rest = parents_first(list).into_iter().peekable();
+            let mut rest = list.into_iter().peekable();
             while rest.peek().is_some() {
                 let part: Vec<_> = rest.by_ref().take(COMMENTS_AT_ONCE - held).collect();
                 held += part.len();
@@ -140,6 +152,8 @@ impl Importer<'_> {
         };
         let mut candidates = std::mem::take(&mut thread.waiting);
         candidates.extend(part);
+        // Ordered parents first, a comment is ready when its parent is
+        // stored or ready before it; what is ready stays in that order.
         let mut ready = Vec::with_capacity(candidates.len());
         for c in parents_first(candidates) {
             if last || c.parent <= 0 || thread.stored.contains(&c.parent) {
@@ -149,7 +163,7 @@ impl Importer<'_> {
                 thread.waiting.push(c);
             }
         }
-        self.import_comments(vec![(&thread.post, article, ready)], summary)
+        self.import_ordered(vec![(&thread.post, article, ready)], summary)
             .await
     }
 

@@ -4,7 +4,6 @@
 //! (no database), so that a batch's comments are converted on another
 //! thread while the batch before is written.
 
-use super::comments::parents_first;
 use super::wp;
 use crate::import::summary::Summary;
 use chrono::Utc;
@@ -75,8 +74,8 @@ impl Converter {
     }
 
     /// A post's comments (`list`, taken out of the post: each is dropped
-    /// once converted, so that they are held once, not twice), each after
-    /// its parent when the parent is among them.
+    /// once converted, so that they are held once, not twice), in the
+    /// order given (parents first: `comments::parents_first`).
     pub(super) fn convert(&self, list: Vec<Comment>) -> Converted {
         let mut out = Converted {
             stored: PostComments {
@@ -86,7 +85,7 @@ impl Converter {
             notes: Vec::new(),
             pingbacks_skipped: 0,
         };
-        for c in parents_first(list) {
+        for c in list {
             let status = match c.approved.as_str() {
                 "1" | "approve" | "approved" => CommentStatus::Approved,
                 "0" | "hold" | "" => CommentStatus::Pending,

@@ -8,6 +8,7 @@
 //! interrupted import leaves whole batches; the next run finishes the job
 //! without duplicating anything.
 
+use super::comments::parents_first;
 use super::convert::{Converted, Converter};
 use super::{Importer, item_name, wp};
 use crate::import::media::{Outcome, uploads_path};
@@ -112,7 +113,7 @@ impl Batch {
         let convert = tokio::task::spawn_blocking(move || {
             lists
                 .into_iter()
-                .map(|(i, list)| (i, converter.convert(list)))
+                .map(|(i, list)| (i, converter.convert(parents_first(list))))
                 .collect()
         });
         let (rendered, converted) = tokio::join!(
